@@ -1,0 +1,3 @@
+from iacgen.cli.app import main
+
+main()

@@ -1,0 +1,130 @@
+"""The root command: global options, error reporting in one place, and registration of the command groups."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+import typer
+from typer.core import TyperGroup
+
+from iacgen.cli import demo, generate, importer, local, patch, scan
+from iacgen.cli.context import AppContext
+from iacgen.cli.render import Output, OutputFormat
+from iacgen.core.errors import EXIT_INTERRUPTED, IacgenError, UsageError
+
+EXIT_INTERNAL = 70
+
+
+class IacgenGroup(TyperGroup):
+    """Reports every error the same way: one line and a hint on stderr, the documented exit code, and a
+    traceback only with --verbose."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except KeyboardInterrupt:
+            _output(ctx).error("interrupted", "state is saved; re-run the command to resume")
+            ctx.exit(EXIT_INTERRUPTED)
+        except IacgenError as exc:
+            self._report(ctx, exc)
+        except Exception as exc:
+            from iacgen.core.errors import from_aws_exception
+
+            translated = from_aws_exception(exc)
+            if translated is None:
+                if _verbose(ctx):
+                    raise
+                _output(ctx).error(
+                    f"internal error: {type(exc).__name__}: {exc}",
+                    "this is a bug in iacgen; re-run with --verbose and report the traceback",
+                )
+                ctx.exit(EXIT_INTERNAL)
+            self._report(ctx, translated, exc)
+
+    def _report(self, ctx: click.Context, exc: IacgenError, cause: BaseException | None = None) -> None:
+        if _verbose(ctx):
+            import traceback
+
+            traceback.print_exception(cause or exc, file=sys.stderr)
+        _output(ctx).error(exc.message, exc.hint)
+        ctx.exit(exc.exit_code)
+
+
+def _app_context(ctx: click.Context) -> AppContext | None:
+    return ctx.find_object(AppContext)
+
+
+def _verbose(ctx: click.Context) -> bool:
+    obj = _app_context(ctx)
+    return bool(obj and obj.verbose)
+
+
+def _output(ctx: click.Context) -> Output:
+    obj = _app_context(ctx)
+    return obj.output if obj else Output(color="NO_COLOR" not in os.environ)
+
+
+app = typer.Typer(
+    cls=IacgenGroup,
+    name="iacgen",
+    help="Adopt hand-made AWS resources into CloudFormation stacks through the IaC generator.\n\n"
+    "Workflow: scan -> generate NAME --related -> warnings NAME -> patch TEMPLATE -> import --stack S",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    profile: str | None = typer.Option(None, "--profile", envvar="AWS_PROFILE", help="AWS profile to use."),
+    region: str | None = typer.Option(
+        None, "--region", help="AWS Region (default: the profile's or AWS_REGION)."
+    ),
+    endpoint_url: str | None = typer.Option(
+        None, "--endpoint-url", help="Send API calls to this endpoint (AWS_ENDPOINT_URL also works)."
+    ),
+    local_cloud: bool = typer.Option(
+        False, "--local", help="Use the running local cloud (iacgen local start) with dummy credentials."
+    ),
+    output: OutputFormat = typer.Option(
+        OutputFormat.table, "--output", "-o", help="Result format on stdout."
+    ),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress or narration on stderr."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show tracebacks and API call counts."),
+    no_color: bool = typer.Option(False, "--no-color", help="Plain output (NO_COLOR also works)."),
+    state_dir: Path = typer.Option(
+        Path(".iacgen"), "--state-dir", envvar="IACGEN_STATE_DIR", help="Where the steps' state file lives."
+    ),
+) -> None:
+    from iacgen.core.session import AwsSettings
+
+    color = not no_color and "NO_COLOR" not in os.environ
+    out = Output(output, quiet=quiet, color=color)
+    if local_cloud:
+        from iacgen.localcloud.record import read_record
+
+        record = read_record()
+        if record is None and not endpoint_url:
+            ctx.obj = AppContext(settings=AwsSettings(), output=out, verbose=verbose)
+            raise UsageError("--local: no local cloud is running", "start one with: iacgen local start")
+        endpoint_url = endpoint_url or (record.endpoint_url if record else None)
+    settings = AwsSettings(profile=profile, region=region, endpoint_url=endpoint_url, local=local_cloud)
+    ctx.obj = AppContext(settings=settings, output=out, verbose=verbose, state_dir=state_dir)
+
+
+for module in (scan, generate, patch, importer, local, demo):
+    module.register(app)
+
+
+def main() -> None:
+    app(prog_name="iacgen")

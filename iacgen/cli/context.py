@@ -1,0 +1,52 @@
+"""What the global options produce, handed to every command through typer's context object."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from iacgen.cli.render import Output
+
+if TYPE_CHECKING:
+    from iacgen.core.plan import State
+    from iacgen.core.session import Aws, AwsSettings
+
+
+@dataclass
+class AppContext:
+    settings: AwsSettings
+    output: Output
+    verbose: bool = False
+    state_dir: Path = field(default_factory=lambda: Path(".iacgen"))
+    _aws: Aws | None = None
+
+    @property
+    def aws(self) -> Aws:
+        if self._aws is None:
+            from iacgen.core.session import Aws
+
+            self._aws = Aws(self.settings)
+        return self._aws
+
+    def load_state(self) -> State:
+        from iacgen.core.plan import load_state
+
+        return load_state(self.state_dir)
+
+    def save_state(self, state: State) -> None:
+        from iacgen.core.plan import save_state
+
+        save_state(state, self.state_dir)
+
+
+def app_context(ctx: typer.Context) -> AppContext:
+    obj = ctx.find_object(AppContext)
+    if obj is None:  # a command invoked without the root callback (only in unit tests of one command)
+        from iacgen.core.session import AwsSettings
+
+        obj = AppContext(settings=AwsSettings(), output=Output())
+        ctx.obj = obj
+    return obj

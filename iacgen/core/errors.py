@@ -1,0 +1,100 @@
+"""One error hierarchy. Each error carries a one-line message, a hint and the exit code the CLI uses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+EXIT_OK = 0
+EXIT_POLICY = 1  # the run worked, but a policy said no (a --fail-on warning, a failed change set)
+EXIT_USAGE = 2  # bad input or usage
+EXIT_AWS = 3  # an AWS-side error: permissions, quota, service
+EXIT_INTERRUPTED = 130
+
+
+class IacgenError(Exception):
+    exit_code = EXIT_AWS
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+class UsageError(IacgenError):
+    """The user's input cannot work: fix the command line or the file."""
+
+    exit_code = EXIT_USAGE
+
+
+class AwsError(IacgenError):
+    """The service refused or failed: permissions, quotas, throttling, a resource it could not find."""
+
+    exit_code = EXIT_AWS
+
+
+class PolicyFailure(IacgenError):
+    """Everything ran, and the outcome is a 'no': a warning the user asked to fail on, a failed change set."""
+
+    exit_code = EXIT_POLICY
+
+
+class WaitTimeout(AwsError):
+    """A wait ran past its timeout; the operation may still finish on the service side."""
+
+
+# Hints for error codes the service returns, keyed by botocore's Error.Code.
+_HINTS: dict[str, str] = {
+    "ResourceScanInProgress": "another scan is running in this account and Region; wait for it (iacgen scan waits by default)",
+    "ResourceScanLimitExceeded": "the daily scan quota or the cool-down after a failed scan is in force; "
+    "reuse a recent scan (iacgen scans) or try again later",
+    "ResourceScanNotFound": "check the scan id and the Region (iacgen scans lists them)",
+    "GeneratedTemplateNotFound": "check the template name and the Region",
+    "AlreadyExistsException": "choose another name, or reuse it with --update",
+    "LimitExceededException": "an account quota was reached (1,000 generated templates); delete old ones",
+    "ConcurrentResourcesLimitExceeded": "at most 5 templates can generate at once; wait and retry",
+    "AccessDenied": "the credentials lack a permission; see the README's IAM section",
+    "AccessDeniedException": "the credentials lack a permission; see the README's IAM section",
+    "UnauthorizedOperation": "the credentials lack a permission; see the README's IAM section",
+    "ExpiredToken": "the credentials have expired; refresh them (aws sso login, or new keys)",
+    "ExpiredTokenException": "the credentials have expired; refresh them (aws sso login, or new keys)",
+    "InvalidClientTokenId": "the access key is not valid in this partition; check --profile",
+    "Throttling": "the API rate was exceeded after retries; wait a minute and re-run",
+    "ValidationError": "the request was refused as invalid; the message above says which part",
+}
+
+
+def from_aws_exception(exc: BaseException, action: str | None = None) -> IacgenError | None:
+    """Turn a botocore exception into an IacgenError with a hint; None for anything that is not botocore's."""
+    from botocore.exceptions import (
+        BotoCoreError,
+        ClientError,
+        EndpointConnectionError,
+        NoCredentialsError,
+        NoRegionError,
+        ProfileNotFound,
+    )
+
+    prefix = f"{action}: " if action else ""
+    if isinstance(exc, ClientError):
+        err: dict[str, Any] = exc.response.get("Error", {})
+        code = str(err.get("Code", "Unknown"))
+        message = str(err.get("Message") or exc)
+        op = exc.operation_name
+        return AwsError(f"{prefix}{op} failed ({code}): {message}", _HINTS.get(code))
+    if isinstance(exc, NoCredentialsError):
+        return UsageError(
+            f"{prefix}no AWS credentials found",
+            "set AWS_PROFILE or pass --profile; or use --local with a running local cloud (iacgen local start)",
+        )
+    if isinstance(exc, NoRegionError):
+        return UsageError(f"{prefix}no AWS Region is set", "pass --region or set AWS_REGION")
+    if isinstance(exc, ProfileNotFound):
+        return UsageError(f"{prefix}{exc}", "list profiles with: aws configure list-profiles")
+    if isinstance(exc, EndpointConnectionError):
+        return AwsError(
+            f"{prefix}cannot reach {exc.kwargs.get('endpoint_url', 'the endpoint')}",
+            "check the network, --endpoint-url, or start the local cloud (iacgen local start)",
+        )
+    if isinstance(exc, BotoCoreError):
+        return AwsError(f"{prefix}{exc}")
+    return None

@@ -1,0 +1,101 @@
+"""The one place that builds boto3 clients: profile, Region, endpoint, retries, user agent, call counts."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from iacgen import __version__
+from iacgen.core.errors import from_aws_exception
+
+if TYPE_CHECKING:
+    import boto3
+    from mypy_boto3_cloudformation import CloudFormationClient
+    from mypy_boto3_s3 import S3Client
+
+DEFAULT_LOCAL_REGION = "us-east-1"
+
+
+@dataclass(frozen=True)
+class AwsSettings:
+    profile: str | None = None
+    region: str | None = None
+    endpoint_url: str | None = None
+    # The local cloud accepts any credentials; supplying dummy ones keeps a developer's real keys out of it.
+    local: bool = False
+
+
+@dataclass
+class Aws:
+    """Builds and caches clients; counts every API call by operation name (used by reports and benchmarks)."""
+
+    settings: AwsSettings = field(default_factory=AwsSettings)
+    calls: Counter[str] = field(default_factory=Counter)
+    _session: boto3.Session | None = None
+    _clients: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def session(self) -> boto3.Session:
+        if self._session is None:
+            import boto3
+
+            try:
+                if self.settings.local:
+                    self._session = boto3.Session(
+                        aws_access_key_id="testing",
+                        aws_secret_access_key="testing",
+                        region_name=self.settings.region or DEFAULT_LOCAL_REGION,
+                    )
+                else:
+                    self._session = boto3.Session(
+                        profile_name=self.settings.profile, region_name=self.settings.region
+                    )
+            except Exception as exc:
+                raise (from_aws_exception(exc) or exc) from exc
+        return self._session
+
+    @property
+    def region(self) -> str:
+        region = self.session.region_name
+        if not region:
+            from iacgen.core.errors import UsageError
+
+            raise UsageError("no AWS Region is set", "pass --region or set AWS_REGION")
+        return region
+
+    def client(self, service: str) -> Any:
+        if service not in self._clients:
+            from botocore.config import Config
+
+            config = Config(
+                retries={"mode": "standard", "max_attempts": 5},
+                user_agent_extra=f"iacgen/{__version__}",
+                connect_timeout=10,
+                read_timeout=60,
+            )
+            try:
+                client = self.session.client(
+                    service,  # type: ignore[call-overload]
+                    region_name=self.region,
+                    endpoint_url=self.settings.endpoint_url,
+                    config=config,
+                )
+            except Exception as exc:
+                raise (from_aws_exception(exc) or exc) from exc
+            client.meta.events.register("before-call", self._count)
+            self._clients[service] = client
+        return self._clients[service]
+
+    def _count(self, model: Any, **_: Any) -> None:
+        self.calls[f"{model.service_model.service_name}:{model.name}"] += 1
+
+    @property
+    def cloudformation(self) -> CloudFormationClient:
+        client: CloudFormationClient = self.client("cloudformation")
+        return client
+
+    @property
+    def s3(self) -> S3Client:
+        client: S3Client = self.client("s3")
+        return client

@@ -1,0 +1,20 @@
+"""The offline AWS: moto extended with the CloudFormation IaC generator and real IMPORT semantics.
+
+It never imports iacgen.core: an emulator that shares the code under test cannot catch its bugs.
+"""
+
+from __future__ import annotations
+
+_installed = False
+
+
+def install() -> None:
+    """Extend moto in this process (idempotent). Call before mock_aws() or before starting a moto server."""
+    global _installed
+    if _installed:
+        return
+    from iacgen.localcloud import importing, responses
+
+    responses.install()
+    importing.install()
+    _installed = True
