@@ -82,7 +82,7 @@ class CliResult:
 
 @pytest.fixture
 def cli() -> Any:
-    """Run iacgen's CLI in this process (so it sees the in-process local cloud); returns exit code and streams."""
+    """Run iacgen's CLI in this process, so it sees the in-process local cloud."""
     from iacgen.cli.app import app
 
     def run(*args: str, input: str | None = None) -> CliResult:

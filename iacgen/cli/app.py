@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -23,10 +22,10 @@ class IacgenGroup(TyperGroup):
     """Reports every error the same way: one line and a hint on stderr, the documented exit code, and a
     traceback only with --verbose."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]  # typer's Context subclasses click's
         try:
             return super().invoke(ctx)
-        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+        except (typer.Exit, typer.Abort, typer.TyperException):
             raise
         except KeyboardInterrupt:
             _output(ctx).error("interrupted", "state is saved; re-run the command to resume")
@@ -47,7 +46,7 @@ class IacgenGroup(TyperGroup):
                 ctx.exit(EXIT_INTERNAL)
             self._report(ctx, translated, exc)
 
-    def _report(self, ctx: click.Context, exc: IacgenError, cause: BaseException | None = None) -> None:
+    def _report(self, ctx: typer.Context, exc: IacgenError, cause: BaseException | None = None) -> None:
         if _verbose(ctx):
             import traceback
 
@@ -56,16 +55,16 @@ class IacgenGroup(TyperGroup):
         ctx.exit(exc.exit_code)
 
 
-def _app_context(ctx: click.Context) -> AppContext | None:
+def _app_context(ctx: typer.Context) -> AppContext | None:
     return ctx.find_object(AppContext)
 
 
-def _verbose(ctx: click.Context) -> bool:
+def _verbose(ctx: typer.Context) -> bool:
     obj = _app_context(ctx)
     return bool(obj and obj.verbose)
 
 
-def _output(ctx: click.Context) -> Output:
+def _output(ctx: typer.Context) -> Output:
     obj = _app_context(ctx)
     return obj.output if obj else Output(color="NO_COLOR" not in os.environ)
 

@@ -44,7 +44,8 @@ class WaitTimeout(AwsError):
 
 # Hints for error codes the service returns, keyed by botocore's Error.Code.
 _HINTS: dict[str, str] = {
-    "ResourceScanInProgress": "another scan is running in this account and Region; wait for it (iacgen scan waits by default)",
+    "ResourceScanInProgress": "another scan is running in this account and Region; "
+    "wait for it (iacgen scan waits by default)",
     "ResourceScanLimitExceeded": "the daily scan quota or the cool-down after a failed scan is in force; "
     "reuse a recent scan (iacgen scans) or try again later",
     "ResourceScanNotFound": "check the scan id and the Region (iacgen scans lists them)",
@@ -64,7 +65,7 @@ _HINTS: dict[str, str] = {
 
 
 def from_aws_exception(exc: BaseException, action: str | None = None) -> IacgenError | None:
-    """Turn a botocore exception into an IacgenError with a hint; None for anything that is not botocore's."""
+    """Turn a botocore exception into an IacgenError with a hint; None for anything not botocore's."""
     from botocore.exceptions import (
         BotoCoreError,
         ClientError,
@@ -76,7 +77,7 @@ def from_aws_exception(exc: BaseException, action: str | None = None) -> IacgenE
 
     prefix = f"{action}: " if action else ""
     if isinstance(exc, ClientError):
-        err: dict[str, Any] = exc.response.get("Error", {})
+        err: dict[str, Any] = dict(exc.response.get("Error", {}))
         code = str(err.get("Code", "Unknown"))
         message = str(err.get("Message") or exc)
         op = exc.operation_name
@@ -84,7 +85,7 @@ def from_aws_exception(exc: BaseException, action: str | None = None) -> IacgenE
     if isinstance(exc, NoCredentialsError):
         return UsageError(
             f"{prefix}no AWS credentials found",
-            "set AWS_PROFILE or pass --profile; or use --local with a running local cloud (iacgen local start)",
+            "set AWS_PROFILE or pass --profile, or use --local with a running local cloud",
         )
     if isinstance(exc, NoRegionError):
         return UsageError(f"{prefix}no AWS Region is set", "pass --region or set AWS_REGION")

@@ -1,4 +1,4 @@
-"""The state file (.iacgen/state.json) that links the steps, so each command can run alone, re-run or resume."""
+"""The state file (.iacgen/state.json) links the steps, so each command can run alone, re-run or resume."""
 
 from __future__ import annotations
 
@@ -55,7 +55,9 @@ def load_state(state_dir: Path = STATE_DIR) -> State:
     try:
         data = json.loads(path.read_text())
     except (OSError, json.JSONDecodeError) as exc:
-        raise UsageError(f"cannot read {path}: {exc}", f"fix or delete {path}; it is rebuilt by the next run")
+        raise UsageError(
+            f"cannot read {path}: {exc}", f"fix or delete {path}; it is rebuilt by the next run"
+        ) from exc
     if not isinstance(data, dict):
         raise UsageError(f"{path} is not a JSON object", f"delete {path}; it is rebuilt by the next run")
     return State.from_dict(data)

@@ -32,7 +32,7 @@ def poll(
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
 ) -> T:
-    """Call fetch() until done(result); back off by 1.5x up to max_interval; raise WaitTimeout past timeout."""
+    """Call fetch() until done(result), backing off 1.5x up to max_interval; WaitTimeout past timeout."""
     scale = _scale()
     delay = interval * scale
     deadline = clock() + timeout

@@ -1,5 +1,6 @@
-"""Seeded worlds for the demo and the tests, built through boto3 so they work in-process (mock_aws) and against
-the local cloud's server alike. Each returns the physical ids it created, which tests compare after an import."""
+"""Seeded worlds for the demo and the tests, built through boto3 so they work in-process (mock_aws) and
+against the local cloud's server alike. Each returns the physical ids it created, which tests compare
+after an import."""
 
 from __future__ import annotations
 
