@@ -1,0 +1,53 @@
+"""How the local cloud behaves in time and under faults. Defaults keep tests fast; the demo and server can
+slow it down to show progress. Every field can be set from the environment (IACGEN_LOCAL_<FIELD>, upper
+case), so an out-of-process server is configured the same way as the in-process one."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
+
+
+@dataclass
+class LocalCloudSettings:
+    scan_seconds: float = 0.3  # how long a scan stays IN_PROGRESS
+    template_seconds: float = 0.2  # how long a generated template stays in *_IN_PROGRESS
+    daily_scan_quota: int = (
+        10  # scans per account+Region per 24 h (the service's limit for < 10,000 resources)
+    )
+    failed_scan_cooldown_seconds: float = 600.0  # the service's 10-minute cool-down after a failed scan
+    fail_next_scan: str = ""  # fault injection: the next scan ends FAILED with this StatusReason
+    fail_resource_ids: str = ""  # fault injection: comma-separated identifier values whose generation FAILS
+    clock: Callable[[], float] = field(default=time.time, repr=False)  # tests can move time forward
+
+    @classmethod
+    def from_env(cls) -> LocalCloudSettings:
+        out = cls()
+        for f in fields(cls):
+            if f.name == "clock":
+                continue
+            raw = os.environ.get(f"IACGEN_LOCAL_{f.name.upper()}")
+            if raw is not None:
+                current = getattr(out, f.name)
+                setattr(out, f.name, type(current)(raw))
+        return out
+
+
+settings = LocalCloudSettings.from_env()
+
+
+def configure(**changes: object) -> LocalCloudSettings:
+    """Change settings in this process (tests, the demo); returns the previous values for restoring."""
+    previous = LocalCloudSettings(**{f.name: getattr(settings, f.name) for f in fields(LocalCloudSettings)})
+    for name, value in changes.items():
+        if not hasattr(settings, name):
+            raise AttributeError(f"unknown local cloud setting {name!r}")
+        setattr(settings, name, value)
+    return previous
+
+
+def restore(previous: LocalCloudSettings) -> None:
+    for f in fields(LocalCloudSettings):
+        setattr(settings, f.name, getattr(previous, f.name))
