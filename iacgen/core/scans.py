@@ -1,0 +1,505 @@
+"""Resource scans: start, find, reuse and wait for them; list what they found.
+
+A scan is expensive and rationed (one running per account+Region, 10 a day, cool-downs after failures), so
+the default everywhere is to reuse the newest usable scan and to join a running one rather than fail.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from iacgen.core.errors import AwsError, UsageError, from_aws_exception
+from iacgen.core.polling import poll
+
+if TYPE_CHECKING:
+    from iacgen.core.session import Aws
+
+MAX_SCAN_TYPES = 100
+MAX_TYPE_LENGTH = 100
+SCAN_VALIDITY = timedelta(days=30)
+PAGE_SIZE = 100
+_TOKEN_RE = re.compile(r"[a-zA-Z0-9][-a-zA-Z0-9]{0,127}")
+
+
+def error_code(exc: BaseException) -> str | None:
+    """botocore's error code, normalised: the wire code may or may not carry the 'Exception' suffix."""
+    response = getattr(exc, "response", None)
+    if not isinstance(response, dict):
+        return None
+    return str(response.get("Error", {}).get("Code", "")).removesuffix("Exception")
+
+
+def aws_error(exc: BaseException, action: str | None = None) -> BaseException:
+    return from_aws_exception(exc, action) or exc
+
+
+def _age(start: datetime | None, now: datetime) -> timedelta | None:
+    return None if start is None else now - start
+
+
+def human_age(delta: timedelta | None) -> str:
+    if delta is None:
+        return "unknown age"
+    seconds = max(0, int(delta.total_seconds()))
+    if seconds < 90:
+        return f"{seconds}s"
+    if seconds < 90 * 60:
+        return f"{seconds // 60} min"
+    if seconds < 48 * 3600:
+        return f"{seconds // 3600} h"
+    return f"{seconds // 86400} days"
+
+
+@dataclass
+class ScanInfo:
+    """One scan as DescribeResourceScan / ListResourceScans report it (fields the list omits stay None)."""
+
+    scan_id: str
+    status: str
+    scan_type: str | None = None  # FULL or PARTIAL
+    start_time: datetime | None = None
+    end_time: datetime | None = None
+    percentage: float | None = None
+    status_reason: str | None = None
+    resource_types: list[str] | None = None
+    resources_scanned: int | None = None
+    resources_read: int | None = None
+    filter_types: list[str] | None = None  # a partial scan's ScanFilters types, from Describe only
+
+    @classmethod
+    def from_api(cls, data: Any, scan_type: str | None = None) -> ScanInfo:
+        filters = data.get("ScanFilters") or []
+        filter_types = [t for f in filters for t in f.get("Types", [])] if filters else None
+        kind = data.get("ScanType") or scan_type or ("PARTIAL" if filters else None)
+        if kind is None and "ScanFilters" not in data and "ResourceTypes" in data:
+            kind = "FULL"
+        return cls(
+            scan_id=str(data["ResourceScanId"]),
+            status=str(data.get("Status", "")),
+            scan_type=kind,
+            start_time=data.get("StartTime"),
+            end_time=data.get("EndTime"),
+            percentage=data.get("PercentageCompleted"),
+            status_reason=data.get("StatusReason"),
+            resource_types=list(data["ResourceTypes"]) if "ResourceTypes" in data else None,
+            resources_scanned=data.get("ResourcesScanned"),
+            resources_read=data.get("ResourcesRead"),
+            filter_types=filter_types,
+        )
+
+    def age(self, now: datetime | None = None) -> timedelta | None:
+        return _age(self.start_time, now or datetime.now(UTC))
+
+    def usable(self, now: datetime | None = None) -> bool:
+        """COMPLETE and younger than the 30-day validity (the service marks it EXPIRED after that)."""
+        age = self.age(now)
+        return self.status == "COMPLETE" and age is not None and age <= SCAN_VALIDITY
+
+    def to_dict(self) -> dict[str, Any]:
+        age = self.age()
+        return {
+            "scan_id": self.scan_id,
+            "status": self.status,
+            "scan_type": self.scan_type,
+            "start_time": self.start_time.isoformat() if self.start_time else None,
+            "end_time": self.end_time.isoformat() if self.end_time else None,
+            "age_seconds": int(age.total_seconds()) if age is not None else None,
+            "percentage": self.percentage,
+            "status_reason": self.status_reason,
+            "resource_types": self.resource_types,
+            "resources_scanned": self.resources_scanned,
+            "resources_read": self.resources_read,
+            "filter_types": self.filter_types,
+        }
+
+
+@dataclass(frozen=True)
+class ScannedResource:
+    """One resource a scan found. Identity is the type plus the whole identifier map."""
+
+    type: str
+    identifier: dict[str, str] = field(hash=False)
+    managed: bool = field(default=False, compare=False)
+
+    @property
+    def key(self) -> tuple[str, tuple[tuple[str, str], ...]]:
+        return (self.type, tuple(sorted(self.identifier.items())))
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ScannedResource) and self.key == other.key
+
+    @property
+    def label(self) -> str:
+        """Identifier values as CloudFormation shows a physical id ('|'-joined for composite ones)."""
+        return "|".join(str(v) for v in self.identifier.values())
+
+    @classmethod
+    def from_api(cls, data: Any) -> ScannedResource:
+        return cls(
+            type=str(data["ResourceType"]),
+            identifier={str(k): str(v) for k, v in (data.get("ResourceIdentifier") or {}).items()},
+            managed=bool(data.get("ManagedByStack", False)),
+        )
+
+    def to_api(self) -> dict[str, Any]:
+        return {"ResourceType": self.type, "ResourceIdentifier": dict(self.identifier)}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": self.type, "identifier": dict(self.identifier), "managed_by_stack": self.managed}
+
+
+@dataclass
+class ScanOutcome:
+    """What `ensure_scan` did: started a scan, reused one, joined a running one, or used the one given."""
+
+    scan: ScanInfo
+    action: str  # "started" | "reused" | "joined" | "given"
+    note: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"action": self.action, "note": self.note, "scan": self.scan.to_dict()}
+
+
+# --- validation ------------------------------------------------------------------------------------------
+
+
+def validate_types(types: Iterable[str]) -> list[str]:
+    """The service's ScanFilters rules, checked before the call (botocore checks only minimums)."""
+    out: list[str] = []
+    for raw in types:
+        t = raw.strip()
+        if not 1 <= len(t) <= MAX_TYPE_LENGTH:
+            raise UsageError(
+                f"resource type {raw!r} must be 1-{MAX_TYPE_LENGTH} characters",
+                "use a type such as AWS::EC2::Instance or a prefix such as AWS::EC2::*",
+            )
+        if "*" in t[:-1]:
+            raise UsageError(
+                f"resource type {t!r}: '*' is allowed only at the end",
+                "use a prefix wildcard such as AWS::EC2::*",
+            )
+        if t not in out:
+            out.append(t)
+    if len(out) > MAX_SCAN_TYPES:
+        raise UsageError(
+            f"a partial scan takes at most {MAX_SCAN_TYPES} resource types, got {len(out)}",
+            "group types with a wildcard such as AWS::EC2::*, or run a full scan (no --type)",
+        )
+    return out
+
+
+def _type_covers(pattern: str, wanted: str) -> bool:
+    if pattern.endswith("*"):
+        return wanted.rstrip("*").startswith(pattern[:-1])
+    return pattern == wanted
+
+
+def covers(scan: ScanInfo, types: list[str] | None) -> bool:
+    """Whether the scan saw every requested type; a full request (None) is covered by a full scan only."""
+    if scan.scan_type == "FULL":
+        return True
+    if not types:
+        return False
+    patterns = scan.filter_types or []
+    return all(any(_type_covers(p, t) for p in patterns) for t in types)
+
+
+# --- calls -----------------------------------------------------------------------------------------------
+
+
+def start_scan(aws: Aws, types: list[str] | None, token: str | None = None) -> str:
+    """StartResourceScan; the ClientRequestToken makes a retried start return the same scan, not a new one."""
+    checked = validate_types(types) if types else None
+    token = token or f"iacgen-{uuid.uuid4()}"
+    if not _TOKEN_RE.fullmatch(token):
+        raise UsageError(
+            f"client request token {token!r} is not valid",
+            "use 1-128 letters, digits and dashes, starting with a letter or digit",
+        )
+    kwargs: dict[str, Any] = {"ClientRequestToken": token}
+    if checked:
+        kwargs["ScanFilters"] = [{"Types": checked}]
+    return str(aws.cloudformation.start_resource_scan(**kwargs)["ResourceScanId"])
+
+
+def describe_scan(aws: Aws, scan_id: str) -> ScanInfo:
+    try:
+        data = aws.cloudformation.describe_resource_scan(ResourceScanId=scan_id)
+    except Exception as exc:
+        if error_code(exc) == "ResourceScanNotFound":
+            raise UsageError(
+                f"no scan {scan_id} in this account and Region", "list the scans with: iacgen scans"
+            ) from exc
+        raise
+    return ScanInfo.from_api(data)
+
+
+def list_scans(aws: Aws, *, details: bool = False) -> list[ScanInfo]:
+    """Full and partial scans, newest first. ListResourceScans shows only FULL unless asked for PARTIAL."""
+    scans: dict[str, ScanInfo] = {}
+    for kind in ("FULL", "PARTIAL"):
+        token: str | None = None
+        while True:
+            kwargs: dict[str, Any] = {"ScanTypeFilter": kind, "MaxResults": PAGE_SIZE}
+            if token:
+                kwargs["NextToken"] = token
+            page = aws.cloudformation.list_resource_scans(**kwargs)
+            for item in page.get("ResourceScanSummaries", []):
+                info = ScanInfo.from_api(item, scan_type=kind)
+                scans.setdefault(info.scan_id, info)
+            token = page.get("NextToken") or None
+            if not token:
+                break
+    ordered = sorted(
+        scans.values(), key=lambda s: s.start_time or datetime.min.replace(tzinfo=UTC), reverse=True
+    )
+    if details:
+        ordered = [_with_details(aws, s) for s in ordered]
+    return ordered
+
+
+def _with_details(aws: Aws, scan: ScanInfo) -> ScanInfo:
+    full = describe_scan(aws, scan.scan_id)
+    full.scan_type = full.scan_type or scan.scan_type
+    if full.scan_type is None:
+        full.scan_type = "PARTIAL" if full.filter_types else "FULL"
+    return full
+
+
+def find_reusable_scan(
+    aws: Aws, types: list[str] | None = None, now: datetime | None = None, *, any_type: bool = False
+) -> ScanInfo | None:
+    """The newest COMPLETE scan under 30 days old that covers `types` (None: a full scan), or None.
+    any_type: accept any usable scan, full or partial (for commands that just need *a* scan)."""
+    now = now or datetime.now(UTC)
+    for scan in list_scans(aws):
+        if not scan.usable(now):
+            continue
+        if any_type or scan.scan_type == "FULL":
+            return scan
+        detailed = _with_details(aws, scan)  # ScanFilters are only in DescribeResourceScan
+        if covers(detailed, types):
+            return detailed
+    return None
+
+
+def running_scan(aws: Aws) -> ScanInfo | None:
+    return next((s for s in list_scans(aws) if s.status == "IN_PROGRESS"), None)
+
+
+def wait_for_scan(
+    aws: Aws,
+    scan_id: str,
+    timeout: float,
+    on_progress: Callable[[ScanInfo], None] | None = None,
+) -> ScanInfo:
+    """Poll until the scan leaves IN_PROGRESS; a FAILED scan is an AwsError with the service's reason."""
+    scan = poll(
+        lambda: describe_scan(aws, scan_id),
+        lambda s: s.status != "IN_PROGRESS",
+        what=f"scan {scan_id}",
+        timeout=timeout,
+        interval=2.0,
+        max_interval=15.0,
+        on_update=on_progress,
+    )
+    if scan.status == "FAILED":
+        raise AwsError(
+            f"scan {scan_id} FAILED: {scan.status_reason or 'no reason given'}",
+            "a failed scan starts a 10-minute cool-down; reuse an older scan (iacgen scans) or retry later",
+        )
+    if scan.status == "EXPIRED":
+        raise UsageError(
+            f"scan {scan_id} has EXPIRED (older than 30 days)", "start a new one: iacgen scan --new"
+        )
+    return scan
+
+
+def _limit_error(aws: Aws, exc: BaseException, types: list[str] | None) -> AwsError:
+    detail = str(getattr(exc, "response", {}).get("Error", {}).get("Message") or exc)
+    reusable = find_reusable_scan(aws, types) or find_reusable_scan(aws, any_type=True)
+    if reusable is not None:
+        hint = (
+            f"reuse the newest usable scan {reusable.scan_id} ({reusable.scan_type}, "
+            f"{human_age(reusable.age())} old): iacgen scan --scan-id {reusable.scan_id}"
+        )
+    else:
+        hint = "no usable scan exists to reuse; try again after the cool-down or tomorrow"
+    return AwsError(
+        "StartResourceScan refused (ResourceScanLimitExceeded): the daily scan quota (10 a day, 1 for scans "
+        f"over 10,000 resources) or the cool-down after a failed scan (10 min, 24 h after a scan over "
+        f"100,000 resources) is in force: {detail}",
+        hint,
+    )
+
+
+def ensure_scan(
+    aws: Aws,
+    *,
+    types: list[str] | None = None,
+    new: bool = False,
+    scan_id: str | None = None,
+    wait: bool = True,
+    timeout: float = 3600.0,
+    on_progress: Callable[[ScanInfo], None] | None = None,
+    token: str | None = None,
+) -> ScanOutcome:
+    """A scan to work from: the one given, else the newest usable one (unless `new`), else a new one.
+    A scan already running is waited on instead of failing; if it doesn't cover the request, ours follows."""
+    checked = validate_types(types) if types else None
+
+    def finish(scan: ScanInfo, action: str, note: str | None = None) -> ScanOutcome:
+        if wait and scan.status == "IN_PROGRESS":
+            scan = wait_for_scan(aws, scan.scan_id, timeout, on_progress)
+        return ScanOutcome(scan, action, note)
+
+    if scan_id:
+        scan = describe_scan(aws, scan_id)
+        if scan.status in ("FAILED", "EXPIRED"):
+            raise UsageError(
+                f"scan {scan_id} is {scan.status}"
+                + (f": {scan.status_reason}" if scan.status_reason else ""),
+                "pick a COMPLETE scan (iacgen scans) or start one: iacgen scan --new",
+            )
+        return finish(scan, "given")
+    if not new:
+        reusable = find_reusable_scan(aws, checked)
+        if reusable is not None:
+            return ScanOutcome(reusable, "reused", f"reusing a scan from {human_age(reusable.age())} ago")
+    token = token or f"iacgen-{uuid.uuid4()}"
+    for attempt in range(2):
+        try:
+            started = start_scan(aws, checked, token)
+        except Exception as exc:
+            code = error_code(exc)
+            if code == "ResourceScanLimitExceeded":
+                raise _limit_error(aws, exc, checked) from exc
+            if code != "ResourceScanInProgress" or attempt > 0:
+                raise aws_error(exc, "start scan") from exc
+            running = running_scan(aws)
+            if running is None:  # it finished between our start and our look; try once more
+                continue
+            if not wait:
+                return ScanOutcome(running, "joined", "another scan is running; not waiting (--no-wait)")
+            done = wait_for_scan(aws, running.scan_id, timeout, on_progress)
+            detailed = _with_details(aws, done)
+            if covers(detailed, checked):
+                return ScanOutcome(detailed, "joined", "waited for the scan that was already running")
+            continue  # the running scan did not cover the request: start ours now that it is done
+        return finish(describe_scan(aws, started), "started")
+    raise AwsError(
+        "could not start a scan: another scan kept running", "wait for it (iacgen scans) and re-run"
+    )
+
+
+def resolve_scan(aws: Aws, scan_id: str | None, remembered: str | None) -> ScanInfo:
+    """The COMPLETE scan a command works from: --scan-id, else the state file's, else the newest usable."""
+    if scan_id:
+        scan = describe_scan(aws, scan_id)
+        _require_complete(scan)
+        return scan
+    if remembered:
+        known: ScanInfo | None
+        try:
+            known = describe_scan(aws, remembered)
+        except UsageError:
+            known = None
+        if known is not None and known.usable():
+            return known
+        if known is not None and known.status == "IN_PROGRESS":
+            _require_complete(known)
+    found = find_reusable_scan(aws, any_type=True)
+    if found is None:
+        raise UsageError("no usable resource scan in this account and Region", "run: iacgen scan")
+    return found
+
+
+def _require_complete(scan: ScanInfo) -> None:
+    if scan.status == "IN_PROGRESS":
+        raise UsageError(
+            f"scan {scan.scan_id} is still running ({scan.percentage or 0:.0f}%)",
+            "wait for it with: iacgen scan --scan-id " + scan.scan_id,
+        )
+    if scan.status != "COMPLETE":
+        raise UsageError(
+            f"scan {scan.scan_id} is {scan.status}"
+            + (f": {scan.status_reason}" if scan.status_reason else ""),
+            "start a new one: iacgen scan --new",
+        )
+
+
+def list_resources(
+    aws: Aws,
+    scan_id: str,
+    *,
+    type_prefix: str | None = None,
+    tag_key: str | None = None,
+    tag_value: str | None = None,
+    identifier: str | None = None,
+    include_managed: bool = False,
+) -> Iterator[ScannedResource]:
+    """Stream a scan's resources page by page (a scan can hold 100,000); the service applies the filters."""
+    if tag_value is not None and tag_key is None:
+        raise UsageError("--tag-value needs --tag-key", "pass both, e.g. --tag-key team --tag-value web")
+    if tag_key is not None and not 1 <= len(tag_key) <= 128:
+        raise UsageError("a tag key is 1-128 characters", None)
+    if tag_value is not None and not 1 <= len(tag_value) <= 256:
+        raise UsageError("a tag value is 1-256 characters", None)
+    base: dict[str, Any] = {"ResourceScanId": scan_id, "MaxResults": PAGE_SIZE}
+    for name, value in (
+        ("ResourceTypePrefix", type_prefix),
+        ("TagKey", tag_key),
+        ("TagValue", tag_value),
+        ("ResourceIdentifier", identifier),
+    ):
+        if value:
+            base[name] = value
+    token: str | None = None
+    while True:
+        kwargs = dict(base, NextToken=token) if token else base
+        page = aws.cloudformation.list_resource_scan_resources(**kwargs)
+        for item in page.get("Resources", []):
+            resource = ScannedResource.from_api(item)
+            if include_managed or not resource.managed:
+                yield resource
+        token = page.get("NextToken") or None  # the service documents "" as the end too
+        if not token:
+            return
+
+
+def fetch_related(aws: Aws, scan_id: str) -> Callable[[list[ScannedResource]], list[ScannedResource]]:
+    """ListResourceScanRelatedResources for one batch (≤100 inputs), all pages; duplicates are left for the
+    caller, which dedupes across batches anyway."""
+
+    def fetch(batch: list[ScannedResource]) -> list[ScannedResource]:
+        if not 1 <= len(batch) <= PAGE_SIZE:
+            raise ValueError(f"related-resources batch of {len(batch)}; the service takes 1-{PAGE_SIZE}")
+        body = [r.to_api() for r in batch]
+        out: list[ScannedResource] = []
+        token: str | None = None
+        while True:
+            kwargs: dict[str, Any] = {"ResourceScanId": scan_id, "Resources": body, "MaxResults": PAGE_SIZE}
+            if token:
+                kwargs["NextToken"] = token
+            page = aws.cloudformation.list_resource_scan_related_resources(**kwargs)
+            out.extend(ScannedResource.from_api(item) for item in page.get("RelatedResources", []))
+            token = page.get("NextToken") or None
+            if not token:
+                return out
+
+    return fetch
+
+
+def summarize(resources: Iterable[ScannedResource]) -> dict[str, int]:
+    """Counts by resource type, sorted by type."""
+    counts = Counter(r.type for r in resources)
+    return dict(sorted(counts.items()))

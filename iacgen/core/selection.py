@@ -1,0 +1,399 @@
+"""Which scanned resources go into a template: selection expressions and the related-resource closure.
+
+Pure functions over identifiers; the API is reached only through callables passed in (`list_fn`,
+`fetch_related`), so the rules are testable without a cloud and the core wires them to the scan calls.
+
+Selection grammar (one --select/--exclude expression is an AND of comma-separated terms):
+    type=AWS::EC2::Instance   exact type          type=AWS::EC2::*   type prefix ('*' only at the end)
+    tag:Name=web              tag key with value  tag:team           tag key present
+    id=vpc-0abc               any identifier value equals
+Repeated --select is an OR; --exclude removes what any of its expressions matches.
+
+ListResourceScanResources returns no tags, so tag terms are evaluated by the service's TagKey/TagValue
+filters: one call per distinct tag term (narrowed by the expression's type/id filters), results intersected.
+Type and id terms are pushed down as ResourceTypePrefix/ResourceIdentifier and re-checked exactly here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from iacgen.core.errors import UsageError
+from iacgen.core.scans import ScannedResource
+
+if TYPE_CHECKING:
+    from iacgen.core.session import Aws
+
+MAX_TEMPLATE_RESOURCES = 500
+MAX_RELATED_BATCH = 100
+
+GRAMMAR = (
+    "an expression is comma-separated terms, all of which must match: type=AWS::EC2::Instance, "
+    "type=AWS::EC2::*, tag:KEY=VALUE, tag:KEY, id=VALUE"
+)
+
+Key = tuple[str, tuple[tuple[str, str], ...]]
+
+
+@dataclass(frozen=True)
+class Term:
+    kind: str  # "type" | "tag" | "id"
+    value: str  # type pattern, tag key, or identifier value
+    tag_value: str | None = None  # for kind == "tag": None means "key present"
+
+    def __str__(self) -> str:
+        if self.kind == "tag":
+            return f"tag:{self.value}" + (f"={self.tag_value}" if self.tag_value is not None else "")
+        return f"{self.kind}={self.value}"
+
+    def matches_locally(self, resource: ScannedResource) -> bool:
+        """True for terms the listing can't check by itself; tag terms are decided by the service."""
+        if self.kind == "type":
+            if self.value.endswith("*"):
+                return resource.type.startswith(self.value[:-1])
+            return resource.type == self.value
+        if self.kind == "id":
+            return self.value in resource.identifier.values()
+        return True
+
+
+@dataclass(frozen=True)
+class Selector:
+    """An AND of terms."""
+
+    terms: tuple[Term, ...]
+    text: str = ""
+
+    def __str__(self) -> str:
+        return self.text or ",".join(str(t) for t in self.terms)
+
+    def local_match(self, resource: ScannedResource) -> bool:
+        return all(t.matches_locally(resource) for t in self.terms)
+
+    def queries(self) -> list[dict[str, str]]:
+        """The listing calls that evaluate this selector: one per tag term (one call if there is none),
+        each narrowed by the most selective type prefix and id; results are intersected by the caller."""
+        base: dict[str, str] = {}
+        types = [t.value for t in self.terms if t.kind == "type"]
+        if types:
+            prefix = max((t.rstrip("*") for t in types), key=len)
+            if prefix:
+                base["type_prefix"] = prefix
+        ids = [t.value for t in self.terms if t.kind == "id"]
+        if ids:
+            base["identifier"] = ids[0]
+        tags = sorted({(t.value, t.tag_value or "") for t in self.terms if t.kind == "tag"})
+        if not tags:
+            return [base]
+        out = []
+        for key, value in tags:
+            q = dict(base, tag_key=key)
+            if value:
+                q["tag_value"] = value
+            out.append(q)
+        return out
+
+
+def _bad(term: str, why: str) -> UsageError:
+    return UsageError(f"bad selection term {term!r}: {why}", GRAMMAR)
+
+
+def parse_term(raw: str) -> Term:
+    text = raw.strip()
+    if not text:
+        raise _bad(raw, "empty term")
+    if text.startswith("tag:"):
+        body = text[4:]
+        key, sep, value = body.partition("=")
+        if not key:
+            raise _bad(text, "missing tag key")
+        if len(key) > 128:
+            raise _bad(text, "a tag key is at most 128 characters")
+        if sep and not value:
+            raise _bad(text, "missing tag value (use tag:KEY for 'key present')")
+        if len(value) > 256:
+            raise _bad(text, "a tag value is at most 256 characters")
+        return Term("tag", key, value if sep else None)
+    name, sep, value = text.partition("=")
+    name = name.strip()
+    value = value.strip()
+    if not sep or name not in ("type", "id"):
+        raise _bad(text, "unknown term")
+    if not value:
+        raise _bad(text, f"missing value after {name}=")
+    if name == "type" and "*" in value[:-1]:
+        raise _bad(text, "'*' is allowed only at the end of a type")
+    return Term(name, value)
+
+
+def parse_select(expr: str) -> Selector:
+    """One expression: comma-separated terms, ANDed. UsageError names the bad term and gives the grammar."""
+    if not expr.strip():
+        raise UsageError("empty selection expression", GRAMMAR)
+    return Selector(tuple(parse_term(part) for part in expr.split(",")), expr.strip())
+
+
+ListFn = Callable[..., Iterable[ScannedResource]]
+
+
+@dataclass
+class SelectionResult:
+    resources: list[ScannedResource]
+    excluded: list[ScannedResource]  # selected, then removed by --exclude
+    calls: int
+    blocked: list[ScannedResource] = field(default_factory=list)  # everything --exclude matches
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "resources": [r.to_dict() for r in self.resources],
+            "excluded": [r.to_dict() for r in self.excluded],
+            "calls": self.calls,
+        }
+
+
+def evaluate(list_fn: ListFn, selects: list[Selector], excludes: list[Selector]) -> SelectionResult:
+    """OR of the selects, minus the OR of the excludes. list_fn(**filters) lists the scan with the service's
+    filters; identical listings are made once (a shared cache across expressions)."""
+    cache: dict[tuple[tuple[str, str], ...], dict[Key, ScannedResource]] = {}
+
+    def listing(query: dict[str, str]) -> dict[Key, ScannedResource]:
+        k = tuple(sorted(query.items()))
+        if k not in cache:
+            cache[k] = {r.key: r for r in list_fn(**query)}
+        return cache[k]
+
+    def matched(selector: Selector) -> dict[Key, ScannedResource]:
+        results = [listing(q) for q in selector.queries()]
+        common = set(results[0]).intersection(*results[1:])
+        return {k: r for k, r in results[0].items() if k in common and selector.local_match(r)}
+
+    chosen: dict[Key, ScannedResource] = {}
+    for s in selects:
+        for k, r in matched(s).items():
+            chosen.setdefault(k, r)
+    removed: dict[Key, ScannedResource] = {}
+    for s in excludes:
+        removed.update(matched(s))
+    kept = [r for k, r in chosen.items() if k not in removed]
+    dropped = [r for k, r in chosen.items() if k in removed]
+    return SelectionResult(kept, dropped, len(cache), list(removed.values()))
+
+
+# --- related-resource closure ----------------------------------------------------------------------------
+
+
+@dataclass
+class Added:
+    """A resource the closure added: at which round (depth) and which selected resources pulled it in.
+    exact=False when its batch mixed inputs of different selected resources (see related_closure)."""
+
+    resource: ScannedResource
+    depth: int
+    pulled_in_by: list[ScannedResource]
+    exact: bool = True
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **self.resource.to_dict(),
+            "depth": self.depth,
+            "pulled_in_by": [r.to_dict() for r in self.pulled_in_by],
+            "exact": self.exact,
+        }
+
+
+@dataclass
+class Closure:
+    selected: list[ScannedResource]
+    added: list[Added] = field(default_factory=list)
+    skipped_managed: list[ScannedResource] = field(default_factory=list)
+    skipped_excluded: list[ScannedResource] = field(default_factory=list)
+    calls: int = 0  # fetch_related invocations (batches); the API calls, pages included, are in Aws.calls
+    rounds: int = 0
+    fixed_point: bool = True  # False when stopped by depth with resources still unexplored
+
+    @property
+    def resources(self) -> list[ScannedResource]:
+        return [*self.selected, *(a.resource for a in self.added)]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "selected": [r.to_dict() for r in self.selected],
+            "added": [a.to_dict() for a in self.added],
+            "skipped_managed": [r.to_dict() for r in self.skipped_managed],
+            "skipped_excluded": [r.to_dict() for r in self.skipped_excluded],
+            "calls": self.calls,
+            "rounds": self.rounds,
+            "fixed_point": self.fixed_point,
+            "total": len(self.selected) + len(self.added),
+        }
+
+
+def _too_many(count: int, note: str) -> UsageError:
+    return UsageError(
+        f"the selection has {count} resources{note}; a generated template holds at most "
+        f"{MAX_TEMPLATE_RESOURCES}",
+        "narrow it: a tighter --select, --exclude EXPR, or --related-depth N "
+        "(splitting into several templates is not supported yet)",
+    )
+
+
+def related_closure(
+    fetch_related: Callable[[list[ScannedResource]], list[ScannedResource]],
+    seeds: Iterable[ScannedResource],
+    *,
+    depth: int | None = None,
+    exclude_managed: bool = True,
+    excluded: Iterable[ScannedResource] = (),
+    exact_attribution_limit: int = 25,
+    limit: int | None = MAX_TEMPLATE_RESOURCES,
+) -> Closure:
+    """Add related resources round by round (breadth-first) to a fixed point, or for `depth` rounds.
+
+    Each identifier is sent at most once, in batches of at most 100. Resources are deduplicated on type plus
+    the whole identifier map. Resources owned by a stack are left out and not expanded (reported as skipped);
+    so are `excluded` ones.
+
+    Attribution: the API does not say which input produced which output, and re-sending inputs one by one
+    would break the "send once" rule. So each frontier resource carries the set of selected resources whose
+    lineage reached it, and a round batches the frontier *per lineage set*: every output of a batch is then
+    exactly attributable to that batch's set. This costs one call per distinct lineage set per round; when the
+    selection has more than `exact_attribution_limit` resources, the frontier is instead packed into full
+    batches of 100 (ordered by lineage, so mixing is rare), and outputs of a mixed batch are attributed to the
+    union of its lineages and marked exact=False. Depth is always exact (round number).
+    """
+    selected: list[ScannedResource] = []
+    known: dict[Key, ScannedResource] = {}
+    closure = Closure(selected)
+    blocked = {r.key for r in excluded}
+    for seed in seeds:
+        if seed.key in known:
+            continue
+        if exclude_managed and seed.managed:
+            closure.skipped_managed.append(seed)
+            continue
+        known[seed.key] = seed
+        selected.append(seed)
+    if limit is not None and len(selected) > limit:
+        raise _too_many(len(selected), "")
+    order = {r.key: i for i, r in enumerate(selected)}
+    exact_mode = len(selected) <= exact_attribution_limit
+    lineage: dict[Key, frozenset[Key]] = {r.key: frozenset([r.key]) for r in selected}
+    skipped: set[Key] = set()
+    frontier = list(selected)
+    round_no = 0
+    while frontier and (depth is None or round_no < depth):
+        round_no += 1
+        groups: dict[frozenset[Key], list[ScannedResource]] = {}
+        for r in frontier:
+            groups.setdefault(lineage[r.key], []).append(r)
+        ordered = sorted(groups.items(), key=lambda kv: sorted(order[k] for k in kv[0]))
+        batches: list[list[ScannedResource]] = []
+        if exact_mode:
+            for _, members in ordered:
+                batches.extend(
+                    members[i : i + MAX_RELATED_BATCH] for i in range(0, len(members), MAX_RELATED_BATCH)
+                )
+        else:
+            flat = [r for _, members in ordered for r in members]
+            batches = [flat[i : i + MAX_RELATED_BATCH] for i in range(0, len(flat), MAX_RELATED_BATCH)]
+        found: dict[Key, tuple[ScannedResource, set[Key], bool]] = {}
+        for batch in batches:
+            closure.calls += 1
+            sources = {lineage[r.key] for r in batch}
+            via = frozenset().union(*sources)
+            homogeneous = len(sources) == 1
+            for out in fetch_related(batch):
+                k = out.key
+                if k in known or k in skipped:
+                    continue
+                if k in blocked:
+                    skipped.add(k)
+                    closure.skipped_excluded.append(out)
+                    continue
+                if exclude_managed and out.managed:
+                    skipped.add(k)
+                    closure.skipped_managed.append(out)
+                    continue
+                if k in found:
+                    res, seen_via, was_exact = found[k]
+                    found[k] = (res, seen_via | via, was_exact and homogeneous)
+                else:
+                    found[k] = (out, set(via), homogeneous)
+        frontier = []
+        for k, (res, via_keys, was_exact) in found.items():
+            known[k] = res
+            lineage[k] = frozenset(via_keys)
+            pulled = sorted((known[s] for s in via_keys), key=lambda r: order[r.key])
+            closure.added.append(Added(res, round_no, pulled, was_exact))
+            frontier.append(res)
+        if limit is not None and len(known) > limit:
+            raise _too_many(len(known), f" after {round_no} round(s) of related resources")
+    closure.rounds = round_no
+    closure.fixed_point = not frontier
+    return closure
+
+
+# --- wiring to a scan ------------------------------------------------------------------------------------
+
+
+@dataclass
+class SelectionPlan:
+    """What `generate` will send: the selection, what --related added and why, and the calls it took."""
+
+    scan_id: str
+    selection: SelectionResult
+    closure: Closure
+
+    @property
+    def resources(self) -> list[ScannedResource]:
+        return self.closure.resources
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "scan_id": self.scan_id,
+            "listing_calls": self.selection.calls,
+            "excluded": [r.to_dict() for r in self.selection.excluded],
+            **self.closure.to_dict(),
+        }
+
+
+def plan_selection(
+    aws: Aws,
+    scan_id: str,
+    selects: list[str],
+    excludes: Sequence[str] = (),
+    *,
+    related: bool = False,
+    depth: int | None = None,
+) -> SelectionPlan:
+    """Parse, list and close over a scan. Bad expressions and empty selections are UsageErrors (exit 2),
+    raised before any call that would change anything."""
+    from iacgen.core.scans import fetch_related, list_resources
+
+    if not selects:
+        raise UsageError("nothing selected: pass at least one --select EXPR", GRAMMAR)
+    if depth is not None and depth < 0:
+        raise UsageError("--related-depth must be 0 or more", None)
+    sel = [parse_select(e) for e in selects]
+    exc = [parse_select(e) for e in excludes]
+
+    def list_fn(**filters: str) -> Iterable[ScannedResource]:
+        return list_resources(aws, scan_id, **filters)  # type: ignore[arg-type]
+
+    result = evaluate(list_fn, sel, exc)
+    if not result.resources:
+        what = " or ".join(f"'{s}'" for s in sel)
+        extra = f" after --exclude removed {len(result.excluded)}" if result.excluded else ""
+        raise UsageError(
+            f"the selection {what} matches no resource in scan {scan_id}{extra}",
+            "check it with: iacgen resources (resources owned by a stack are never selected)",
+        )
+    closure = related_closure(
+        fetch_related(aws, scan_id),
+        result.resources,
+        depth=(depth if related else 0),
+        excluded=result.blocked,
+    )
+    return SelectionPlan(scan_id, result, closure)
