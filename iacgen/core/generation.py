@@ -1,0 +1,502 @@
+"""Generated templates: create or update, wait, fetch the body, and read the warnings they carry.
+
+A FAILED generation is an AwsError (exit 3), not a PolicyFailure: the service could not read or model some
+resources (gone, unreadable, unsupported), which is an AWS-side fact, not a rule the user chose to enforce.
+The error carries every failed resource with the service's reason (GenerationFailed.failed).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from iacgen.core.errors import AwsError, PolicyFailure, UsageError
+from iacgen.core.polling import poll
+from iacgen.core.scans import ScannedResource, aws_error, error_code
+from iacgen.core.selection import MAX_TEMPLATE_RESOURCES
+
+if TYPE_CHECKING:
+    from iacgen.core.session import Aws
+
+T = TypeVar("T")
+
+POLICIES = ("DELETE", "RETAIN")
+FORMATS = ("YAML", "JSON")
+TERMINAL = ("COMPLETE", "FAILED")
+WARNING_TYPES = (
+    "MUTUALLY_EXCLUSIVE_PROPERTIES",
+    "UNSUPPORTED_PROPERTIES",
+    "MUTUALLY_EXCLUSIVE_TYPES",
+    "EXCLUDED_PROPERTIES",
+    "EXCLUDED_RESOURCES",
+)
+
+# What the user should do, per warning type (reference §4). `fix` is a short category for summaries.
+_ADVICE: dict[str, tuple[str, str]] = {
+    "MUTUALLY_EXCLUSIVE_PROPERTIES": (
+        "parameter",
+        "kept as a template parameter (name contains OneOf): give its value at import (--parameter K=V), "
+        "or swap in the alternative property the resource really uses",
+    ),
+    "UNSUPPORTED_PROPERTIES": (
+        "dropped",
+        "left out of the template (write-only, cannot be read back): add it by hand if the resource uses it",
+    ),
+    "MUTUALLY_EXCLUSIVE_TYPES": (
+        "string",
+        "typed as a string in the template although it accepts several types: check the value's shape",
+    ),
+    "EXCLUDED_PROPERTIES": (
+        "excluded",
+        "left out of the template by the generator: add it by hand if the stack should manage it",
+    ),
+    "EXCLUDED_RESOURCES": (
+        "excluded",
+        "the generator left this resource (or part of it) out: adopt it separately or add it by hand",
+    ),
+}
+_REQUIRED_WRITE_ONLY = ("parameter", "required write-only property: a template parameter to fill at import")
+
+
+@dataclass
+class WarningItem:
+    type: str
+    property_path: str | None
+    required: bool
+    description: str | None
+    fix: str
+    advice: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "type": self.type,
+            "property_path": self.property_path,
+            "required": self.required,
+            "description": self.description,
+            "fix": self.fix,
+            "advice": self.advice,
+        }
+
+
+@dataclass
+class ResourceWarnings:
+    logical_id: str
+    resource_type: str
+    identifier: dict[str, str]
+    warnings: list[WarningItem]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "logical_id": self.logical_id,
+            "resource_type": self.resource_type,
+            "identifier": self.identifier,
+            "warnings": [w.to_dict() for w in self.warnings],
+        }
+
+
+@dataclass
+class FailedResource:
+    logical_id: str | None
+    resource_type: str
+    identifier: dict[str, str]
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "logical_id": self.logical_id,
+            "resource_type": self.resource_type,
+            "identifier": self.identifier,
+            "reason": self.reason,
+        }
+
+
+class GenerationFailed(AwsError):
+    """The template ended FAILED; `failed` lists each resource that failed with the service's reason."""
+
+    def __init__(self, message: str, hint: str | None, failed: list[FailedResource]) -> None:
+        super().__init__(message, hint)
+        self.failed = failed
+
+
+@dataclass
+class TemplateProgress:
+    status: str
+    succeeded: int = 0
+    failed: int = 0
+    processing: int = 0
+    pending: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.succeeded + self.failed + self.processing + self.pending
+
+    @classmethod
+    def from_describe(cls, data: Any) -> TemplateProgress:
+        p = data.get("Progress") or {}
+        return cls(
+            status=str(data.get("Status", "")),
+            succeeded=int(p.get("ResourcesSucceeded", 0)),
+            failed=int(p.get("ResourcesFailed", 0)),
+            processing=int(p.get("ResourcesProcessing", 0)),
+            pending=int(p.get("ResourcesPending", 0)),
+        )
+
+
+@dataclass
+class GeneratedTemplate:
+    name: str
+    template_id: str
+    status: str
+    status_reason: str | None
+    format: str
+    body: str
+    action: str  # "created" | "updated"
+    configuration: dict[str, str]
+    resources: list[dict[str, Any]]  # logical id, type, identifier, status per resource
+    warnings: list[ResourceWarnings]
+    total_warnings: int
+    resources_to_import: list[dict[str, Any]]
+    added: int = 0
+    removed: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "template_id": self.template_id,
+            "status": self.status,
+            "status_reason": self.status_reason,
+            "format": self.format,
+            "body_bytes": len(self.body.encode()),
+            "action": self.action,
+            "configuration": self.configuration,
+            "resources": self.resources,
+            "total_warnings": self.total_warnings,
+            "warnings": [w.to_dict() for w in self.warnings],
+            "resources_to_import": self.resources_to_import,
+            "added": self.added,
+            "removed": self.removed,
+        }
+
+
+# --- pure helpers ----------------------------------------------------------------------------------------
+
+
+def advice_for(warning_type: str, required: bool) -> tuple[str, str]:
+    if warning_type == "UNSUPPORTED_PROPERTIES" and required:
+        return _REQUIRED_WRITE_ONLY
+    return _ADVICE.get(warning_type, ("other", "see the description; check the template by hand"))
+
+
+def warnings_from_describe(data: Any) -> list[ResourceWarnings]:
+    """DescribeGeneratedTemplate's per-resource warnings, one item per property, grouped by logical id."""
+    out: list[ResourceWarnings] = []
+    for res in data.get("Resources") or []:
+        items: list[WarningItem] = []
+        for w in res.get("Warnings") or []:
+            kind = str(w.get("Type", ""))
+            props = w.get("Properties") or [{}]
+            for p in props:
+                required = bool(p.get("Required", False))
+                fix, advice = advice_for(kind, required)
+                items.append(
+                    WarningItem(kind, p.get("PropertyPath"), required, p.get("Description"), fix, advice)
+                )
+        if items:
+            out.append(
+                ResourceWarnings(
+                    str(res.get("LogicalResourceId", "")),
+                    str(res.get("ResourceType", "")),
+                    dict(res.get("ResourceIdentifier") or {}),
+                    items,
+                )
+            )
+    return out
+
+
+def parse_fail_on(values: Iterable[str]) -> set[str]:
+    """--fail-on TYPE[,TYPE]: warning types, case-insensitive; unknown ones are a UsageError (exit 2)."""
+    wanted: set[str] = set()
+    for value in values:
+        for part in value.split(","):
+            name = part.strip().upper()
+            if not name:
+                continue
+            if name not in WARNING_TYPES:
+                raise UsageError(
+                    f"unknown warning type {part.strip()!r} in --fail-on",
+                    "one of: " + ", ".join(WARNING_TYPES),
+                )
+            wanted.add(name)
+    return wanted
+
+
+def check_fail_on(warnings: list[ResourceWarnings], fail_on: set[str]) -> None:
+    """PolicyFailure (exit 1) when any warning of a --fail-on type is present."""
+    hits = [(r.logical_id, w.type) for r in warnings for w in r.warnings if w.type in fail_on]
+    if hits:
+        types = sorted({t for _, t in hits})
+        resources = sorted({lid for lid, _ in hits})
+        raise PolicyFailure(
+            f"{len(hits)} warning(s) of type {', '.join(types)} on {len(resources)} resource(s): "
+            + ", ".join(resources),
+            "resolve them in the template (see the advice column), or drop the type from --fail-on",
+        )
+
+
+def resources_to_import(
+    describe_result: Any, template_logical_ids: set[str] | None = None
+) -> list[dict[str, Any]]:
+    """ResourcesToImport entries for CreateChangeSet, with the logical ids the generator put in the template.
+    Resources that failed, or that the body does not contain, are left out."""
+    out: list[dict[str, Any]] = []
+    for res in describe_result.get("Resources") or []:
+        if res.get("ResourceStatus") == "FAILED":
+            continue
+        logical_id = res.get("LogicalResourceId")
+        if not logical_id or (template_logical_ids is not None and logical_id not in template_logical_ids):
+            continue
+        out.append(
+            {
+                "ResourceType": res["ResourceType"],
+                "LogicalResourceId": logical_id,
+                "ResourceIdentifier": dict(res["ResourceIdentifier"]),
+            }
+        )
+    return out
+
+
+def template_logical_ids(body: str, fmt: str) -> set[str] | None:
+    """The Resources keys of a body (None if it cannot be parsed, so callers don't filter on a guess)."""
+    try:
+        if fmt == "JSON":
+            doc = json.loads(body)
+        else:
+            from ruamel.yaml import YAML
+
+            doc = YAML(typ="rt").load(body)
+    except Exception:
+        return None
+    resources = doc.get("Resources") if isinstance(doc, dict) else None
+    return {str(k) for k in resources} if isinstance(resources, dict) else set()
+
+
+def failed_resources(data: Any) -> list[FailedResource]:
+    return [
+        FailedResource(
+            res.get("LogicalResourceId"),
+            str(res.get("ResourceType", "")),
+            dict(res.get("ResourceIdentifier") or {}),
+            str(res.get("ResourceStatusReason") or "no reason given"),
+        )
+        for res in data.get("Resources") or []
+        if res.get("ResourceStatus") == "FAILED"
+    ]
+
+
+def _resource_key(resource_type: str, identifier: dict[str, Any]) -> tuple[str, tuple[tuple[str, str], ...]]:
+    return (resource_type, tuple(sorted((str(k), str(v)) for k, v in identifier.items())))
+
+
+# --- calls -----------------------------------------------------------------------------------------------
+
+
+def describe_template(aws: Aws, name: str) -> dict[str, Any] | None:
+    """DescribeGeneratedTemplate, or None when there is no template of that name or ARN."""
+    try:
+        return dict(aws.cloudformation.describe_generated_template(GeneratedTemplateName=name))
+    except Exception as exc:
+        if error_code(exc) == "GeneratedTemplateNotFound":
+            return None
+        raise
+
+
+def get_warnings(aws: Aws, name: str) -> list[ResourceWarnings]:
+    data = describe_template(aws, name)
+    if data is None:
+        raise UsageError(
+            f"no generated template named {name!r} in this account and Region",
+            "create it with: iacgen generate NAME --select EXPR",
+        )
+    return warnings_from_describe(data)
+
+
+def _when_free(call: Callable[[], T], what: str, timeout: float) -> T:
+    """Run call(), backing off while the service says ConcurrentResourcesLimitExceeded (5 templates at once
+    per account, or this template still busy). Every wait goes through poll()."""
+    busy = object()
+
+    def attempt() -> Any:
+        try:
+            return call()
+        except Exception as exc:
+            if error_code(exc) == "ConcurrentResourcesLimitExceeded":
+                return busy
+            raise
+
+    result: T = poll(
+        attempt,
+        lambda r: r is not busy,
+        what=f"a free generation slot to {what} (at most 5 templates generate at once)",
+        timeout=timeout,
+        interval=5.0,
+        max_interval=30.0,
+    )
+    return result
+
+
+def wait_for_template(
+    aws: Aws,
+    name: str,
+    timeout: float,
+    on_progress: Callable[[TemplateProgress], None] | None = None,
+) -> dict[str, Any]:
+    """Poll DescribeGeneratedTemplate until COMPLETE or FAILED; Get before that returns a stale body."""
+
+    def fetch() -> dict[str, Any]:
+        data = describe_template(aws, name)
+        if data is None:
+            raise AwsError(f"generated template {name} disappeared while generating", None)
+        return data
+
+    def update(data: dict[str, Any]) -> None:
+        if on_progress is not None:
+            on_progress(TemplateProgress.from_describe(data))
+
+    return poll(
+        fetch,
+        lambda d: d.get("Status") in TERMINAL,
+        what=f"generated template {name}",
+        timeout=timeout,
+        interval=2.0,
+        max_interval=10.0,
+        on_update=update,
+    )
+
+
+def _check_inputs(name: str, resources: list[ScannedResource], deletion: str, replace: str, fmt: str) -> None:
+    if not 1 <= len(name) <= 128:
+        raise UsageError(f"template name must be 1-128 characters, got {len(name)}", None)
+    if not resources:
+        raise UsageError("no resources to put in the template", "select some with --select EXPR")
+    if len(resources) > MAX_TEMPLATE_RESOURCES:
+        raise UsageError(
+            f"{len(resources)} resources selected; a template holds at most {MAX_TEMPLATE_RESOURCES}",
+            "narrow the selection (--select, --exclude, --related-depth)",
+        )
+    for label, value in (("deletion policy", deletion), ("update replace policy", replace)):
+        if value not in POLICIES:
+            raise UsageError(f"{label} {value!r} is not one of {', '.join(POLICIES)}", None)
+    if fmt not in FORMATS:
+        raise UsageError(f"format {fmt!r} is not one of {', '.join(FORMATS)}", None)
+
+
+def generate(
+    aws: Aws,
+    name: str,
+    resources: list[ScannedResource],
+    *,
+    deletion_policy: str = "RETAIN",
+    update_replace_policy: str = "RETAIN",
+    update: bool = False,
+    timeout: float = 1800.0,
+    on_progress: Callable[[TemplateProgress], None] | None = None,
+    fmt: str = "YAML",
+) -> GeneratedTemplate:
+    """Create the template (or, with update, bring an existing one to exactly these resources), wait for it,
+    and fetch the body. TemplateConfiguration is always sent: the service's defaults are undocumented."""
+    deletion_policy, update_replace_policy, fmt = (
+        deletion_policy.upper(),
+        update_replace_policy.upper(),
+        fmt.upper(),
+    )
+    unique = list(dict.fromkeys(resources))
+    _check_inputs(name, unique, deletion_policy, update_replace_policy, fmt)
+    config = {"DeletionPolicy": deletion_policy, "UpdateReplacePolicy": update_replace_policy}
+    cfn = aws.cloudformation
+    definitions = [r.to_api() for r in unique]
+    existing = describe_template(aws, name)
+    added, removed = len(definitions), []
+    if existing is None:
+        create: dict[str, Any] = {
+            "GeneratedTemplateName": name,
+            "Resources": definitions,
+            "TemplateConfiguration": config,
+        }
+        try:
+            template_id = _when_free(
+                lambda: cfn.create_generated_template(**create)["GeneratedTemplateId"],
+                f"create {name}",
+                timeout,
+            )
+        except Exception as exc:
+            if error_code(exc) != "AlreadyExists":
+                raise aws_error(exc, f"create generated template {name}") from exc
+            existing = describe_template(aws, name)  # created concurrently; treat as existing
+            if existing is None:
+                raise aws_error(exc) from exc
+    if existing is not None:
+        if not update:
+            raise UsageError(
+                f"a generated template named {name!r} already exists",
+                "pass --update to update it, or choose another name",
+            )
+        if existing.get("Status") not in TERMINAL:
+            existing = wait_for_template(aws, name, timeout, on_progress)
+        template_id = str(existing["GeneratedTemplateId"])
+        have = {
+            _resource_key(r["ResourceType"], r["ResourceIdentifier"]): r["LogicalResourceId"]
+            for r in existing.get("Resources") or []
+        }
+        want = {_resource_key(d["ResourceType"], d["ResourceIdentifier"]): d for d in definitions}
+        to_add = [d for k, d in want.items() if k not in have]
+        removed = [lid for k, lid in have.items() if k not in want]
+        kwargs: dict[str, Any] = {"GeneratedTemplateName": template_id, "TemplateConfiguration": config}
+        if to_add:
+            kwargs["AddResources"] = to_add
+        if removed:
+            kwargs["RemoveResources"] = removed
+        added = len(to_add)
+        _when_free(lambda: cfn.update_generated_template(**kwargs), f"update {name}", timeout)
+    final = wait_for_template(aws, template_id, timeout, on_progress)
+    if final.get("Status") == "FAILED":
+        failed = failed_resources(final)
+        shown = "; ".join(
+            f"{f.resource_type} {'|'.join(f.identifier.values())}: {f.reason}" for f in failed[:3]
+        )
+        more = f" (and {len(failed) - 3} more)" if len(failed) > 3 else ""
+        raise GenerationFailed(
+            f"generated template {name} FAILED: {len(failed)} resource(s) failed: {shown}{more}"
+            if failed
+            else f"generated template {name} FAILED: {final.get('StatusReason') or 'no reason given'}",
+            "fix or deselect the failed resources, then re-run with --update",
+            failed,
+        )
+    get: dict[str, Any] = {"GeneratedTemplateName": template_id, "Format": fmt}
+    body = str(cfn.get_generated_template(**get)["TemplateBody"])
+    ids = template_logical_ids(body, fmt)
+    return GeneratedTemplate(
+        name=name,
+        template_id=template_id,
+        status=str(final.get("Status")),
+        status_reason=final.get("StatusReason"),
+        format=fmt,
+        body=body,
+        action="created" if existing is None else "updated",
+        configuration=dict(final.get("TemplateConfiguration") or config),
+        resources=[
+            {
+                "logical_id": r.get("LogicalResourceId"),
+                "type": r.get("ResourceType"),
+                "identifier": dict(r.get("ResourceIdentifier") or {}),
+                "status": r.get("ResourceStatus"),
+            }
+            for r in final.get("Resources") or []
+        ],
+        warnings=warnings_from_describe(final),
+        total_warnings=int(final.get("TotalWarnings") or 0),
+        resources_to_import=resources_to_import(final, ids),
+        added=added,
+        removed=removed,
+    )
