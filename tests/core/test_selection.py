@@ -59,7 +59,7 @@ class FakeRelated:
         return [r for b in self.batches for r in b]
 
 
-# --- grammar ---------------------------------------------------------------------------------------------------
+# --- grammar ---------------------------------------------------------------------------------
 
 
 def test_parse_terms() -> None:
@@ -111,7 +111,7 @@ def test_queries_push_filters_down_one_call_per_tag_term() -> None:
     assert parse_select("type=*").queries() == [{}]
 
 
-# --- evaluation ------------------------------------------------------------------------------------------------
+# --- evaluation ---------------------------------------------------------------------------------
 
 ALL = [VPC, SUBNET, SG, KEY, INSTANCE, ACL, INSTANCE2, res("AWS::EC2::SubnetRouteTableAssociation", "a-1")]
 TAGS = {
@@ -169,7 +169,7 @@ def test_id_term_is_exact_equality() -> None:
     assert evaluate(FakeList(), [parse_select("id=i")], []).resources == []
 
 
-# --- closure ---------------------------------------------------------------------------------------------------
+# --- closure ---------------------------------------------------------------------------------
 
 
 def test_closure_to_fixed_point_with_attribution_and_depth() -> None:
