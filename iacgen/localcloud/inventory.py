@@ -389,9 +389,8 @@ def owned_keys(account_id: str, region: str) -> dict[tuple[str, str], str]:
         declared: dict[str, Any] = resource_map._resource_json_map
         for logical_id, obj in list(resource_map._parsed_resources.items()):
             spec = declared.get(logical_id)
-            if not isinstance(spec, dict) or obj is None:
-                continue
-            type_name = str(spec.get("Type") or getattr(obj, "cf_resource_type", ""))
+            declared_type = spec.get("Type") if isinstance(spec, dict) else None
+            type_name = str(declared_type or getattr(obj, "cf_resource_type", None) or "")
             key = _owned_key(obj, ec2)
             if type_name and key:
                 owned[(type_name, key)] = stack.stack_id
