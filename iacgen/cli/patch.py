@@ -1,7 +1,134 @@
+"""`iacgen patch`: set DeletionPolicy / UpdateReplacePolicy on a template, leaving every other byte alone."""
+
 from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import typer
 
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from iacgen.core.template import PatchResult
+
+_POLICY_HELP = "Delete, Retain, RetainExceptOnCreate or Snapshot (any case)"
+
 
 def register(app: typer.Typer) -> None:
-    """Placeholder until this command group is built."""
+    @app.command("patch")
+    def patch(
+        ctx: typer.Context,
+        template: str = typer.Argument(
+            ..., metavar="TEMPLATE", help="Template file (YAML or JSON), or - for stdin."
+        ),
+        deletion_policy: str | None = typer.Option(
+            None, "--deletion-policy", metavar="POLICY", help=f"DeletionPolicy to set: {_POLICY_HELP}."
+        ),
+        update_replace_policy: str | None = typer.Option(
+            None,
+            "--update-replace-policy",
+            metavar="POLICY",
+            help="UpdateReplacePolicy: Delete, Retain, Snapshot.",
+        ),
+        types: list[str] | None = typer.Option(
+            None,
+            "--type",
+            metavar="GLOB",
+            help="Only resources whose Type matches (AWS::EC2::*); repeatable.",
+        ),
+        out: Path | None = typer.Option(None, "--out", help="Write the patched template here."),
+        in_place: bool = typer.Option(False, "--in-place", help="Overwrite TEMPLATE (atomically)."),
+    ) -> None:
+        """Set resource policies, changing only the policy lines; to stdout unless --out or --in-place."""
+        from iacgen.cli.context import app_context
+        from iacgen.core.errors import UsageError
+        from iacgen.core.files import write_atomic
+        from iacgen.core.template import patch_policies, read_template_file
+
+        output = app_context(ctx).output
+        if deletion_policy is None and update_replace_policy is None:
+            raise UsageError(
+                "patch needs a policy to set", "give --deletion-policy and/or --update-replace-policy"
+            )
+        if out is not None and in_place:
+            raise UsageError("--out and --in-place exclude each other", "choose one destination")
+        from_stdin = template == "-"
+        if from_stdin and in_place:
+            raise UsageError(
+                "--in-place needs a template file, not stdin", "use --out PATH, or redirect stdout"
+            )
+        if not from_stdin and out is not None and _same_file(Path(template), out):
+            raise UsageError(
+                f"--out {out} is the template itself",
+                "use --in-place to overwrite it, or choose another path",
+            )
+
+        if from_stdin:
+            source = "<stdin>"
+            raw = typer.get_binary_stream("stdin").read()
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise UsageError(f"<stdin>: not UTF-8 text (byte {exc.start})", "save it as UTF-8") from None
+        else:
+            source = template
+            text = read_template_file(Path(template))
+
+        result = patch_policies(
+            text,
+            deletion_policy=deletion_policy,
+            update_replace_policy=update_replace_policy,
+            types=types or None,
+            source=source,
+        )
+        destination = Path(template) if in_place else out
+        if destination is None:
+            stdout = typer.get_binary_stream("stdout")
+            stdout.write(result.text.encode("utf-8"))
+            stdout.flush()
+        elif not (in_place and result.text == text):  # an unchanged file keeps its mtime
+            write_atomic(destination, result.text)
+
+        _narrate(output, result, destination)
+        if destination is not None:
+            output.emit({**result.to_dict(), "out": str(destination), "in_place": in_place})
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        if a.exists() and b.exists():
+            return a.samefile(b)
+        return a.resolve() == b.resolve()
+    except OSError:
+        return False
+
+
+def _narrate(output: Any, result: PatchResult, destination: Path | None) -> None:
+    where = str(destination) if destination is not None else "stdout"
+    for skip in result.skipped:
+        if skip.reason not in ("not selected",) and not skip.reason.startswith("already "):
+            output.warn(f"{skip.logical_id} ({skip.type}): {skip.attribute or 'resource'} {skip.reason}")
+    if not result.changed:
+        output.info(f"no changes: the selected resources already have these policies ({where})")
+        return
+    output.info(
+        f"{result.source}: {len(result.changed)} policy change(s) on {result.resources_changed} resource(s)"
+        f" -> {where}"
+    )
+    if not output.quiet:
+        output.err.print(_table(result))
+
+
+def _table(result: PatchResult) -> Table:
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(show_edge=False, header_style="bold")
+    for column in ("Logical ID", "Type", "Attribute", "Change"):
+        table.add_column(column)
+    for c in result.changed:
+        table.add_row(
+            escape(c.logical_id), escape(c.type), c.attribute, escape(f"{c.old or '(none)'} -> {c.new}")
+        )
+    return table

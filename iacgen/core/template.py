@@ -13,6 +13,7 @@ import io
 import json
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 from ruamel.yaml import YAML
@@ -173,6 +174,28 @@ def _yaml() -> YAML:
     y.preserve_quotes = True
     y.width = 4096
     return y
+
+
+def read_template_file(path: Path) -> str:
+    """The file's text exactly as stored (no newline translation, so CRLF files patch byte-for-byte)."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise UsageError(
+            f"{path}: no such file", "check the path (iacgen generate writes NAME.yaml)"
+        ) from None
+    except IsADirectoryError:
+        raise UsageError(f"{path}: is a directory, not a template", "give the template file's path") from None
+    except OSError as exc:
+        raise UsageError(
+            f"{path}: cannot read: {exc.strerror or exc}", "check the file's permissions"
+        ) from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UsageError(
+            f"{path}: not UTF-8 text (byte {exc.start})", "CloudFormation reads UTF-8; convert it"
+        ) from None
 
 
 def load_template(text: str, source: str = "<template>") -> Template:
