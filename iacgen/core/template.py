@@ -199,7 +199,7 @@ def read_template_file(path: Path) -> str:
 
 
 def load_template(text: str, source: str = "<template>") -> Template:
-    """Parse a YAML or JSON template (JSON when it is valid JSON starting with '{')."""
+    """Parse a YAML or JSON template (JSON when its first character is '{')."""
     data, fmt = _parse(text, source)
     _check_shape(data, source)
     return Template(data=data, format=fmt, source=source, text=text, _shape=_shape(data))
@@ -219,14 +219,12 @@ def _parse(text: str, source: str) -> tuple[CommentedMap, TemplateFormat]:
             fmt = "json"
         except json.JSONDecodeError as exc:
             json_error = exc
+    if json_error is not None:  # a template that opens with '{' is JSON; YAML's flow style would hide errors
+        where = f"{source}:{json_error.lineno}:{json_error.colno}"
+        raise UsageError(f"{where}: not valid JSON: {json_error.msg}", _SYNTAX_HINT)
     try:
         data = _yaml().load(body)
     except MarkedYAMLError as exc:
-        if json_error is not None:
-            raise UsageError(
-                f"{source}:{json_error.lineno}:{json_error.colno}: not valid JSON: {json_error.msg}",
-                _SYNTAX_HINT,
-            ) from None
         mark = exc.problem_mark or exc.context_mark
         where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark is not None else source
         problem = str(exc.problem or exc.context or "syntax error").splitlines()[0]
