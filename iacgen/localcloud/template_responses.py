@@ -1,5 +1,118 @@
+"""The six generated-template operations as methods of moto's CloudFormationResponse (wire only: parse with
+`_get_param`, call generating.py, return `ActionResult` so botocore's output shape serialises the answer)."""
+
 from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+from moto.core.responses import ActionResult, EmptyResult
+
+from iacgen.localcloud import generating
+
+
+def _where(self: Any) -> tuple[str, str]:
+    return str(self.current_account), str(self.region)
+
+
+def create_generated_template(self: Any) -> ActionResult:
+    template = generating.create(
+        *_where(self),
+        name=self._get_param("GeneratedTemplateName"),
+        resources=self._get_param("Resources", []),
+        stack_name=self._get_param("StackName"),
+        configuration=self._get_param("TemplateConfiguration"),
+    )
+    return ActionResult({"GeneratedTemplateId": template.id})
+
+
+def update_generated_template(self: Any) -> ActionResult:
+    template = generating.update(
+        *_where(self),
+        self._get_param("GeneratedTemplateName"),
+        new_name=self._get_param("NewGeneratedTemplateName"),
+        add=self._get_param("AddResources"),
+        remove=self._get_param("RemoveResources"),
+        refresh=bool(self._get_param("RefreshAllResources", False)),
+        configuration=self._get_param("TemplateConfiguration"),
+    )
+    return ActionResult({"GeneratedTemplateId": template.id})
+
+
+def describe_generated_template(self: Any) -> ActionResult:
+    return ActionResult(generating.describe(*_where(self), self._get_param("GeneratedTemplateName")))
+
+
+def get_generated_template(self: Any) -> ActionResult:
+    fmt = str(self._get_param("Format") or "JSON").upper()
+    if fmt not in ("JSON", "YAML"):
+        from iacgen.localcloud.errors import ValidationError
+
+        raise ValidationError(f"Format must be JSON or YAML (got {fmt})")
+    status, document = generating.body(*_where(self), self._get_param("GeneratedTemplateName"))
+    return ActionResult(
+        {"Status": status, "TemplateBody": to_yaml(document) if fmt == "YAML" else to_json(document)}
+    )
+
+
+def list_generated_templates(self: Any) -> ActionResult:
+    summaries, token = generating.summaries(
+        *_where(self), self._get_param("MaxResults"), self._get_param("NextToken")
+    )
+    result: dict[str, Any] = {"Summaries": summaries}
+    if token:
+        result["NextToken"] = token
+    return ActionResult(result)
+
+
+def delete_generated_template(self: Any) -> EmptyResult:
+    generating.delete(*_where(self), self._get_param("GeneratedTemplateName"))
+    return EmptyResult()
+
+
+def to_json(document: dict[str, Any]) -> str:
+    return json.dumps(document, indent=2)
+
+
+def to_yaml(document: dict[str, Any]) -> str:
+    """Block-style YAML with every string double-quoted and intrinsic functions in long form (`Ref:`,
+    `Fn::GetAtt:`), so any YAML parser reads it the same way and no value is mistaken for a bool or number."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+
+    def quote(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: quote(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [quote(v) for v in value]
+        if isinstance(value, str):
+            return DoubleQuotedScalarString(value)
+        return value
+
+    yaml = YAML()
+    yaml.default_flow_style = False
+    yaml.width = 4096
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.explicit_start = True
+    out = io.StringIO()
+    yaml.dump(quote(document), out)
+    return out.getvalue()
+
+
+OPERATIONS = {
+    "create_generated_template": create_generated_template,
+    "update_generated_template": update_generated_template,
+    "describe_generated_template": describe_generated_template,
+    "get_generated_template": get_generated_template,
+    "list_generated_templates": list_generated_templates,
+    "delete_generated_template": delete_generated_template,
+}
 
 
 def install() -> None:
-    """Placeholder until built."""
+    """Add the operations to moto's CloudFormationResponse (idempotent: plain attribute assignment)."""
+    from moto.cloudformation.responses import CloudFormationResponse
+
+    for name, method in OPERATIONS.items():
+        setattr(CloudFormationResponse, name, method)
