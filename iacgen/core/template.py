@@ -228,6 +228,9 @@ def _parse(text: str, source: str) -> tuple[CommentedMap, TemplateFormat]:
         mark = exc.problem_mark or exc.context_mark
         where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark is not None else source
         problem = str(exc.problem or exc.context or "syntax error").splitlines()[0]
+        context = exc.context_mark
+        if exc.problem and exc.context and context is not None and context is not mark:
+            problem += f" ({exc.context} at {context.line + 1}:{context.column + 1})"
         kind = "JSON" if fmt == "json" else "YAML"
         raise UsageError(f"{where}: not valid {kind}: {problem}", _SYNTAX_HINT) from None
     except YAMLError as exc:

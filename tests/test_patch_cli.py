@@ -1,0 +1,189 @@
+"""`iacgen patch` through the CLI: where the template goes, what it reports, and that bad input changes
+nothing (exit 2, one error and a hint, the file untouched)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from iacgen.core.template import load_template, patch_policies
+from tests.core.test_template import (
+    CRLF_YAML,
+    GENERATED_YAML,
+    HAND_YAML,
+    JSON_4,
+    JSON_TAB,
+    assert_only_policy_lines,
+    policies,
+)
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_bytes(text.encode("utf-8"))
+    os.utime(
+        path, ns=(1_600_000_000_000_000_000, 1_600_000_000_000_000_000)
+    )  # an mtime a rewrite would change
+    return path
+
+
+def snapshot(path: Path) -> tuple[bytes, int]:
+    return path.read_bytes(), path.stat().st_mtime_ns
+
+
+def test_default_writes_to_stdout_and_leaves_the_file_alone(cli: Any) -> None:
+    src = write(Path("web.yaml"), HAND_YAML)
+    before = snapshot(src)
+    result = cli("patch", "web.yaml", "--deletion-policy", "retain")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == patch_policies(HAND_YAML, deletion_policy="Retain").text
+    assert_only_policy_lines(HAND_YAML, result.stdout)
+    assert snapshot(src) == before
+    stderr = " ".join(result.stderr.split())  # rich wraps at the console width
+    assert "web.yaml: 3 policy change(s) on 3 resource(s) -> stdout" in stderr
+    assert "Role │ AWS::IAM::Role │ DeletionPolicy │ (none) -> Retain" in stderr
+    assert "Bucket │ AWS::S3::Bucket │ DeletionPolicy │ retain -> Retain" in stderr
+    assert "warning: Table (AWS::DynamoDB::Table): DeletionPolicy is an expression; left as written" in stderr
+
+
+def test_out_writes_the_file_and_json_reports_the_changes(cli: Any) -> None:
+    src = write(Path("gen.yaml"), GENERATED_YAML)
+    before = snapshot(src)
+    args = [
+        "patch",
+        "gen.yaml",
+        "--deletion-policy",
+        "DELETE",
+        "--type",
+        "AWS::EC2::*",
+        "--out",
+        "out/patched.yaml",
+    ]
+    result = cli("--output", "json", *args)
+    assert result.exit_code == 0, result.stderr
+    report = result.json()
+    assert report["out"] == "out/patched.yaml" and report["in_place"] is False
+    assert report["resources_changed"] == 4
+    assert [(c["logical_id"], c["old"], c["new"]) for c in report["changed"]] == [
+        ("EC2VPC00a1b2c3", "Retain", "Delete"),
+        ("EC2Subnet00d4e5f6", None, "Delete"),
+        ("EC2Instance0123456789", None, "Delete"),
+        ("EC2Volume0aa", None, "Delete"),
+    ]
+    patched = Path("out/patched.yaml").read_text()
+    assert_only_policy_lines(GENERATED_YAML, patched)
+    assert snapshot(src) == before
+
+
+def test_in_place_rewrites_and_a_second_run_does_not_touch_the_file(cli: Any) -> None:
+    src = write(Path("t.json"), JSON_4)
+    result = cli(
+        "patch", "t.json", "--in-place", "--deletion-policy", "Retain", "--update-replace-policy", "delete"
+    )
+    assert result.exit_code == 0, result.stderr
+    text = src.read_text()
+    assert_only_policy_lines(JSON_4, text)
+    assert json.loads(text)["Resources"]["EC2Volume0aa"]["DeletionPolicy"] == "Retain"
+    assert '\n                "CidrBlock": "10.0.0.0/16",' in text  # 4-space indentation kept
+    assert load_template(text).format == "json"
+    before = snapshot(src)
+    again = cli(
+        "patch", "t.json", "--in-place", "--deletion-policy", "retain", "--update-replace-policy", "Delete"
+    )
+    assert again.exit_code == 0
+    assert "no changes" in again.stderr
+    assert snapshot(src) == before
+
+
+def test_crlf_and_tab_json_patch_byte_exact(cli: Any) -> None:
+    write(Path("crlf.yaml"), CRLF_YAML)
+    write(Path("tab.json"), JSON_TAB)
+    assert cli("patch", "crlf.yaml", "--in-place", "--deletion-policy", "Delete").exit_code == 0
+    assert cli("patch", "tab.json", "--in-place", "--deletion-policy", "Delete").exit_code == 0
+    crlf = Path("crlf.yaml").read_bytes().decode()
+    assert crlf == patch_policies(CRLF_YAML, deletion_policy="Delete").text
+    assert crlf.count("\r\n") == crlf.count("\n")
+    tab = Path("tab.json").read_text()
+    assert '\n\t\t\t"DeletionPolicy": "Delete",\n' in tab
+    assert_only_policy_lines(JSON_TAB, tab)
+
+
+def test_stdin_to_stdout_and_to_out(cli: Any) -> None:
+    result = cli("patch", "-", "--deletion-policy", "delete", input=GENERATED_YAML)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == patch_policies(GENERATED_YAML, deletion_policy="Delete").text
+    assert "<stdin>: 4 policy change(s)" in result.stderr
+    to_file = cli(
+        "-q", "patch", "-", "--update-replace-policy", "delete", "--out", "p.yaml", input=GENERATED_YAML
+    )
+    assert to_file.exit_code == 0 and to_file.stdout == "" and to_file.stderr == ""
+    assert policies(Path("p.yaml").read_text())["EC2VPC00a1b2c3"] == ("Retain", "Delete")
+
+
+def test_snapshot_on_supporting_types_only_with_type(cli: Any) -> None:
+    write(Path("gen.yaml"), GENERATED_YAML)
+    result = cli(
+        "patch", "gen.yaml", "--deletion-policy", "snapshot", "--type", "AWS::EC2::Volume", "--out", "o.yaml"
+    )
+    assert result.exit_code == 0, result.stderr
+    assert policies(Path("o.yaml").read_text())["EC2Volume0aa"] == ("Snapshot", None)
+    assert policies(Path("o.yaml").read_text())["EC2Subnet00d4e5f6"] == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["missing.yaml", "--deletion-policy", "Retain"], "missing.yaml: no such file"),
+        (
+            ["bad.yaml", "--in-place", "--deletion-policy", "Retain"],
+            "bad.yaml:4:1: not valid YAML: expected ',' or ']', but got '<stream end>'"
+            " (while parsing a flow sequence at 3:11)",
+        ),
+        (["bad.json", "--in-place", "--deletion-policy", "Retain"], "bad.json:2:17: not valid JSON"),
+        (["t.yaml", "--in-place", "--deletion-policy", "keep"], "'keep' is not a valid DeletionPolicy"),
+        (
+            ["t.yaml", "--in-place", "--update-replace-policy", "RetainExceptOnCreate"],
+            "not a valid UpdateReplacePolicy",
+        ),
+        (
+            ["t.yaml", "--in-place", "--deletion-policy", "Snapshot"],
+            "t.yaml:11: Snapshot is not supported by EC2VPC00a1b2c3",
+        ),
+        (
+            ["t.yaml", "--in-place", "--deletion-policy", "Retain", "--type", "AWS::RDS::*"],
+            "'AWS::RDS::*' matches no resource",
+        ),
+        (["t.yaml", "--in-place"], "patch needs a policy to set"),
+        (["t.yaml", "--deletion-policy", "Retain", "--out", "./t.yaml"], "is the template itself"),
+        (["t.yaml", "--deletion-policy", "Retain", "--out", "o.yaml", "--in-place"], "exclude each other"),
+        (["-", "--deletion-policy", "Retain", "--in-place"], "--in-place needs a template file"),
+        (["notutf8.yaml", "--deletion-policy", "Retain"], "notutf8.yaml: not UTF-8 text"),
+        (["adir", "--deletion-policy", "Retain"], "adir: is a directory"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line_and_changes_nothing(cli: Any, args: list[str], message: str) -> None:
+    files = {
+        "t.yaml": write(Path("t.yaml"), GENERATED_YAML),
+        "bad.yaml": write(Path("bad.yaml"), "Resources:\n  B:\n    Type: [x\n"),
+        "bad.json": write(Path("bad.json"), '{\n  "Resources": {,}\n}\n'),
+    }
+    Path("notutf8.yaml").write_bytes(b"Resources:\n  B:\n    Type: \xff\n")
+    Path("adir").mkdir()
+    before = {name: snapshot(path) for name, path in files.items()}
+    result = cli("patch", *args)
+    assert result.exit_code == 2, (result.stdout, result.stderr)
+    error, _, hint = " ".join(result.stderr.split()).partition(" hint: ")  # rich wraps at the console width
+    assert error.startswith("error: ") and message in error, result.stderr
+    assert hint and "error:" not in hint
+    assert "Traceback" not in result.stderr and result.stdout == ""
+    assert {name: snapshot(path) for name, path in files.items()} == before
+    assert sorted(p.name for p in Path().iterdir()) == [
+        "adir",
+        "bad.json",
+        "bad.yaml",
+        "notutf8.yaml",
+        "t.yaml",
+    ]
