@@ -112,7 +112,7 @@ def test_quota_error_names_the_quota_and_the_reusable_scan(aws: Any, local_setti
         scans.ensure_scan(aws, new=True, timeout=30)
     assert "ResourceScanLimitExceeded" in err.value.message and "daily scan quota" in err.value.message
     assert err.value.hint is not None and first.scan_id in err.value.hint
-    assert err.value.exit_code == 2
+    assert err.value.exit_code == 3
 
 
 def test_failed_scan_and_cool_down(aws: Any, local_settings: Any) -> None:
