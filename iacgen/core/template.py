@@ -103,6 +103,7 @@ class Template:
     source: str = "<template>"
     text: str = ""
     _shape: Any = field(default=None, repr=False, compare=False)
+    _node: Any = field(default=None, repr=False, compare=False)  # ruamel's node tree of `text`: positions
 
     def resources(self) -> dict[str, TemplateResource]:
         found: dict[str, TemplateResource] = {}
@@ -200,12 +201,12 @@ def read_template_file(path: Path) -> str:
 
 def load_template(text: str, source: str = "<template>") -> Template:
     """Parse a YAML or JSON template (JSON when its first character is '{')."""
-    data, fmt = _parse(text, source)
+    data, fmt, node = _parse(text, source)
     _check_shape(data, source)
-    return Template(data=data, format=fmt, source=source, text=text, _shape=_shape(data))
+    return Template(data=data, format=fmt, source=source, text=text, _shape=_shape(data), _node=node)
 
 
-def _parse(text: str, source: str) -> tuple[CommentedMap, TemplateFormat]:
+def _parse(text: str, source: str) -> tuple[Any, TemplateFormat, Node | None]:
     body = text.removeprefix(_BOM)
     if not body.strip():
         raise UsageError(
@@ -223,7 +224,9 @@ def _parse(text: str, source: str) -> tuple[CommentedMap, TemplateFormat]:
         where = f"{source}:{json_error.lineno}:{json_error.colno}"
         raise UsageError(f"{where}: not valid JSON: {json_error.msg}", _SYNTAX_HINT)
     try:
-        data = _yaml().load(body)
+        y = _yaml()  # one parse gives both the node tree (positions) and the data
+        node = y.compose(body)
+        data = y.constructor.construct_document(node) if node is not None else None
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark is not None else source
@@ -236,7 +239,7 @@ def _parse(text: str, source: str) -> tuple[CommentedMap, TemplateFormat]:
     except YAMLError as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise UsageError(f"{source}: not valid YAML: {first}", _SYNTAX_HINT) from None
-    return data, fmt
+    return data, fmt, node
 
 
 def _check_shape(data: Any, source: str) -> None:
@@ -313,33 +316,33 @@ def dump_template(t: Template) -> str:
 
 def _dump_yaml(t: Template) -> str:
     y = _yaml()
-    mapping, offset = _yaml_indents(t.text.removeprefix(_BOM))
-    y.indent(mapping=mapping, sequence=offset + 2, offset=offset)
+    mapping, sequence, offset = _yaml_indents(t.text.removeprefix(_BOM))
+    y.indent(mapping=mapping, sequence=sequence, offset=offset)
     y.explicit_start = t.text.removeprefix(_BOM).lstrip().startswith("---")
+    y.explicit_end = re.search(r"(^|\n)\.\.\.\s*$", t.text) is not None
     out = io.StringIO()
     y.dump(t.data, out)
     return out.getvalue()
 
 
-def _yaml_indents(text: str) -> tuple[int, int]:
-    """(mapping indent, sequence dash offset) as written in the file; ruamel's defaults when unknown."""
+def _yaml_indents(text: str) -> tuple[int, int, int]:
+    """(mapping indent, sequence indent, dash offset) as the file has them; ruamel's defaults if unknown."""
     mapping = 2
     m = re.search(r"^Resources:[ \t]*(?:#.*)?\r?\n(?:[ \t]*(?:#.*)?\r?\n)*( +)\S", text, re.MULTILINE)
     if m:
         mapping = len(m.group(1))
-    offset = 0
     parent: str | None = None
     for line in text.splitlines():
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
             continue
-        dash = re.match(r"^( *)- ", line)
+        dash = re.match(r"^( *)-( +)\S", line)
         if dash and parent is not None:
             offset = max(0, len(dash.group(1)) - len(parent))
-            break
+            return mapping, offset + 1 + len(dash.group(2)), offset
         key = re.match(r"^( *)[^\s#-][^#]*:\s*(#.*)?$", line)
         parent = key.group(1) if key else None
-    return mapping, offset
+    return mapping, 2, 0
 
 
 def _dump_json(t: Template) -> str:
@@ -516,7 +519,7 @@ def _apply(
                 SkippedResource(key, "Fn::ForEach", None, "expands at deploy time; not patched")
             )
 
-    nodes = _resource_nodes(body)
+    nodes = _resource_nodes(template._node)
     edits: list[_Edit] = []
     expected: dict[str, dict[str, str]] = {}
     done: dict[int, list[PolicyChange]] = {}  # an aliased resource body is edited once
@@ -580,8 +583,7 @@ def _apply(
     return result
 
 
-def _resource_nodes(body: str) -> dict[str, MappingNode]:
-    root = _yaml().compose(body)
+def _resource_nodes(root: Node | None) -> dict[str, MappingNode]:
     found: dict[str, MappingNode] = {}
     if not isinstance(root, MappingNode):
         return found
@@ -680,6 +682,13 @@ def set_missing_deletion_policy(t: Template, policy: str) -> list[str]:
     lacking = [lid for lid, r in resources.items() if r.deletion_policy is None]
     if value == "Snapshot":
         _check_snapshot(resources, lacking, t.source)
+    if t.modified:  # `data` was changed by the caller: edit it too; dump_template re-serialises anyway
+        section = t.data["Resources"]
+        for lid in lacking:
+            body = section[lid]
+            keys = list(body)
+            body.insert(keys.index("Type") + 1 if "Type" in keys else len(keys), DELETION_POLICY, value)
+        return lacking
     result = _apply(t, {DELETION_POLICY: value}, lacking, only_missing=True)
     if result.text != t.text:
         _replace(t, result.text)
@@ -692,9 +701,12 @@ def strip_outputs(t: Template) -> list[str]:
     outputs = t.outputs()
     if "Outputs" not in t.data:
         return []
+    if t.modified:  # `data` was changed by the caller: edit it too; dump_template re-serialises anyway
+        del t.data["Outputs"]
+        return list(outputs)
     bom = _BOM if t.text.startswith(_BOM) else ""
     body = t.text[len(bom) :]
-    root = _yaml().compose(body)
+    root = t._node
     pairs = list(root.value)
     index = next(i for i, (k, _) in enumerate(pairs) if isinstance(k, ScalarNode) and k.value == "Outputs")
     key, value = pairs[index]
@@ -751,4 +763,4 @@ def _last_content(node: Node, floor: int) -> int:
 
 def _replace(t: Template, text: str) -> None:
     fresh = load_template(text, t.source)
-    t.data, t.text, t._shape = fresh.data, fresh.text, fresh._shape
+    t.data, t.text, t._shape, t._node = fresh.data, fresh.text, fresh._shape, fresh._node

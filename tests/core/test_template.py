@@ -585,3 +585,26 @@ def test_set_missing_deletion_policy_touches_only_resources_without_one() -> Non
 def test_body_size_counts_utf8_bytes() -> None:
     assert body_size("abc") == 3
     assert body_size(NON_ASCII_YAML) == len(NON_ASCII_YAML.encode("utf-8")) > len(NON_ASCII_YAML)
+
+
+def test_import_helpers_on_a_template_the_caller_changed_keep_the_change() -> None:
+    t = load_template(HAND_YAML)
+    t.data["Resources"]["Role"]["Properties"]["Path"] = "/adopted/"
+    assert set_missing_deletion_policy(t, "Retain") == ["Role", "Function"]
+    assert strip_outputs(t) == ["BucketName", "RoleArn"]
+    again = load_template(dump_template(t))
+    assert again.data["Resources"]["Role"]["Properties"]["Path"] == "/adopted/"
+    assert list(again.data["Resources"]["Role"])[:2] == ["Type", "DeletionPolicy"]
+    assert policies(again.text)["Function"] == ("Retain", "Delete")
+    assert again.outputs() == {}
+
+
+def test_modified_yaml_dump_keeps_the_files_layout() -> None:
+    t = load_template(GENERATED_YAML)
+    t.data["Resources"]["EC2Volume0aa"]["Properties"]["Size"] = 30
+    assert dump_template(t) == GENERATED_YAML.replace("      Size: 20\n", "      Size: 30\n")
+    hand = load_template(HAND_YAML)
+    hand.data["Parameters"]["Env"]["Default"] = "prod"
+    removed, added = changed_lines(HAND_YAML, dump_template(hand))
+    assert removed == ["        Default: 'dev'", "                - {AttributeName: pk, AttributeType: S}"]
+    assert added == ["        Default: 'prod'", "                -   {AttributeName: pk, AttributeType: S}"]
