@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from rich.console import RenderableType
 
     from iacgen.cli.render import Output
@@ -93,34 +95,49 @@ def _plan_lines(plan: ImportPlan) -> list[str]:
     return lines
 
 
-def _changes_table(result: ChangeSetResult) -> RenderableType:
+def _identifier_text(identifier: dict[str, str], fallback: str | None) -> str:
+    if len(identifier) == 1:
+        return next(iter(identifier.values()))
+    return ", ".join(f"{k}={v}" for k, v in identifier.items()) or (fallback or "")
+
+
+def _table(
+    title: str, columns: tuple[str, ...], rows: Sequence[tuple[str, ...]], id_column: int
+) -> RenderableType:
+    """Ids are never cut: their column is as wide as the longest id, and the other columns fold."""
     from rich.table import Table
 
-    table = Table(title=f"Change set {result.change_set_name} ({len(result.changes)} changes)")
-    for column in ("Logical id", "Type", "Identifier", "Action"):
-        table.add_column(column)
-    for change in result.changes:
-        ident = ", ".join(f"{k}={v}" for k, v in change.identifier.items()) or (change.physical_id or "")
-        table.add_row(change.logical_id, change.resource_type, ident, change.action)
+    table = Table(title=title)
+    for index, column in enumerate(columns):
+        if index == id_column:
+            table.add_column(column, no_wrap=True, min_width=max((len(r[index]) for r in rows), default=0))
+        else:
+            table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(*row)
     return table
+
+
+def _changes_table(result: ChangeSetResult) -> RenderableType:
+    rows = [
+        (c.logical_id, c.resource_type, _identifier_text(c.identifier, c.physical_id), c.action)
+        for c in result.changes
+    ]
+    title = f"Change set {result.change_set_name} ({len(result.changes)} changes)"
+    return _table(title, ("Logical id", "Type", "Identifier", "Action"), rows, 2)
 
 
 def _resources_table(result: ExecuteResult) -> RenderableType:
-    from rich.table import Table
-
-    table = Table(title=f"Stack {result.stack}: {result.status}")
-    for column in ("Logical id", "Type", "Physical id", "Status"):
-        table.add_column(column)
-    for res in result.resources:
-        table.add_row(res.logical_id, res.resource_type, res.physical_id or "", res.status)
-    return table
+    rows = [(r.logical_id, r.resource_type, r.physical_id or "", r.status) for r in result.resources]
+    title = f"Stack {result.stack}: {result.status}"
+    return _table(title, ("Logical id", "Type", "Physical id", "Status"), rows, 2)
 
 
 def _show_event(output: Output, event: StackEventInfo) -> None:
     from rich.markup import escape
 
-    reason = f"  {event.reason}" if event.reason else ""
-    output.info(escape(f"  {event.status:<28} {event.logical_id:<32} {event.resource_type}{reason}"))
+    reason = f": {event.reason}" if event.reason else ""
+    output.info(escape(f"  {event.status} {event.logical_id} ({event.resource_type}){reason}"))
 
 
 def _run(

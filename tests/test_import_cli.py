@@ -1,0 +1,301 @@
+"""`iacgen import` through the CLI against the local cloud: exit codes, what is left in the account, and the
+user's files untouched."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from tests.core.test_importer import (
+    REGION,
+    WORKSHOP,
+    ec2_counts,
+    physical_ids,
+    seeded_ids,
+    stack_names,
+    workshop_resources,
+    write_files,
+)
+
+
+def one_line(text: str) -> str:
+    """stderr with rich's soft wrapping undone."""
+    return " ".join(text.split())
+
+
+def change_sets(stack: str) -> list[dict[str, Any]]:
+    cfn = boto3.client("cloudformation", region_name=REGION)
+    try:
+        return list(cfn.list_change_sets(StackName=stack)["Summaries"])
+    except cfn.exceptions.ClientError:
+        return []
+
+
+def test_execute_adopts_with_unchanged_ids(cli: Any, workshop: Any) -> None:
+    write_files(workshop)
+    before = ec2_counts()
+    result = cli(
+        "--output", "json", "import", "--stack", "workshop", "--template", "workshop.yaml", "--execute"
+    )
+    assert result.exit_code == 0, result.stderr
+    doc = result.json()
+    assert {c["logical_id"]: c["action"] for c in doc["change_set"]["changes"]} == dict.fromkeys(
+        WORKSHOP, "Import"
+    )
+    assert doc["execution"]["status"] == "IMPORT_COMPLETE"
+    assert {r["logical_id"]: r["physical_id"] for r in doc["execution"]["resources"]} == seeded_ids(workshop)
+    assert physical_ids("workshop") == seeded_ids(workshop)
+    assert ec2_counts() == before
+    assert doc["plan"]["resources_path"] == "workshop.resources.json"  # found beside the template
+    assert "IMPORT_COMPLETE" in result.stderr
+
+
+def test_table_output_shows_changes_and_resources(cli: Any, workshop: Any) -> None:
+    write_files(workshop, ["VPC", "InternetGateway"])
+    result = cli("import", "--stack", "net", "--template", "workshop.yaml", "--yes")
+    assert result.exit_code == 0, result.stderr
+    assert "Import" in result.stdout and workshop.vpc_id in result.stdout
+    assert workshop.internet_gateway_id in result.stdout and "IMPORT_COMPLETE" in result.stdout
+
+
+def test_dry_run_leaves_nothing(cli: Any, workshop: Any) -> None:
+    write_files(workshop)
+    before = ec2_counts()
+    result = cli("--output", "json", "import", "--stack", "dry", "--template", "workshop.yaml", "--dry-run")
+    assert result.exit_code == 0, result.stderr
+    doc = result.json()
+    assert doc["discarded"] == {
+        "change_set_deleted": True,
+        "stack_deleted": True,
+        "template_object_deleted": False,
+    }
+    assert doc["execution"] is None
+    assert "dry" not in stack_names() and change_sets("dry") == []
+    assert ec2_counts() == before
+
+
+def test_missing_deletion_policy_exits_2_and_keeps_the_file(cli: Any, workshop: Any) -> None:
+    template, _ = write_files(workshop, no_policy=("Subnet",))
+    before = template.read_bytes()
+    result = cli("import", "--stack", "ws", "--template", str(template), "--execute")
+    assert result.exit_code == 2
+    assert "1 resource(s) to import have no DeletionPolicy: Subnet" in one_line(result.stderr)
+    assert "--patch-deletion-policy" in result.stderr
+    assert template.read_bytes() == before
+    assert "ws" not in stack_names()
+
+
+def test_patch_deletion_policy_without_touching_the_file(cli: Any, workshop: Any) -> None:
+    template, _ = write_files(workshop, policy=None)
+    before = template.read_bytes()
+    result = cli(
+        "--output", "json", "import", "--stack", "ws", "--template", str(template),
+        "--patch-deletion-policy", "Retain", "--execute",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert result.json()["plan"]["deletion_policy_added"] == list(WORKSHOP)
+    assert template.read_bytes() == before
+    assert physical_ids("ws") == seeded_ids(workshop)
+    cfn = boto3.client("cloudformation", region_name=REGION)
+    assert cfn.get_template(StackName="ws")["TemplateBody"].count("DeletionPolicy: Retain") == len(WORKSHOP)
+
+
+def test_missing_parameter_exits_2_naming_it(cli: Any, workshop: Any) -> None:
+    write_files(workshop, parameter=True)
+    result = cli("import", "--stack", "ws", "--template", "workshop.yaml", "--execute")
+    assert result.exit_code == 2
+    assert "parameter(s) without a value: ImageId" in one_line(result.stderr)
+    bad = cli("import", "--stack", "ws", "--template", "workshop.yaml", "--parameter", "ImageId", "--execute")
+    assert bad.exit_code == 2 and "is not KEY=VALUE" in bad.stderr
+    good = cli(
+        "import", "--stack", "ws", "--template", "workshop.yaml", "--parameter", "ImageId=ami-1", "--execute"
+    )
+    assert good.exit_code == 0, good.stderr
+    assert physical_ids("ws") == seeded_ids(workshop)
+
+
+def test_outputs_are_set_aside_and_the_import_succeeds(cli: Any, workshop: Any) -> None:
+    write_files(workshop, outputs=True)
+    result = cli("--output", "json", "import", "--stack", "ws", "--template", "workshop.yaml", "--execute")
+    assert result.exit_code == 0, result.stderr
+    assert result.json()["plan"]["outputs_set_aside"] == ["VpcId"]
+    assert "Outputs set aside (VpcId)" in one_line(result.stderr)
+    assert physical_ids("ws") == seeded_ids(workshop)
+    assert (
+        "Outputs"
+        not in boto3.client("cloudformation", region_name=REGION).get_template(StackName="ws")["TemplateBody"]
+    )
+
+
+def test_large_body_needs_a_bucket_and_works_through_s3(cli: Any, workshop: Any) -> None:
+    write_files(workshop, padding=60_000)
+    refused = cli("import", "--stack", "big", "--template", "workshop.yaml", "--execute")
+    assert refused.exit_code == 2
+    assert "over the 51,200-byte inline limit" in one_line(refused.stderr) and "--s3-bucket" in refused.stderr
+    s3 = boto3.client("s3", region_name=REGION)
+    s3.create_bucket(Bucket="iacgen-templates")
+    result = cli(
+        "--output", "json", "import", "--stack", "big", "--template", "workshop.yaml",
+        "--s3-bucket", "iacgen-templates", "--execute",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    plan = result.json()["plan"]
+    assert plan["template_url"].startswith("https://iacgen-templates.s3.us-east-1.amazonaws.com/iacgen/")
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket="iacgen-templates")["Contents"]]
+    assert keys == [plan["s3_key"]]
+    assert physical_ids("big") == seeded_ids(workshop)
+
+
+def test_dry_run_through_s3_removes_the_uploaded_body(cli: Any, workshop: Any) -> None:
+    write_files(workshop, padding=60_000)
+    s3 = boto3.client("s3", region_name=REGION)
+    s3.create_bucket(Bucket="iacgen-templates")
+    result = cli(
+        "import",
+        "--stack",
+        "big",
+        "--template",
+        "workshop.yaml",
+        "--s3-bucket",
+        "iacgen-templates",
+        "--dry-run",
+    )
+    assert result.exit_code == 0, result.stderr
+    assert s3.list_objects_v2(Bucket="iacgen-templates").get("KeyCount") == 0
+    assert "big" not in stack_names()
+
+
+def test_identifiers_derived_without_a_resources_file(cli: Any, app_world: Any) -> None:
+    Path("data.yaml").write_text(
+        "Resources:\n"
+        "  Archive:\n    Type: AWS::S3::Bucket\n    DeletionPolicy: Retain\n"
+        f"    Properties:\n      BucketName: {app_world.bucket_name}\n"
+        "  Orders:\n    Type: AWS::DynamoDB::Table\n    DeletionPolicy: Retain\n    Properties:\n"
+        f"      TableName: {app_world.table_name}\n      BillingMode: PAY_PER_REQUEST\n"
+        "      KeySchema:\n        - AttributeName: id\n          KeyType: HASH\n"
+        "      AttributeDefinitions:\n        - AttributeName: id\n          AttributeType: S\n"
+    )
+    result = cli("--output", "json", "import", "--stack", "data", "--template", "data.yaml", "--execute")
+    assert result.exit_code == 0, result.stderr
+    assert {r["logical_id"]: r["identifier_source"] for r in result.json()["plan"]["to_import"]} == {
+        "Archive": "derived",
+        "Orders": "derived",
+    }
+    assert physical_ids("data") == {"Archive": app_world.bucket_name, "Orders": app_world.table_name}
+
+
+def test_underivable_identifier_asks_for_resources(cli: Any, workshop: Any) -> None:
+    write_files(workshop, ["VPC"])
+    Path("workshop.resources.json").unlink()
+    result = cli("import", "--stack", "ws", "--template", "workshop.yaml", "--execute")
+    assert result.exit_code == 2
+    assert "no identifier for VPC (AWS::EC2::VPC)" in one_line(result.stderr)
+    assert "--resources" in result.stderr
+
+
+def test_more_than_200_resources_exits_2(cli: Any, cloud: None) -> None:
+    names = [f"Q{i:03d}" for i in range(201)]
+    Path("q.yaml").write_text(
+        "Resources:\n"
+        + "".join(
+            f"  {n}:\n    Type: AWS::SQS::Queue\n    DeletionPolicy: Retain\n    Properties:\n"
+            f"      QueueName: q-{n}\n"
+            for n in names
+        )
+    )
+    entries = [
+        {
+            "ResourceType": "AWS::SQS::Queue",
+            "LogicalResourceId": n,
+            "ResourceIdentifier": {"QueueUrl": f"u/{n}"},
+        }
+        for n in names
+    ]
+    Path("q.json").write_text(json.dumps(entries))
+    result = cli("import", "--stack", "q", "--template", "q.yaml", "--resources", "q.json", "--execute")
+    assert result.exit_code == 2
+    assert "201 resources to import; one import takes at most 200" in one_line(result.stderr)
+
+
+def test_resource_owned_by_another_stack_exits_3(cli: Any, workshop: Any) -> None:
+    write_files(workshop, ["VPC"])
+    assert cli("import", "--stack", "owner", "--template", "workshop.yaml", "--execute").exit_code == 0
+    result = cli("import", "--stack", "thief", "--template", "workshop.yaml", "--execute")
+    assert result.exit_code == 3
+    assert result.stderr.count("error:") == 1 and "Traceback" not in result.stderr
+    assert "CreateChangeSet failed" in one_line(result.stderr)
+    assert "thief" not in stack_names()
+    assert physical_ids("owner") == {"VPC": workshop.vpc_id}
+
+
+def test_non_tty_without_execute_or_dry_run_exits_2(cli: Any, workshop: Any) -> None:
+    write_files(workshop)
+    result = cli("import", "--stack", "ws", "--template", "workshop.yaml")
+    assert result.exit_code == 2
+    assert "--execute" in result.stderr and "--dry-run" in result.stderr
+    assert "ws" not in stack_names()
+    both = cli("import", "--stack", "ws", "--template", "workshop.yaml", "--execute", "--dry-run")
+    assert both.exit_code == 2 and "exclude each other" in both.stderr
+
+
+@pytest.fixture
+def terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the runner's stdin look like a terminal, as a user at a prompt has."""
+    from typer import testing
+
+    wrapper = getattr(testing, "_NamedTextIOWrapper", None)
+    if wrapper is None:  # pragma: no cover - typer's runner changed
+        pytest.skip("typer's CliRunner no longer exposes its stdin wrapper")
+    monkeypatch.setattr(wrapper, "isatty", lambda self: True, raising=False)
+
+
+def test_confirmation_on_a_terminal(cli: Any, workshop: Any, terminal: None) -> None:
+    write_files(workshop, ["VPC"])
+    declined = cli("import", "--stack", "ws", "--template", "workshop.yaml", input="n\n")
+    assert declined.exit_code == 0, declined.stderr
+    assert "not executed" in declined.stderr and "ws" not in stack_names()
+    accepted = cli("import", "--stack", "ws", "--template", "workshop.yaml", input="y\n")
+    assert accepted.exit_code == 0, accepted.stderr
+    assert physical_ids("ws") == {"VPC": workshop.vpc_id}
+
+
+def test_import_into_an_existing_stack(cli: Any, workshop: Any) -> None:
+    first = ["VPC", "InternetGateway"]
+    write_files(workshop, first, stem="net")
+    assert cli("import", "--stack", "ws", "--template", "net.yaml", "--execute").exit_code == 0
+    second = ["KeyPair", "SecurityGroup"]
+    template, _ = write_files(workshop, second, stem="more")
+    template.write_text(template.read_text().replace("!Ref VPC", workshop.vpc_id))
+    result = cli("--output", "json", "import", "--stack", "ws", "--template", "more.yaml", "--execute")
+    assert result.exit_code == 0, result.stderr
+    assert sorted(result.json()["plan"]["kept_from_stack"]) == sorted(first)
+    assert physical_ids("ws") == seeded_ids(workshop, first + second)
+    again = cli("--output", "json", "import", "--stack", "ws", "--template", "net.yaml", "--execute")
+    assert again.exit_code == 0 and again.json()["change_set"] is None
+    assert "nothing to import" in again.stderr
+
+
+def test_defaults_come_from_the_state_file(cli: Any, workshop: Any) -> None:
+    from iacgen.core.plan import State, TemplateRecord, save_state
+
+    Path("gen").mkdir()
+    template, resources = write_files(workshop, ["VPC"], stem="gen/ws")
+    Path("gen/ids.json").write_text(json.dumps(workshop_resources(workshop, ["VPC"])))
+    resources.unlink()
+    save_state(
+        State(
+            templates={"ws": TemplateRecord("ws", None, str(template), "gen/ids.json")},
+            last_template="ws",
+        ),
+        Path(".iacgen"),
+    )
+    result = cli("--output", "json", "import", "--stack", "ws", "--execute")
+    assert result.exit_code == 0, result.stderr
+    assert result.json()["plan"]["resources_path"] == "gen/ids.json"
+    assert physical_ids("ws") == {"VPC": workshop.vpc_id}
+    fresh = cli("--state-dir", "elsewhere", "import", "--stack", "x", "--execute")
+    assert fresh.exit_code == 2 and "iacgen generate" in fresh.stderr
