@@ -608,3 +608,20 @@ def test_modified_yaml_dump_keeps_the_files_layout() -> None:
     removed, added = changed_lines(HAND_YAML, dump_template(hand))
     assert removed == ["        Default: 'dev'", "                - {AttributeName: pk, AttributeType: S}"]
     assert added == ["        Default: 'prod'", "                -   {AttributeName: pk, AttributeType: S}"]
+
+
+def test_cfn_lint_accepts_patched_templates() -> None:
+    """An independent reader: cfn-lint's E3035 knows the valid policies and the types that take Snapshot."""
+    from cfnlint.api import ManualArgs, lint
+
+    config = ManualArgs(regions=["us-east-1"])
+    for text in (GENERATED_YAML, JSON_2):
+        patched = patch_policies(text, deletion_policy="Snapshot", types=["AWS::EC2::Volume"]).text
+        patched = patch_policies(
+            patched, deletion_policy="retainexceptoncreate", types=["*VPC", "*Subnet"]
+        ).text
+        patched = patch_policies(patched, update_replace_policy="delete").text
+        errors = [m for m in lint(patched, config=config) if m.rule.id.startswith("E")]
+        assert errors == []
+    wrong = GENERATED_YAML.replace('DeletionPolicy: "Retain"', 'DeletionPolicy: "Snapshot"')  # what we refuse
+    assert [m.rule.id for m in lint(wrong, config=config) if m.rule.id.startswith("E")] == ["E3035"]
