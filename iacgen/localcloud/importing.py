@@ -503,6 +503,9 @@ def _adopt(backend: Any, change_set: ImportChangeSet, account: str, region: str)
         )
         stack._add_stack_event("IMPORT_ROLLBACK_COMPLETE")
         stack.status = "IMPORT_ROLLBACK_COMPLETE"
+        stack.stack_status_reason = "The following resource(s) failed to import: " + _names(
+            p.logical_id for p, _ in problems
+        )
         change_set.execution_status = "EXECUTE_FAILED"
         return
 
@@ -543,6 +546,7 @@ def _adopt(backend: Any, change_set: ImportChangeSet, account: str, region: str)
         stack.parameters = change_set.parameters
     stack._add_stack_event("IMPORT_COMPLETE")
     stack.status = "IMPORT_COMPLETE"
+    stack.stack_status_reason = None
     change_set.execution_status = "EXECUTE_COMPLETE"
     for other_id in [cid for cid, cs in backend.change_sets.items() if cs.stack_id == stack.stack_id]:
         if other_id != change_set.change_set_id:
@@ -717,9 +721,11 @@ def delete_imported_stack(backend: Any, stack: Any, retain: set[str]) -> None:
         reason = f"The following resource(s) failed to delete: {_names(failed)}. "
         stack._add_stack_event("DELETE_FAILED", resource_status_reason=reason)
         stack.status = "DELETE_FAILED"
+        stack.stack_status_reason = reason
         return
     stack._add_stack_event("DELETE_COMPLETE")
     stack.status = "DELETE_COMPLETE"
+    stack.stack_status_reason = None
     backend.stacks.pop(stack.stack_id, None)
     backend.deleted_stacks[stack.stack_id] = stack
     for export in list(stack.exports):
