@@ -39,6 +39,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from iacgen.localcloud.schemas import primary_identifier
@@ -72,12 +73,12 @@ class ScannedResource:
     # resources this one points at (one end of each edge in the module docstring); the graph adds the reverse
     refs: tuple[Ref, ...] = field(default=(), compare=False, repr=False)
 
-    @property
+    @cached_property
     def key(self) -> str:
         """The physical id CloudFormation shows for it: identifier values in schema order, '|'-joined."""
         return "|".join(self.identifier[name] for name in primary_identifier(self.type))
 
-    @property
+    @cached_property
     def ref(self) -> Ref:
         return (self.type, self.key)
 

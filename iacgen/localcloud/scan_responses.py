@@ -61,22 +61,6 @@ def _item(resource: ScannedResource, managed: bool) -> dict[str, Any]:
     }
 
 
-def _matches(
-    resource: ScannedResource,
-    identifier: str | None,
-    type_prefix: str | None,
-    tag_key: str | None,
-    tag_value: str | None,
-) -> bool:
-    if identifier and not any(identifier in value for value in resource.identifier.values()):
-        return False
-    if type_prefix and not resource.type.startswith(type_prefix):
-        return False
-    if tag_key and tag_key not in resource.tags:
-        return False
-    return not (tag_value and tag_value not in resource.tags.values())
-
-
 def _where(response: Any) -> tuple[str, str]:
     return str(response.current_account), str(response.region)
 
@@ -123,11 +107,12 @@ def list_resource_scan_resources(self: Any) -> Any:
     account, region = _where(self)
     size = _page_size(self._get_param("MaxResults"), default=100)
     snapshot = scanning.listable_snapshot(account, region, self._get_param("ResourceScanId"))
-    identifier = self._get_param("ResourceIdentifier")
-    type_prefix = self._get_param("ResourceTypePrefix")
-    tag_key = self._get_param("TagKey")
-    tag_value = self._get_param("TagValue")
-    selected = [r for r in snapshot.resources if _matches(r, identifier, type_prefix, tag_key, tag_value)]
+    selected = snapshot.select(
+        self._get_param("ResourceIdentifier") or "",
+        self._get_param("ResourceTypePrefix") or "",
+        self._get_param("TagKey") or "",
+        self._get_param("TagValue") or "",
+    )
     page, token = _page(selected, self._get_param("NextToken"), size)
     out: dict[str, Any] = {"Resources": [_item(r, snapshot.is_managed(r)) for r in page]}
     if token:

@@ -48,6 +48,22 @@ class Snapshot:
         default=None, repr=False
     )
 
+    _selections: dict[tuple[str, ...], list[ScannedResource]] = field(default_factory=dict, repr=False)
+
+    def select(
+        self, identifier: str, type_prefix: str, tag_key: str, tag_value: str
+    ) -> list[ScannedResource]:
+        """Resources matching every given filter ('' = not given). Cached per filter set, so paging through
+        a large scan costs one pass, not one pass per page."""
+        cache_key = (identifier, type_prefix, tag_key, tag_value)
+        cached = self._selections.get(cache_key)
+        if cached is None:
+            cached = [r for r in self.resources if _matches(r, identifier, type_prefix, tag_key, tag_value)]
+            if len(self._selections) >= 16:
+                self._selections.clear()
+            self._selections[cache_key] = cached
+        return cached
+
     def is_managed(self, resource: ScannedResource) -> bool:
         return resource.ref in self.managed
 
@@ -60,6 +76,20 @@ class Snapshot:
         if self._neighbours is None:
             self._neighbours = inventory.graph(self.resources)
         return self._neighbours.get(resource.ref, [])
+
+
+def _matches(
+    resource: ScannedResource, identifier: str, type_prefix: str, tag_key: str, tag_value: str
+) -> bool:
+    """The service's filters, all of which must match: identifier (a substring of any identifier value),
+    type prefix, a tag with this key, a tag with this value."""
+    if identifier and not any(identifier in value for value in resource.identifier.values()):
+        return False
+    if type_prefix and not resource.type.startswith(type_prefix):
+        return False
+    if tag_key and tag_key not in resource.tags:
+        return False
+    return not (tag_value and tag_value not in resource.tags.values())
 
 
 def _identity(identifier: dict[str, str]) -> tuple[tuple[str, str], ...]:
