@@ -543,20 +543,17 @@ def _apply(
         missing: list[tuple[str, str]] = []
         for attribute, value in wanted.items():
             if attribute in own:
-                if only_missing:
+                if only_missing and current[attribute] is not None:
                     continue
                 value_node = own[attribute][1]
                 reason = _unpatchable(value_node)
                 if reason:
                     result.skipped.append(SkippedResource(lid, r.type, attribute, reason))
                     continue
-                if value_node.value == value:
+                if value_node.value == value and current[attribute] is not None:
                     result.skipped.append(SkippedResource(lid, r.type, attribute, f"already {value}"))
                     continue
-                quote = value_node.style if value_node.style in ("'", '"') else ""
-                edits.append(
-                    _Edit(value_node.start_mark.index, value_node.end_mark.index, f"{quote}{value}{quote}")
-                )
+                edits.append(_replacement(body, own[attribute][0], value_node, value, template.format))
             else:
                 missing.append((attribute, value))
             changes.append(PolicyChange(lid, r.type, attribute, current[attribute], value))
@@ -593,6 +590,16 @@ def _resource_nodes(root: Node | None) -> dict[str, MappingNode]:
                 if isinstance(rkey, ScalarNode) and isinstance(rvalue, MappingNode):
                     found[str(rkey.value)] = rvalue
     return found
+
+
+def _replacement(body: str, key: ScalarNode, node: ScalarNode, value: str, fmt: TemplateFormat) -> _Edit:
+    """The new value over the old one's span, quoted as the old one was (always quoted in JSON)."""
+    quote = '"' if fmt == "json" else node.style if node.style in ("'", '"') else ""
+    start, end = node.start_mark.index, node.end_mark.index
+    if start == end:  # an empty value (`DeletionPolicy:`) is marked at the next token: write after the colon
+        colon = body.index(":", key.end_mark.index) + 1
+        return _Edit(colon, colon, f" {quote}{value}{quote}")
+    return _Edit(start, end, f"{quote}{value}{quote}")
 
 
 def _unpatchable(node: Node) -> str | None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import difflib
+import io
+import itertools
 import json
 import re
 from typing import Any
@@ -625,3 +627,73 @@ def test_cfn_lint_accepts_patched_templates() -> None:
         assert errors == []
     wrong = GENERATED_YAML.replace('DeletionPolicy: "Retain"', 'DeletionPolicy: "Snapshot"')  # what we refuse
     assert [m.rule.id for m in lint(wrong, config=config) if m.rule.id.startswith("E")] == ["E3035"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Resources:\n  A:\n    Type: X::Y::Z\n    DeletionPolicy:   # none yet\n    Properties: {}\n",
+            "Resources:\n  A:\n    Type: X::Y::Z\n    DeletionPolicy: Retain   # none yet\n"
+            "    Properties: {}\n",
+        ),
+        ("Resources:\n  A:\n    Type: X::Y::Z\n    DeletionPolicy: ~\n", None),
+        ("Resources:\n  A:\n    Type: X::Y::Z\n    DeletionPolicy:", None),
+        ('{"Resources": {"A": {"Type": "X", "DeletionPolicy": null}}}', None),
+    ],
+)
+def test_empty_policy_values_are_filled(text: str, expected: str | None) -> None:
+    result = patch_policies(text, deletion_policy="retain")
+    if expected is not None:
+        assert result.text == expected
+    assert policies(result.text)["A"][0] == "Retain"
+    assert [(c.old, c.new) for c in result.changed] == [(None, "Retain")]
+    t = load_template(text)
+    assert set_missing_deletion_policy(t, "Delete") == ["A"]  # an empty policy counts as missing
+    assert t.resources()["A"].deletion_policy == "Delete"
+
+
+def _layouts() -> list[tuple[str, str]]:
+    """Resources in every arrangement of Type position, existing policies and quoting, in each format."""
+    cases = []
+    existing_options: list[dict[str, str]] = [
+        {},
+        {"DeletionPolicy": "Retain"},
+        {"UpdateReplacePolicy": "Delete"},
+    ]
+    for position, existing, quoted in itertools.product(
+        ("first", "middle", "last"), existing_options, (0, 1)
+    ):
+        body: dict[str, Any] = {"Properties": {"Name": "x", "Tags": [{"Key": "a", "Value": "b"}]}}
+        body.update(existing)
+        items = list(body.items())
+        index = {"first": 0, "middle": 1, "last": len(items)}[position]
+        items.insert(index, ("Type", "AWS::SQS::Queue"))
+        resource = dict(items)
+        data = {
+            "Resources": {"Q": resource, "T": {"Type": "AWS::SNS::Topic"}},
+            "Outputs": {"O": {"Value": 1}},
+        }
+        for indent in (2, 4) if not quoted else ():
+            cases.append((f"json{indent}-{position}-{len(existing)}", json.dumps(data, indent=indent) + "\n"))
+        from ruamel.yaml import YAML
+
+        y = YAML()
+        y.default_flow_style = False
+        if quoted:
+            y.default_style = '"'
+        stream = io.StringIO()
+        y.dump(data, stream)
+        cases.append((f"yaml-{position}-{len(existing)}-{quoted}", stream.getvalue()))
+        cases.append((f"crlf-{position}-{len(existing)}-{quoted}", stream.getvalue().replace("\n", "\r\n")))
+    return cases
+
+
+@pytest.mark.parametrize(("name", "text"), _layouts(), ids=[n for n, _ in _layouts()])
+def test_every_layout_patches_to_policy_lines_only(name: str, text: str) -> None:
+    result = patch_policies(text, deletion_policy="Delete", update_replace_policy="Retain")
+    assert_only_policy_lines(text, result.text)
+    assert policies(result.text) == {"Q": ("Delete", "Retain"), "T": ("Delete", "Retain")}
+    t = load_template(result.text)
+    assert strip_outputs(t) == ["O"]
+    assert load_template(t.text).format == ("json" if name.startswith("json") else "yaml")
