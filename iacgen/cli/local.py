@@ -1,7 +1,146 @@
+"""`iacgen local ...`: run the offline AWS (moto + the IaC generator + real IMPORT) and seed it."""
+
 from __future__ import annotations
+
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
 
 import typer
 
+from iacgen.cli.context import app_context
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+HOST_HELP = "Interface to listen on (loopback by default: the local cloud has no authentication)."
+
+
+class Scenario(StrEnum):
+    workshop = "workshop"
+    app = "app"
+
+
+def _usage(exc: Any) -> Exception:
+    from iacgen.core.errors import UsageError
+
+    return UsageError(exc.message, exc.hint)
+
+
+def _kv_table(title: str, rows: dict[str, Any]) -> Table:
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left")
+    table.add_column("Field")
+    table.add_column("Value")
+    for key, value in rows.items():
+        table.add_row(key, ", ".join(value) if isinstance(value, list) else str(value))
+    return table
+
 
 def register(app: typer.Typer) -> None:
-    """Placeholder until this command group is built."""
+    local = typer.Typer(
+        name="local",
+        help="Run the offline AWS: moto with the IaC generator and real IMPORT change sets.",
+        no_args_is_help=True,
+    )
+
+    @local.command("serve")
+    def serve(
+        ctx: typer.Context,
+        host: str = typer.Option("127.0.0.1", "--host", help=HOST_HELP),
+        port: int = typer.Option(4566, "--port", help="TCP port."),
+    ) -> None:
+        """Serve the local cloud in the foreground until Ctrl-C."""
+        from iacgen.localcloud import server
+
+        output = app_context(ctx).output
+        try:
+            server.serve(
+                host, port, on_ready=lambda url: output.info(f"local cloud listening on {url} (Ctrl-C stops)")
+            )
+        except server.ServerError as exc:
+            raise _usage(exc) from exc
+        output.info("local cloud stopped")
+
+    @local.command("start")
+    def start(
+        ctx: typer.Context,
+        host: str = typer.Option("127.0.0.1", "--host", help=HOST_HELP),
+        port: int = typer.Option(4566, "--port", help="TCP port."),
+    ) -> None:
+        """Start the local cloud in the background and record it for --local."""
+        from iacgen.localcloud import server
+
+        output = app_context(ctx).output
+        output.info(f"starting the local cloud on {host}:{port} ...")
+        try:
+            record = server.start(host, port)
+        except server.ServerError as exc:
+            raise _usage(exc) from exc
+        data = server.record_dict(record)
+        output.info(f"local cloud running at {record.endpoint_url}; use it with: iacgen --local ...")
+        output.emit(data, lambda: _kv_table("Local cloud", data))
+
+    @local.command("stop")
+    def stop(ctx: typer.Context) -> None:
+        """Stop the background local cloud (its state is lost)."""
+        from iacgen.localcloud import server
+
+        output = app_context(ctx).output
+        stopped = server.stop()
+        output.info("local cloud stopped" if stopped else "no local cloud was running")
+        output.emit({"stopped": stopped})
+
+    @local.command("status")
+    def status(ctx: typer.Context) -> None:
+        """Whether the background local cloud runs and answers."""
+        from iacgen.localcloud import server
+
+        output = app_context(ctx).output
+        data = server.status().to_dict()
+        if not data["running"]:
+            output.info("no local cloud is running (start one with: iacgen local start)")
+        output.emit(data, lambda: _kv_table("Local cloud", data))
+
+    @local.command("seed")
+    def seed(
+        ctx: typer.Context,
+        scenario: Scenario = typer.Argument(
+            ...,
+            help="workshop: the IaC Generator Workshop VPC; app: two tagged VPCs, "
+            "a Lambda function with its role, a table and a bucket.",
+        ),
+        endpoint_url: str | None = typer.Option(
+            None, "--endpoint-url", help="Local cloud to seed (default: the one iacgen local start recorded)."
+        ),
+    ) -> None:
+        """Create a scenario's resources as a team would have by hand (boto3), and print their ids."""
+        from iacgen.core.errors import UsageError
+        from iacgen.localcloud import scenarios
+        from iacgen.localcloud.record import read_record
+
+        context = app_context(ctx)
+        endpoint = endpoint_url or context.settings.endpoint_url
+        if not endpoint:
+            record = read_record()
+            endpoint = record.endpoint_url if record else None
+        if not endpoint:
+            raise UsageError(
+                "no local cloud to seed: none is running and no --endpoint-url was given",
+                "start one with: iacgen local start",
+            )
+        region = context.settings.region or scenarios.DEFAULT_REGION
+        context.output.info(f"seeding the {scenario.value} scenario into {endpoint} ({region}) ...")
+        if scenario is Scenario.workshop:
+            world: Any = scenarios.seed_workshop(endpoint, region)
+        else:
+            world = scenarios.seed_app(endpoint, region)
+        data = {
+            "scenario": scenario.value,
+            "endpoint_url": endpoint,
+            "region": region,
+            "resources": world.to_dict(),
+        }
+        context.output.emit(data, lambda: _kv_table(f"Seeded {scenario.value} ({region})", world.to_dict()))
+
+    app.add_typer(local)
