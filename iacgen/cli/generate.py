@@ -50,9 +50,8 @@ def _result_tables(plan: SelectionPlan, gt: GeneratedTemplate, paths: dict[str, 
         )
     parts: list[RenderableType] = [table]
     if gt.warnings:
-        parts.append(
-            _warnings_table(gt.warnings, title=f"{gt.total_warnings} warning(s): iacgen warnings {gt.name}")
-        )
+        title = f"{gt.total_warnings} warning(s); what to do: iacgen warnings {gt.name}"
+        parts.append(_warnings_table(gt.warnings, title, advice=False))
     files = Table.grid(padding=(0, 2))
     files.add_row("template", paths["template_path"])
     files.add_row("resources to import", paths["resources_path"])
@@ -236,9 +235,18 @@ def register(app: typer.Typer) -> None:
                     "no template name given and none generated yet", "run: iacgen generate NAME ..."
                 )
         found = generation.get_warnings(app_ctx.aws, name)
-        total = sum(len(r.warnings) for r in found)
+        total = sum(
+            len({w.type for w in r.warnings}) for r in found
+        )  # WarningDetail entries, as TotalWarnings
+        properties = sum(len(r.warnings) for r in found)
+        title = f"{name}: {total} warning(s), {properties} propert(ies), on {len(found)} resource(s)"
         app_ctx.output.emit(
-            {"name": name, "total": total, "resources": [r.to_dict() for r in found]},
-            lambda: _warnings_table(found, f"{name}: {total} warning(s) on {len(found)} resource(s)"),
+            {
+                "name": name,
+                "total": total,
+                "properties": properties,
+                "resources": [r.to_dict() for r in found],
+            },
+            lambda: _warnings_table(found, title),
         )
         generation.check_fail_on(found, wanted)

@@ -1,0 +1,252 @@
+"""core.generation against the local cloud: create/update, policies, failures, backoff, warnings."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from ruamel.yaml import YAML
+
+from iacgen.core import generation, scans
+from iacgen.core.errors import AwsError, PolicyFailure, UsageError
+from iacgen.core.scans import ScannedResource
+
+REGION = "us-east-1"
+
+
+@pytest.fixture
+def local_settings() -> Iterator[Any]:
+    from iacgen.localcloud import settings
+
+    previous = settings.configure()
+    yield settings
+    settings.restore(previous)
+
+
+def workshop_core(w: Any) -> list[ScannedResource]:
+    return [
+        ScannedResource("AWS::EC2::Instance", {"InstanceId": w.instance_id}),
+        ScannedResource("AWS::EC2::Subnet", {"SubnetId": w.subnet_id}),
+        ScannedResource("AWS::EC2::VPC", {"VpcId": w.vpc_id}),
+        ScannedResource("AWS::EC2::KeyPair", {"KeyName": w.key_name}),
+    ]
+
+
+# --- pure ---------------------------------------------------------------------------------
+
+DESCRIBE = {
+    "Resources": [
+        {
+            "ResourceType": "AWS::EC2::Instance",
+            "LogicalResourceId": "EC2Instance",
+            "ResourceIdentifier": {"InstanceId": "i-1"},
+            "ResourceStatus": "COMPLETE",
+            "Warnings": [
+                {
+                    "Type": "UNSUPPORTED_PROPERTIES",
+                    "Properties": [
+                        {"PropertyPath": "AdditionalInfo", "Required": False, "Description": "d1"},
+                        {"PropertyPath": "Ipv6Addresses", "Required": False, "Description": "d2"},
+                    ],
+                },
+                {
+                    "Type": "MUTUALLY_EXCLUSIVE_TYPES",
+                    "Properties": [{"PropertyPath": "Body", "Required": True}],
+                },
+            ],
+        },
+        {
+            "ResourceType": "AWS::EC2::VPC",
+            "LogicalResourceId": "EC2VPC",
+            "ResourceIdentifier": {"VpcId": "vpc-1"},
+            "ResourceStatus": "COMPLETE",
+            "Warnings": [],
+        },
+        {
+            "ResourceType": "AWS::EC2::Subnet",
+            "LogicalResourceId": "EC2Subnet",
+            "ResourceIdentifier": {"SubnetId": "subnet-1"},
+            "ResourceStatus": "FAILED",
+            "ResourceStatusReason": "gone",
+        },
+    ]
+}
+
+
+def test_warnings_are_grouped_by_resource_with_advice() -> None:
+    found = generation.warnings_from_describe(DESCRIBE)
+    assert [r.logical_id for r in found] == ["EC2Instance"]
+    items = found[0].warnings
+    assert [(w.type, w.property_path, w.required, w.fix) for w in items] == [
+        ("UNSUPPORTED_PROPERTIES", "AdditionalInfo", False, "dropped"),
+        ("UNSUPPORTED_PROPERTIES", "Ipv6Addresses", False, "dropped"),
+        ("MUTUALLY_EXCLUSIVE_TYPES", "Body", True, "string"),
+    ]
+    assert "string" in items[2].advice
+
+
+def test_every_warning_type_has_advice() -> None:
+    for kind in generation.WARNING_TYPES:
+        fix, advice = generation.advice_for(kind, False)
+        assert fix != "other" and advice
+    assert generation.advice_for("MUTUALLY_EXCLUSIVE_PROPERTIES", True)[0] == "parameter"
+
+
+def test_resources_to_import_skips_failed_and_absent() -> None:
+    assert generation.resources_to_import(DESCRIBE) == [
+        {
+            "ResourceType": "AWS::EC2::Instance",
+            "LogicalResourceId": "EC2Instance",
+            "ResourceIdentifier": {"InstanceId": "i-1"},
+        },
+        {
+            "ResourceType": "AWS::EC2::VPC",
+            "LogicalResourceId": "EC2VPC",
+            "ResourceIdentifier": {"VpcId": "vpc-1"},
+        },
+    ]
+    assert [r["LogicalResourceId"] for r in generation.resources_to_import(DESCRIBE, {"EC2VPC"})] == [
+        "EC2VPC"
+    ]
+
+
+def test_fail_on_parsing_and_check() -> None:
+    assert generation.parse_fail_on(["unsupported_properties, MUTUALLY_EXCLUSIVE_TYPES"]) == {
+        "UNSUPPORTED_PROPERTIES",
+        "MUTUALLY_EXCLUSIVE_TYPES",
+    }
+    with pytest.raises(UsageError, match="NOPE"):
+        generation.parse_fail_on(["UNSUPPORTED_PROPERTIES,NOPE"])
+    found = generation.warnings_from_describe(DESCRIBE)
+    generation.check_fail_on(found, {"EXCLUDED_RESOURCES"})
+    with pytest.raises(PolicyFailure, match="EC2Instance"):
+        generation.check_fail_on(found, {"MUTUALLY_EXCLUSIVE_TYPES"})
+
+
+def test_inputs_are_checked_before_any_call() -> None:
+    many = [ScannedResource("AWS::S3::Bucket", {"BucketName": f"b{i}"}) for i in range(501)]
+    with pytest.raises(UsageError, match="501 resources"):
+        generation.generate(None, "t", many)  # type: ignore[arg-type]
+    with pytest.raises(UsageError, match="1-128"):
+        generation.generate(None, "x" * 129, many[:1])  # type: ignore[arg-type]
+    with pytest.raises(UsageError, match="deletion policy"):
+        generation.generate(None, "t", many[:1], deletion_policy="SNAPSHOT")  # type: ignore[arg-type]
+
+
+# --- against the local cloud ---------------------------------------------------------------------------
+
+
+def test_generate_sends_policies_and_import_ids_match_the_template(aws: Any, workshop: Any) -> None:
+    scans.ensure_scan(aws, timeout=30)
+    progress: list[generation.TemplateProgress] = []
+    gt = generation.generate(
+        aws,
+        "ws",
+        workshop_core(workshop),
+        deletion_policy="delete",
+        update_replace_policy="RETAIN",
+        timeout=30,
+        on_progress=progress.append,
+    )
+    assert gt.status == "COMPLETE" and gt.action == "created"
+    assert progress and progress[-1].succeeded == 4
+    doc = YAML(typ="rt").load(gt.body)
+    resources = doc["Resources"]
+    assert len(resources) == 4
+    assert {r["DeletionPolicy"] for r in resources.values()} == {"Delete"}
+    assert {r["UpdateReplacePolicy"] for r in resources.values()} == {"Retain"}
+    imports = {r["LogicalResourceId"]: r for r in gt.resources_to_import}
+    assert set(imports) == set(resources)
+    assert {(r["ResourceType"], json.dumps(r["ResourceIdentifier"])) for r in imports.values()} == {
+        (r.type, json.dumps(r.identifier)) for r in workshop_core(workshop)
+    }
+    for logical_id, entry in imports.items():
+        assert resources[logical_id]["Type"] == entry["ResourceType"]
+    assert {r.resource_type for r in gt.warnings} == {"AWS::EC2::Instance", "AWS::EC2::Subnet"}
+    assert gt.total_warnings == sum(len({w.type for w in r.warnings}) for r in gt.warnings)
+
+
+def test_existing_name_needs_update_and_update_sends_the_difference(aws: Any, workshop: Any) -> None:
+    scans.ensure_scan(aws, timeout=30)
+    first = generation.generate(aws, "ws", workshop_core(workshop)[:3], timeout=30)
+    with pytest.raises(UsageError) as err:
+        generation.generate(aws, "ws", workshop_core(workshop), timeout=30)
+    assert err.value.hint and "--update" in err.value.hint
+    vpc_logical = next(r["logical_id"] for r in first.resources if r["type"] == "AWS::EC2::VPC")
+    wanted = [*workshop_core(workshop)[:2], workshop_core(workshop)[3]]  # drop the VPC, add the key pair
+    updated = generation.generate(
+        aws, "ws", wanted, deletion_policy="DELETE", update=True, timeout=30, fmt="json"
+    )
+    assert updated.action == "updated" and updated.template_id == first.template_id
+    assert updated.added == 1 and updated.removed == [vpc_logical]
+    assert {r["type"] for r in updated.resources} == {
+        "AWS::EC2::Instance",
+        "AWS::EC2::Subnet",
+        "AWS::EC2::KeyPair",
+    }
+    body = json.loads(updated.body)
+    assert {r["DeletionPolicy"] for r in body["Resources"].values()} == {"Delete"}
+    assert len(boto3.client("cloudformation").list_generated_templates()["Summaries"]) == 1
+
+
+def test_failed_generation_lists_each_failed_resource(aws: Any, workshop: Any, local_settings: Any) -> None:
+    scans.ensure_scan(aws, timeout=30)
+    local_settings.configure(fail_resource_ids=workshop.instance_id)
+    with pytest.raises(generation.GenerationFailed) as err:
+        generation.generate(aws, "ws", workshop_core(workshop), timeout=30)
+    assert isinstance(err.value, AwsError) and err.value.exit_code == 3
+    assert [(f.resource_type, f.identifier) for f in err.value.failed] == [
+        ("AWS::EC2::Instance", {"InstanceId": workshop.instance_id})
+    ]
+    assert workshop.instance_id in err.value.message and err.value.failed[0].reason
+
+
+def test_backs_off_while_five_templates_generate(aws: Any, local_settings: Any) -> None:
+    scans.ensure_scan(aws, timeout=30)
+    vpc = next(scans.list_resources(aws, scans.find_reusable_scan(aws).scan_id, type_prefix="AWS::EC2::VPC"))  # type: ignore[union-attr]
+    local_settings.configure(template_seconds=0.6)
+    cfn = boto3.client("cloudformation", region_name=REGION)
+    for i in range(5):
+        cfn.create_generated_template(GeneratedTemplateName=f"busy{i}", Resources=[vpc.to_api()])
+    gt = generation.generate(aws, "mine", [vpc], timeout=60)
+    assert gt.status == "COMPLETE"
+
+
+def test_get_warnings_of_the_lambda_function(aws: Any, app_world: Any) -> None:
+    scans.ensure_scan(aws, timeout=30)
+    fn = ScannedResource("AWS::Lambda::Function", {"FunctionName": app_world.function_name})
+    generation.generate(aws, "app", [fn], timeout=30)
+    found = generation.get_warnings(aws, "app")
+    assert [r.resource_type for r in found] == ["AWS::Lambda::Function"]
+    by_type = {w.type: w for w in found[0].warnings}
+    assert by_type["MUTUALLY_EXCLUSIVE_PROPERTIES"].fix == "parameter"
+    with pytest.raises(UsageError, match="no generated template"):
+        generation.get_warnings(aws, "nope")
+
+
+def test_when_free_retries_only_the_concurrency_error() -> None:
+    from botocore.exceptions import ClientError
+
+    def busy() -> ClientError:
+        error = {"Error": {"Code": "ConcurrentResourcesLimitExceeded", "Message": "5 busy"}}
+        return ClientError(error, "CreateGeneratedTemplate")  # type: ignore[arg-type]
+
+    attempts: list[int] = []
+
+    def call() -> str:
+        attempts.append(1)
+        if len(attempts) < 3:
+            raise busy()
+        return "arn"
+
+    assert generation._when_free(call, "create t", timeout=30) == "arn"
+    assert len(attempts) == 3
+
+    def denied() -> str:
+        raise ClientError({"Error": {"Code": "AccessDenied", "Message": "no"}}, "CreateGeneratedTemplate")  # type: ignore[arg-type]
+
+    with pytest.raises(ClientError):
+        generation._when_free(denied, "create t", timeout=30)
