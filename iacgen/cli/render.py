@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -34,6 +35,14 @@ def to_json(data: Any) -> str:
     return json.dumps(data, indent=2, default=_json_default)
 
 
+def _width(stream: Any) -> int | None:
+    """A terminal's own width; for pipes and files (CI logs), wide enough that ids and types never wrap."""
+    if os.environ.get("COLUMNS"):
+        return None
+    isatty = getattr(stream, "isatty", None)
+    return None if isatty and isatty() else 200
+
+
 class Output:
     def __init__(
         self, fmt: OutputFormat = OutputFormat.table, quiet: bool = False, color: bool = True
@@ -53,7 +62,9 @@ class Output:
         if self._out is None:
             from rich.console import Console
 
-            self._out = Console(file=sys.stdout, no_color=not self.color, highlight=False, soft_wrap=False)
+            self._out = Console(
+                file=sys.stdout, no_color=not self.color, highlight=False, width=_width(sys.stdout)
+            )
         return self._out
 
     @property
@@ -61,7 +72,13 @@ class Output:
         if self._err is None:
             from rich.console import Console
 
-            self._err = Console(file=sys.stderr, no_color=not self.color, highlight=False, stderr=True)
+            self._err = Console(
+                file=sys.stderr,
+                no_color=not self.color,
+                highlight=False,
+                stderr=True,
+                width=_width(sys.stderr),
+            )
         return self._err
 
     def emit(self, data: Any, table: Callable[[], RenderableType] | None = None) -> None:
@@ -77,14 +94,17 @@ class Output:
             self.err.print(message)
 
     def warn(self, message: str) -> None:
-        self.err.print(f"[yellow]warning:[/yellow] {message}")
+        from rich.markup import escape
+
+        self.err.print(f"[yellow]warning:[/yellow] {escape(message)}", soft_wrap=True)
 
     def error(self, message: str, hint: str | None = None) -> None:
         from rich.markup import escape
 
-        self.err.print(f"[bold red]error:[/bold red] {escape(message)}")
+        # soft_wrap: one line each, whatever the terminal's width, so logs and greps see whole messages
+        self.err.print(f"[bold red]error:[/bold red] {escape(message)}", soft_wrap=True)
         if hint:
-            self.err.print(f"[dim]hint:[/dim] {escape(hint)}")
+            self.err.print(f"[dim]hint:[/dim] {escape(hint)}", soft_wrap=True)
 
     @contextmanager
     def progress(self, *columns: Any, transient: bool = True) -> Iterator[Progress]:
