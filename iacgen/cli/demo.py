@@ -218,7 +218,7 @@ def _proof_table(proof: dict[str, Any]) -> Any:
     from rich.table import Table
 
     table = Table(
-        title=f"Proof: stack {proof['stack']} is {proof['status']} and owns resources that were already there",
+        title=f"Proof: stack {proof['stack']} is {proof['status']}, owning resources that were already there",
         title_justify="left",
     )
     for col in ("logical id", "type", "physical id", "existed before"):
