@@ -54,7 +54,7 @@ def register(app: typer.Typer) -> None:
             try:
                 for title, args in _steps(world.to_dict()):
                     _say(out, title, "iacgen " + " ".join(_quote(a) for a in args))
-                    code = _run(["--region", REGION, *_passthrough(ctx), *args])
+                    code = _run(["--region", REGION, *_passthrough(ctx), *args], quiet_stdout=out.json)
                     if code != 0:
                         raise typer.Exit(code)
                 proof = _proof(before)
@@ -147,14 +147,21 @@ def _passthrough(ctx: typer.Context) -> list[str]:
     return args
 
 
-def _run(args: list[str]) -> int:
+def _run(args: list[str], *, quiet_stdout: bool) -> int:
+    """One real iacgen command, in this process. Under --output json the steps' own output goes to stderr, so
+    stdout carries a single JSON document: the proof."""
+    import contextlib
+    import sys
+
     from iacgen.cli.app import app
 
     command = typer.main.get_command(app)
-    try:
-        result = command.main(args=args, prog_name="iacgen", standalone_mode=False)
-    except typer.Exit as exc:
-        return int(exc.exit_code or 0)
+    redirect = contextlib.redirect_stdout(sys.stderr) if quiet_stdout else contextlib.nullcontext()
+    with redirect:
+        try:
+            result = command.main(args=args, prog_name="iacgen", standalone_mode=False)
+        except typer.Exit as exc:
+            return int(exc.exit_code or 0)
     return int(result or 0)
 
 
