@@ -47,7 +47,6 @@ class Snapshot:
     _by_identifier: dict[tuple[str, tuple[tuple[str, str], ...]], ScannedResource] | None = field(
         default=None, repr=False
     )
-
     _selections: dict[tuple[str, ...], list[ScannedResource]] = field(default_factory=dict, repr=False)
 
     def select(
