@@ -1,9 +1,9 @@
 """`iacgen import` through the CLI against the local cloud: exit codes, what is left in the account, and the
-user's files untouched."""
+user's files untouched. S3 buckets stand in where any importable resource will do: they seed in
+milliseconds."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -11,13 +11,14 @@ import boto3
 import pytest
 
 from tests.core.test_importer import (
+    FAKE_WORLD,
     REGION,
     WORKSHOP,
+    bucket_files,
     ec2_counts,
     physical_ids,
     seeded_ids,
     stack_names,
-    workshop_resources,
     write_files,
 )
 
@@ -33,6 +34,12 @@ def change_sets(stack: str) -> list[dict[str, Any]]:
         return list(cfn.list_change_sets(StackName=stack)["Summaries"])
     except cfn.exceptions.ClientError:
         return []
+
+
+def template_body(stack: str) -> str:
+    return str(
+        boto3.client("cloudformation", region_name=REGION).get_template(StackName=stack)["TemplateBody"]
+    )
 
 
 def test_execute_adopts_with_unchanged_ids(cli: Any, workshop: Any) -> None:
@@ -54,20 +61,23 @@ def test_execute_adopts_with_unchanged_ids(cli: Any, workshop: Any) -> None:
     assert "IMPORT_COMPLETE" in result.stderr
 
 
-def test_table_output_shows_changes_and_resources(cli: Any, workshop: Any) -> None:
-    write_files(workshop, ["VPC", "InternetGateway"])
-    result = cli("import", "--stack", "net", "--template", "workshop.yaml", "--yes")
+def test_table_output_shows_changes_and_resources(cli: Any, cloud: None) -> None:
+    bucket_files(["table-logs-0123456789", "table-data-0123456789"])
+    result = cli("import", "--stack", "tbl", "--template", "buckets.yaml", "--yes")
     assert result.exit_code == 0, result.stderr
-    assert "Import" in result.stdout and workshop.vpc_id in result.stdout
-    assert workshop.internet_gateway_id in result.stdout and "IMPORT_COMPLETE" in result.stdout
+    lines = result.stdout.splitlines()
+    assert any(
+        "TableLogs0123456789" in ln and "table-logs-0123456789" in ln and "Import" in ln for ln in lines
+    )
+    assert sum("table-data-0123456789" in ln and "IMPORT_COMPLETE" in ln for ln in lines) == 1
 
 
-def test_dry_run_leaves_nothing(cli: Any, workshop: Any) -> None:
-    write_files(workshop)
-    before = ec2_counts()
-    result = cli("--output", "json", "import", "--stack", "dry", "--template", "workshop.yaml", "--dry-run")
+def test_dry_run_leaves_nothing(cli: Any, cloud: None) -> None:
+    bucket_files(["dry-logs", "dry-data"])
+    result = cli("--output", "json", "import", "--stack", "dry", "--template", "buckets.yaml", "--dry-run")
     assert result.exit_code == 0, result.stderr
     doc = result.json()
+    assert [c["action"] for c in doc["change_set"]["changes"]] == ["Import", "Import"]
     assert doc["discarded"] == {
         "change_set_deleted": True,
         "stack_deleted": True,
@@ -75,11 +85,12 @@ def test_dry_run_leaves_nothing(cli: Any, workshop: Any) -> None:
     }
     assert doc["execution"] is None
     assert "dry" not in stack_names() and change_sets("dry") == []
-    assert ec2_counts() == before
+    s3 = boto3.client("s3", region_name=REGION)
+    assert sorted(b["Name"] for b in s3.list_buckets()["Buckets"]) == ["dry-data", "dry-logs"]
 
 
-def test_missing_deletion_policy_exits_2_and_keeps_the_file(cli: Any, workshop: Any) -> None:
-    template, _ = write_files(workshop, no_policy=("Subnet",))
+def test_missing_deletion_policy_exits_2_and_keeps_the_file(cli: Any, cloud: None) -> None:
+    template, _ = write_files(FAKE_WORLD, no_policy=("Subnet",))
     before = template.read_bytes()
     result = cli("import", "--stack", "ws", "--template", str(template), "--execute")
     assert result.exit_code == 2
@@ -89,57 +100,54 @@ def test_missing_deletion_policy_exits_2_and_keeps_the_file(cli: Any, workshop: 
     assert "ws" not in stack_names()
 
 
-def test_patch_deletion_policy_without_touching_the_file(cli: Any, workshop: Any) -> None:
-    template, _ = write_files(workshop, policy=None)
+def test_patch_deletion_policy_without_touching_the_file(cli: Any, cloud: None) -> None:
+    template, _ = bucket_files(["patch-logs", "patch-data"])
+    template.write_text(template.read_text().replace("    DeletionPolicy: Retain\n", ""))
     before = template.read_bytes()
     result = cli(
         "--output", "json", "import", "--stack", "ws", "--template", str(template),
         "--patch-deletion-policy", "Retain", "--execute",
     )  # fmt: skip
     assert result.exit_code == 0, result.stderr
-    assert result.json()["plan"]["deletion_policy_added"] == list(WORKSHOP)
+    assert result.json()["plan"]["deletion_policy_added"] == ["PatchLogs", "PatchData"]
     assert template.read_bytes() == before
-    assert physical_ids("ws") == seeded_ids(workshop)
-    cfn = boto3.client("cloudformation", region_name=REGION)
-    assert cfn.get_template(StackName="ws")["TemplateBody"].count("DeletionPolicy: Retain") == len(WORKSHOP)
+    assert physical_ids("ws") == {"PatchLogs": "patch-logs", "PatchData": "patch-data"}
+    assert template_body("ws").count("DeletionPolicy: Retain") == 2
 
 
-def test_missing_parameter_exits_2_naming_it(cli: Any, workshop: Any) -> None:
-    write_files(workshop, parameter=True)
+def test_missing_parameter_exits_2_naming_it(cli: Any, cloud: None) -> None:
+    write_files(FAKE_WORLD, parameter=True)
     result = cli("import", "--stack", "ws", "--template", "workshop.yaml", "--execute")
     assert result.exit_code == 2
     assert "parameter(s) without a value: ImageId" in one_line(result.stderr)
+    assert "--parameter ImageId=VALUE" in result.stderr
     bad = cli("import", "--stack", "ws", "--template", "workshop.yaml", "--parameter", "ImageId", "--execute")
     assert bad.exit_code == 2 and "is not KEY=VALUE" in bad.stderr
-    good = cli(
-        "import", "--stack", "ws", "--template", "workshop.yaml", "--parameter", "ImageId=ami-1", "--execute"
-    )
-    assert good.exit_code == 0, good.stderr
-    assert physical_ids("ws") == seeded_ids(workshop)
+    assert "ws" not in stack_names()
 
 
-def test_outputs_are_set_aside_and_the_import_succeeds(cli: Any, workshop: Any) -> None:
-    write_files(workshop, outputs=True)
-    result = cli("--output", "json", "import", "--stack", "ws", "--template", "workshop.yaml", "--execute")
+def test_outputs_are_set_aside_and_the_import_succeeds(cli: Any, cloud: None) -> None:
+    template, _ = bucket_files(["out-logs"], outputs=True)
+    result = cli("--output", "json", "import", "--stack", "ws", "--template", str(template), "--execute")
     assert result.exit_code == 0, result.stderr
-    assert result.json()["plan"]["outputs_set_aside"] == ["VpcId"]
-    assert "Outputs set aside (VpcId)" in one_line(result.stderr)
-    assert physical_ids("ws") == seeded_ids(workshop)
-    assert (
-        "Outputs"
-        not in boto3.client("cloudformation", region_name=REGION).get_template(StackName="ws")["TemplateBody"]
-    )
+    plan = result.json()["plan"]
+    assert plan["outputs_set_aside"] == ["BucketArn"]
+    assert "!GetAtt OutLogs.Arn" in plan["outputs_text"]
+    assert "Outputs set aside (BucketArn)" in one_line(result.stderr)
+    assert physical_ids("ws") == {"OutLogs": "out-logs"}
+    assert "Outputs" not in template_body("ws") and "Outputs:" in template.read_text()
 
 
-def test_large_body_needs_a_bucket_and_works_through_s3(cli: Any, workshop: Any) -> None:
-    write_files(workshop, padding=60_000)
-    refused = cli("import", "--stack", "big", "--template", "workshop.yaml", "--execute")
+def test_large_body_needs_a_bucket_and_works_through_s3(cli: Any, cloud: None) -> None:
+    bucket_files(["big-logs"], padding=60_000)
+    refused = cli("import", "--stack", "big", "--template", "buckets.yaml", "--execute")
     assert refused.exit_code == 2
     assert "over the 51,200-byte inline limit" in one_line(refused.stderr) and "--s3-bucket" in refused.stderr
+    assert "big" not in stack_names()
     s3 = boto3.client("s3", region_name=REGION)
     s3.create_bucket(Bucket="iacgen-templates")
     result = cli(
-        "--output", "json", "import", "--stack", "big", "--template", "workshop.yaml",
+        "--output", "json", "import", "--stack", "big", "--template", "buckets.yaml",
         "--s3-bucket", "iacgen-templates", "--execute",
     )  # fmt: skip
     assert result.exit_code == 0, result.stderr
@@ -147,49 +155,52 @@ def test_large_body_needs_a_bucket_and_works_through_s3(cli: Any, workshop: Any)
     assert plan["template_url"].startswith("https://iacgen-templates.s3.us-east-1.amazonaws.com/iacgen/")
     keys = [o["Key"] for o in s3.list_objects_v2(Bucket="iacgen-templates")["Contents"]]
     assert keys == [plan["s3_key"]]
-    assert physical_ids("big") == seeded_ids(workshop)
+    assert physical_ids("big") == {"BigLogs": "big-logs"}
 
 
-def test_dry_run_through_s3_removes_the_uploaded_body(cli: Any, workshop: Any) -> None:
-    write_files(workshop, padding=60_000)
+def test_dry_run_through_s3_removes_the_uploaded_body(cli: Any, cloud: None) -> None:
+    bucket_files(["big-logs"], padding=60_000)
     s3 = boto3.client("s3", region_name=REGION)
     s3.create_bucket(Bucket="iacgen-templates")
     result = cli(
-        "import",
-        "--stack",
-        "big",
-        "--template",
-        "workshop.yaml",
-        "--s3-bucket",
-        "iacgen-templates",
-        "--dry-run",
-    )
+        "import", "--stack", "big", "--template", "buckets.yaml",
+        "--s3-bucket", "iacgen-templates", "--dry-run",
+    )  # fmt: skip
     assert result.exit_code == 0, result.stderr
     assert s3.list_objects_v2(Bucket="iacgen-templates").get("KeyCount") == 0
     assert "big" not in stack_names()
 
 
-def test_identifiers_derived_without_a_resources_file(cli: Any, app_world: Any) -> None:
+def test_identifiers_derived_without_a_resources_file(cli: Any, cloud: None) -> None:
+    boto3.client("s3", region_name=REGION).create_bucket(Bucket="orders-archive")
+    boto3.client("dynamodb", region_name=REGION).create_table(
+        TableName="orders",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
     Path("data.yaml").write_text(
         "Resources:\n"
         "  Archive:\n    Type: AWS::S3::Bucket\n    DeletionPolicy: Retain\n"
-        f"    Properties:\n      BucketName: {app_world.bucket_name}\n"
+        "    Properties:\n      BucketName: orders-archive\n"
         "  Orders:\n    Type: AWS::DynamoDB::Table\n    DeletionPolicy: Retain\n    Properties:\n"
-        f"      TableName: {app_world.table_name}\n      BillingMode: PAY_PER_REQUEST\n"
+        "      TableName: orders\n      BillingMode: PAY_PER_REQUEST\n"
         "      KeySchema:\n        - AttributeName: id\n          KeyType: HASH\n"
         "      AttributeDefinitions:\n        - AttributeName: id\n          AttributeType: S\n"
     )
     result = cli("--output", "json", "import", "--stack", "data", "--template", "data.yaml", "--execute")
     assert result.exit_code == 0, result.stderr
-    assert {r["logical_id"]: r["identifier_source"] for r in result.json()["plan"]["to_import"]} == {
-        "Archive": "derived",
-        "Orders": "derived",
+    assert {
+        r["logical_id"]: (r["identifier"], r["identifier_source"]) for r in result.json()["plan"]["to_import"]
+    } == {
+        "Archive": ({"BucketName": "orders-archive"}, "derived"),
+        "Orders": ({"TableName": "orders"}, "derived"),
     }
-    assert physical_ids("data") == {"Archive": app_world.bucket_name, "Orders": app_world.table_name}
+    assert physical_ids("data") == {"Archive": "orders-archive", "Orders": "orders"}
 
 
-def test_underivable_identifier_asks_for_resources(cli: Any, workshop: Any) -> None:
-    write_files(workshop, ["VPC"])
+def test_underivable_identifier_asks_for_resources(cli: Any, cloud: None) -> None:
+    write_files(FAKE_WORLD, ["VPC"])
     Path("workshop.resources.json").unlink()
     result = cli("import", "--stack", "ws", "--template", "workshop.yaml", "--execute")
     assert result.exit_code == 2
@@ -198,42 +209,26 @@ def test_underivable_identifier_asks_for_resources(cli: Any, workshop: Any) -> N
 
 
 def test_more_than_200_resources_exits_2(cli: Any, cloud: None) -> None:
-    names = [f"Q{i:03d}" for i in range(201)]
-    Path("q.yaml").write_text(
-        "Resources:\n"
-        + "".join(
-            f"  {n}:\n    Type: AWS::SQS::Queue\n    DeletionPolicy: Retain\n    Properties:\n"
-            f"      QueueName: q-{n}\n"
-            for n in names
-        )
-    )
-    entries = [
-        {
-            "ResourceType": "AWS::SQS::Queue",
-            "LogicalResourceId": n,
-            "ResourceIdentifier": {"QueueUrl": f"u/{n}"},
-        }
-        for n in names
-    ]
-    Path("q.json").write_text(json.dumps(entries))
-    result = cli("import", "--stack", "q", "--template", "q.yaml", "--resources", "q.json", "--execute")
+    bucket_files([f"many-{i:03d}" for i in range(201)], create=False)
+    result = cli("import", "--stack", "many", "--template", "buckets.yaml", "--execute")
     assert result.exit_code == 2
     assert "201 resources to import; one import takes at most 200" in one_line(result.stderr)
+    assert "many" not in stack_names()
 
 
-def test_resource_owned_by_another_stack_exits_3(cli: Any, workshop: Any) -> None:
-    write_files(workshop, ["VPC"])
-    assert cli("import", "--stack", "owner", "--template", "workshop.yaml", "--execute").exit_code == 0
-    result = cli("import", "--stack", "thief", "--template", "workshop.yaml", "--execute")
+def test_resource_owned_by_another_stack_exits_3(cli: Any, cloud: None) -> None:
+    bucket_files(["owned-logs"])
+    assert cli("import", "--stack", "owner", "--template", "buckets.yaml", "--execute").exit_code == 0
+    result = cli("import", "--stack", "thief", "--template", "buckets.yaml", "--execute")
     assert result.exit_code == 3
     assert result.stderr.count("error:") == 1 and "Traceback" not in result.stderr
     assert "CreateChangeSet failed" in one_line(result.stderr)
     assert "thief" not in stack_names()
-    assert physical_ids("owner") == {"VPC": workshop.vpc_id}
+    assert physical_ids("owner") == {"OwnedLogs": "owned-logs"}
 
 
-def test_non_tty_without_execute_or_dry_run_exits_2(cli: Any, workshop: Any) -> None:
-    write_files(workshop)
+def test_non_tty_without_execute_or_dry_run_exits_2(cli: Any, cloud: None) -> None:
+    write_files(FAKE_WORLD)
     result = cli("import", "--stack", "ws", "--template", "workshop.yaml")
     assert result.exit_code == 2
     assert "--execute" in result.stderr and "--dry-run" in result.stderr
@@ -253,49 +248,49 @@ def terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(wrapper, "isatty", lambda self: True, raising=False)
 
 
-def test_confirmation_on_a_terminal(cli: Any, workshop: Any, terminal: None) -> None:
-    write_files(workshop, ["VPC"])
-    declined = cli("import", "--stack", "ws", "--template", "workshop.yaml", input="n\n")
+def test_confirmation_on_a_terminal(cli: Any, cloud: None, terminal: None) -> None:
+    bucket_files(["asked-logs"])
+    declined = cli("import", "--stack", "ws", "--template", "buckets.yaml", input="n\n")
     assert declined.exit_code == 0, declined.stderr
     assert "not executed" in declined.stderr and "ws" not in stack_names()
-    accepted = cli("import", "--stack", "ws", "--template", "workshop.yaml", input="y\n")
+    assert change_sets("ws") == []
+    accepted = cli("import", "--stack", "ws", "--template", "buckets.yaml", input="y\n")
     assert accepted.exit_code == 0, accepted.stderr
-    assert physical_ids("ws") == {"VPC": workshop.vpc_id}
+    assert physical_ids("ws") == {"AskedLogs": "asked-logs"}
 
 
-def test_import_into_an_existing_stack(cli: Any, workshop: Any) -> None:
-    first = ["VPC", "InternetGateway"]
-    write_files(workshop, first, stem="net")
+def test_import_into_an_existing_stack(cli: Any, cloud: None) -> None:
+    bucket_files(["first-logs", "first-data"], stem="net", outputs=True)
     assert cli("import", "--stack", "ws", "--template", "net.yaml", "--execute").exit_code == 0
-    second = ["KeyPair", "SecurityGroup"]
-    template, _ = write_files(workshop, second, stem="more")
-    template.write_text(template.read_text().replace("!Ref VPC", workshop.vpc_id))
+    bucket_files(["second-logs"], stem="more")
     result = cli("--output", "json", "import", "--stack", "ws", "--template", "more.yaml", "--execute")
     assert result.exit_code == 0, result.stderr
-    assert sorted(result.json()["plan"]["kept_from_stack"]) == sorted(first)
-    assert physical_ids("ws") == seeded_ids(workshop, first + second)
+    assert result.json()["plan"]["kept_from_stack"] == ["FirstLogs", "FirstData"]
+    assert physical_ids("ws") == {
+        "FirstLogs": "first-logs",
+        "FirstData": "first-data",
+        "SecondLogs": "second-logs",
+    }
     again = cli("--output", "json", "import", "--stack", "ws", "--template", "net.yaml", "--execute")
     assert again.exit_code == 0 and again.json()["change_set"] is None
     assert "nothing to import" in again.stderr
 
 
-def test_defaults_come_from_the_state_file(cli: Any, workshop: Any) -> None:
+def test_defaults_come_from_the_state_file(cli: Any, cloud: None) -> None:
     from iacgen.core.plan import State, TemplateRecord, save_state
 
     Path("gen").mkdir()
-    template, resources = write_files(workshop, ["VPC"], stem="gen/ws")
-    Path("gen/ids.json").write_text(json.dumps(workshop_resources(workshop, ["VPC"])))
-    resources.unlink()
+    template, resources = bucket_files(["state-logs"], stem="gen/ws")
+    resources.rename("gen/ids.json")
     save_state(
         State(
-            templates={"ws": TemplateRecord("ws", None, str(template), "gen/ids.json")},
-            last_template="ws",
+            templates={"ws": TemplateRecord("ws", None, str(template), "gen/ids.json")}, last_template="ws"
         ),
         Path(".iacgen"),
     )
     result = cli("--output", "json", "import", "--stack", "ws", "--execute")
     assert result.exit_code == 0, result.stderr
     assert result.json()["plan"]["resources_path"] == "gen/ids.json"
-    assert physical_ids("ws") == {"VPC": workshop.vpc_id}
+    assert physical_ids("ws") == {"StateLogs": "state-logs"}
     fresh = cli("--state-dir", "elsewhere", "import", "--stack", "x", "--execute")
     assert fresh.exit_code == 2 and "iacgen generate" in fresh.stderr

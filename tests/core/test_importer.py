@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import boto3
@@ -94,6 +95,55 @@ def write_files(
     return template, resources
 
 
+# Ids for preflight-only tests: the preflight never looks resources up, so these need no seeded world.
+FAKE_WORLD = SimpleNamespace(
+    vpc_id="vpc-0fake",
+    subnet_id="subnet-0fake",
+    internet_gateway_id="igw-0fake",
+    route_table_id="rtb-0fake",
+    security_group_id="sg-0fake",
+    key_name="fake-key",
+    instance_id="i-0fake",
+)
+
+
+def bucket_files(
+    names: list[str], stem: str = "buckets", *, create: bool = True, outputs: bool = False, padding: int = 0
+) -> tuple[Path, Path]:
+    """A template and resources file for S3 buckets (cheap to seed); creates the buckets unless told not."""
+    if create:
+        s3 = boto3.client("s3", region_name=REGION)
+        for name in names:
+            s3.create_bucket(Bucket=name)
+    lids = {name: "".join(part.title() for part in name.split("-")) for name in names}
+    text = "Resources:\n" + "".join(
+        f"  {lid}:\n    Type: AWS::S3::Bucket\n    DeletionPolicy: Retain\n    Properties:\n"
+        f"      BucketName: {name}\n"
+        for name, lid in lids.items()
+    )
+    if padding:
+        text += "".join(f"# padding line {i} " + "y" * 90 + "\n" for i in range(padding // 100))
+    if outputs:
+        first = next(iter(lids.values()))
+        text += f"Outputs:\n  BucketArn:\n    Value: !GetAtt {first}.Arn\n"
+    template = Path(f"{stem}.yaml")
+    template.write_text(text)
+    resources = Path(f"{stem}.resources.json")
+    resources.write_text(
+        json.dumps(
+            [
+                {
+                    "ResourceType": "AWS::S3::Bucket",
+                    "LogicalResourceId": lid,
+                    "ResourceIdentifier": {"BucketName": n},
+                }
+                for n, lid in lids.items()
+            ]
+        )
+    )
+    return template, resources
+
+
 def ec2_counts() -> dict[str, int]:
     ec2 = boto3.client("ec2", region_name=REGION)
     return {
@@ -125,8 +175,8 @@ def seeded_ids(world: Any, names: list[str] | None = None) -> dict[str, str]:
 # --- preflight
 
 
-def test_missing_deletion_policy_is_refused_before_any_call(aws: Any, workshop: Any) -> None:
-    template, resources = write_files(workshop, no_policy=("VPC", "Instance"))
+def test_missing_deletion_policy_is_refused_before_any_call(aws: Any) -> None:
+    template, resources = write_files(FAKE_WORLD, no_policy=("VPC", "Instance"))
     with pytest.raises(UsageError) as err:
         importer.plan_import(aws, stack="ws", template_path=template, resources_path=resources)
     assert "have no DeletionPolicy: VPC, Instance" in err.value.message
@@ -134,8 +184,8 @@ def test_missing_deletion_policy_is_refused_before_any_call(aws: Any, workshop: 
     assert not any(op.endswith("CreateChangeSet") for op in aws.calls)
 
 
-def test_patch_deletion_policy_changes_the_body_not_the_file(aws: Any, workshop: Any) -> None:
-    template, resources = write_files(workshop, policy=None)
+def test_patch_deletion_policy_changes_the_body_not_the_file(aws: Any) -> None:
+    template, resources = write_files(FAKE_WORLD, policy=None)
     before = template.read_bytes()
     plan = importer.plan_import(
         aws, stack="ws", template_path=template, resources_path=resources, patch_deletion_policy="retain"
@@ -147,17 +197,17 @@ def test_patch_deletion_policy_changes_the_body_not_the_file(aws: Any, workshop:
     assert "!Ref VPC" in plan.body  # short-form tags survive into the body
 
 
-def test_unknown_deletion_policy(aws: Any, workshop: Any) -> None:
-    template, resources = write_files(workshop, policy=None)
+def test_unknown_deletion_policy(aws: Any) -> None:
+    template, resources = write_files(FAKE_WORLD, policy=None)
     with pytest.raises(UsageError, match="'Keep' is not a valid DeletionPolicy"):
         importer.plan_import(
             aws, stack="ws", template_path=template, resources_path=resources, patch_deletion_policy="Keep"
         )
 
 
-def test_resources_file_must_match_template(aws: Any, workshop: Any) -> None:
-    template, resources = write_files(workshop, ["VPC", "Subnet"])
-    entries = workshop_resources(workshop, ["VPC", "Subnet"])
+def test_resources_file_must_match_template(aws: Any) -> None:
+    template, resources = write_files(FAKE_WORLD, ["VPC", "Subnet"])
+    entries = workshop_resources(FAKE_WORLD, ["VPC", "Subnet"])
     entries[1]["ResourceType"] = "AWS::EC2::RouteTable"
     entries.append({**entries[0], "LogicalResourceId": "Ghost"})
     resources.write_text(json.dumps(entries))
@@ -171,8 +221,8 @@ def test_resources_file_must_match_template(aws: Any, workshop: Any) -> None:
     assert "as VPC and Ghost" in message  # the same VPC twice
 
 
-def test_missing_and_unknown_parameters(aws: Any, workshop: Any) -> None:
-    template, resources = write_files(workshop, parameter=True)
+def test_missing_and_unknown_parameters(aws: Any) -> None:
+    template, resources = write_files(FAKE_WORLD, parameter=True)
     with pytest.raises(UsageError) as err:
         importer.plan_import(
             aws, stack="ws", template_path=template, resources_path=resources, parameters={"Bogus": "1"}
@@ -185,8 +235,8 @@ def test_missing_and_unknown_parameters(aws: Any, workshop: Any) -> None:
     assert plan.request_parameters() == [{"ParameterKey": "ImageId", "ParameterValue": "ami-1"}]
 
 
-def test_outputs_are_set_aside(aws: Any, workshop: Any) -> None:
-    template, resources = write_files(workshop, outputs=True)
+def test_outputs_are_set_aside(aws: Any) -> None:
+    template, resources = write_files(FAKE_WORLD, outputs=True)
     plan = importer.plan_import(aws, stack="ws", template_path=template, resources_path=resources)
     assert plan.outputs_set_aside == ["VpcId"]
     assert "Outputs" not in plan.body
@@ -194,8 +244,8 @@ def test_outputs_are_set_aside(aws: Any, workshop: Any) -> None:
     assert "Outputs:" in template.read_text()
 
 
-def test_identifier_not_derivable_names_the_resource(aws: Any, workshop: Any) -> None:
-    template, _ = write_files(workshop, ["VPC", "KeyPair"])
+def test_identifier_not_derivable_names_the_resource(aws: Any) -> None:
+    template, _ = write_files(FAKE_WORLD, ["VPC", "KeyPair"])
     with pytest.raises(UsageError) as err:
         importer.plan_import(aws, stack="ws", template_path=template)
     assert err.value.message.startswith("no identifier for VPC (AWS::EC2::VPC)")
@@ -227,8 +277,8 @@ def test_more_than_200_resources(aws: Any, cloud: None) -> None:
         importer.plan_import(aws, stack="many", template_path="many.yaml", resources_path="many.json")
 
 
-def test_large_body_needs_a_bucket(aws: Any, workshop: Any) -> None:
-    template, resources = write_files(workshop, padding=60_000)
+def test_large_body_needs_a_bucket(aws: Any) -> None:
+    template, resources = write_files(FAKE_WORLD, padding=60_000)
     with pytest.raises(UsageError) as err:
         importer.plan_import(aws, stack="ws", template_path=template, resources_path=resources)
     assert "67,2" in err.value.message and "over the 51,200-byte inline limit" in err.value.message
@@ -262,8 +312,8 @@ def test_import_adopts_the_seeded_resources(aws: Any, workshop: Any) -> None:
     assert len({e.event_id for e in events}) == len(events)
 
 
-def test_discard_leaves_no_change_set_and_no_stack(aws: Any, workshop: Any) -> None:
-    template, resources = write_files(workshop)
+def test_discard_leaves_no_change_set_and_no_stack(aws: Any) -> None:
+    template, resources = bucket_files(["dry-logs", "dry-data"])
     plan = importer.plan_import(aws, stack="dry", template_path=template, resources_path=resources)
     result = importer.create_change_set(aws, plan, timeout=60)
     discarded = importer.discard(aws, result)
@@ -314,10 +364,10 @@ def test_existing_stack_is_merged_and_rerun_does_nothing(aws: Any, workshop: Any
         importer.create_change_set(aws, again)
 
 
-def test_resource_owned_by_another_stack_is_refused_by_the_service(aws: Any, workshop: Any) -> None:
+def test_resource_owned_by_another_stack_is_refused_by_the_service(aws: Any) -> None:
     from botocore.exceptions import ClientError
 
-    template, resources = write_files(workshop, ["VPC"])
+    template, resources = bucket_files(["owned-logs"])
     plan = importer.plan_import(aws, stack="owner", template_path=template, resources_path=resources)
     importer.execute(aws, importer.create_change_set(aws, plan, timeout=60), timeout=60)
     other = importer.plan_import(aws, stack="thief", template_path=template, resources_path=resources)
