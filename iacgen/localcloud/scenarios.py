@@ -24,6 +24,16 @@ def _clients(endpoint_url: str | None, region: str) -> Any:
     return client
 
 
+def _amazon_linux_image(ec2: Any) -> str:
+    """An Amazon Linux 2023 AMI id. Filtered by name: listing every public image costs seconds in moto."""
+    images = ec2.describe_images(
+        Owners=["amazon"], Filters=[{"Name": "name", "Values": ["al2023-ami-2023.*-kernel-6.1-x86_64"]}]
+    )["Images"]
+    if not images:
+        images = ec2.describe_images(Owners=["amazon"])["Images"]
+    return str(sorted(images, key=lambda i: i.get("CreationDate", ""))[-1]["ImageId"])
+
+
 def _tags(**tags: str) -> list[dict[str, str]]:
     return [{"Key": k, "Value": v} for k, v in tags.items()]
 
@@ -85,7 +95,7 @@ def seed_workshop(endpoint_url: str | None = None, region: str = DEFAULT_REGION)
     )
     key_name = "workshop-key"
     ec2.create_key_pair(KeyName=key_name, TagSpecifications=[{"ResourceType": "key-pair", "Tags": [name]}])
-    image_id = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    image_id = _amazon_linux_image(ec2)
     instance_id = ec2.run_instances(
         ImageId=image_id,
         InstanceType="t3.micro",
@@ -167,7 +177,7 @@ def seed_app(endpoint_url: str | None = None, region: str = DEFAULT_REGION) -> A
         VpcId=web_vpc,
         TagSpecifications=tagged("security-group", team="web"),
     )["GroupId"]
-    image_id = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    image_id = _amazon_linux_image(ec2)
     web_instance = ec2.run_instances(
         ImageId=image_id,
         InstanceType="t3.small",
