@@ -1,0 +1,272 @@
+"""`iacgen generate` and `iacgen warnings` through the CLI against the in-process local cloud.
+
+Expected related sets follow the local cloud's relation edges (iacgen/localcloud/inventory.py docstring).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from ruamel.yaml import YAML
+
+REGION = "us-east-1"
+
+
+@pytest.fixture
+def local_settings() -> Iterator[Any]:
+    from iacgen.localcloud import settings
+
+    previous = settings.configure()
+    yield settings
+    settings.restore(previous)
+
+
+def pairs(entries: list[dict[str, Any]]) -> set[tuple[str, str]]:
+    return {(e["type"], "|".join(e["identifier"].values())) for e in entries}
+
+
+def templates() -> list[str]:
+    cfn = boto3.client("cloudformation", region_name=REGION)
+    return [s["GeneratedTemplateName"] for s in cfn.list_generated_templates()["Summaries"]]
+
+
+def workshop_defaults(w: Any) -> tuple[str, str]:
+    """The workshop VPC's main route table and default security group (moto makes both; scans see them)."""
+    ec2 = boto3.client("ec2", region_name=REGION)
+    main = ec2.describe_route_tables(
+        Filters=[{"Name": "vpc-id", "Values": [w.vpc_id]}, {"Name": "association.main", "Values": ["true"]}]
+    )["RouteTables"][0]["RouteTableId"]
+    default_sg = ec2.describe_security_groups(
+        Filters=[{"Name": "vpc-id", "Values": [w.vpc_id]}, {"Name": "group-name", "Values": ["default"]}]
+    )["SecurityGroups"][0]["GroupId"]
+    return main, default_sg
+
+
+def test_workshop_generate_related_to_a_fixed_point(cli: Any, workshop: Any) -> None:
+    w = workshop
+    assert cli("-q", "scan").exit_code == 0
+    result = cli(
+        "-o",
+        "json",
+        "generate",
+        "ws",
+        "--select",
+        "type=AWS::EC2::Instance",
+        "--related",
+        "--deletion-policy",
+        "delete",
+    )
+    assert result.exit_code == 0, result.stderr
+    data = result.json()
+    sel = data["selection"]
+    main_rtb, default_sg = workshop_defaults(w)
+    assert pairs(sel["selected"]) == {("AWS::EC2::Instance", w.instance_id)}
+    added = {(a["type"], "|".join(a["identifier"].values())): a for a in sel["added"]}
+    depths = {k: a["depth"] for k, a in added.items()}
+    assert depths == {
+        ("AWS::EC2::Subnet", w.subnet_id): 1,
+        ("AWS::EC2::SecurityGroup", w.security_group_id): 1,
+        ("AWS::EC2::KeyPair", w.key_name): 1,
+        ("AWS::EC2::VPC", w.vpc_id): 2,
+        ("AWS::EC2::SubnetRouteTableAssociation", w.route_table_association_id): 2,
+        ("AWS::EC2::SubnetNetworkAclAssociation", w.network_acl_association_id): 2,
+        ("AWS::EC2::VPCGatewayAttachment", f"IGW|{w.vpc_id}"): 3,
+        ("AWS::EC2::RouteTable", w.route_table_id): 3,
+        ("AWS::EC2::RouteTable", main_rtb): 3,
+        ("AWS::EC2::SecurityGroup", default_sg): 3,
+        ("AWS::EC2::NetworkAcl", w.network_acl_id): 3,
+        ("AWS::EC2::InternetGateway", w.internet_gateway_id): 4,
+        ("AWS::EC2::Route", f"{w.route_table_id}|0.0.0.0/0"): 4,
+    }
+    assert all(pairs(a["pulled_in_by"]) == {("AWS::EC2::Instance", w.instance_id)} for a in added.values())
+    assert sel["fixed_point"] and sel["calls"] == 5
+
+    body = YAML(typ="rt").load(Path("ws.yaml").read_text())
+    resources = body["Resources"]
+    assert len(resources) == 14
+    assert {r["DeletionPolicy"] for r in resources.values()} == {"Delete"}
+    assert {r["UpdateReplacePolicy"] for r in resources.values()} == {"Retain"}
+    to_import = json.loads(Path("ws.resources.json").read_text())
+    assert {e["LogicalResourceId"] for e in to_import} == set(resources)
+    assert {(e["ResourceType"], "|".join(e["ResourceIdentifier"].values())) for e in to_import} == {
+        ("AWS::EC2::Instance", w.instance_id),
+        *depths,
+    }
+    for entry in to_import:
+        assert resources[entry["LogicalResourceId"]]["Type"] == entry["ResourceType"]
+    state = json.loads(Path(".iacgen/state.json").read_text())
+    assert state["last_template"] == "ws"
+    assert state["templates"]["ws"]["template_path"] == "ws.yaml"
+    assert state["templates"]["ws"]["resources_path"] == "ws.resources.json"
+    assert state["templates"]["ws"]["generated_template_id"] == data["template"]["template_id"]
+
+    # warnings: on the instance and the subnet only; --fail-on decides the exit code
+    warned = cli("-o", "json", "warnings", "ws")
+    assert warned.exit_code == 0
+    assert {r["resource_type"] for r in warned.json()["resources"]} == {
+        "AWS::EC2::Instance",
+        "AWS::EC2::Subnet",
+    }
+    assert warned.json()["total"] == data["template"]["total_warnings"]
+    table = cli("warnings", "--fail-on", "UNSUPPORTED_PROPERTIES")
+    assert table.exit_code == 1
+    assert "AdditionalInfo" in table.stdout and "UNSUPPORTED_PROPERTIES" in table.stderr
+    assert cli("warnings", "ws", "--fail-on", "EXCLUDED_RESOURCES,mutually_exclusive_types").exit_code == 0
+    unknown = cli("warnings", "ws", "--fail-on", "UNSUPPORTED_PROPERTIES,BOGUS")
+    assert unknown.exit_code == 2 and "BOGUS" in unknown.stderr
+
+    # the same name again: refused with a hint, files untouched; --update rewrites them
+    before = Path("ws.yaml").read_text()
+    again = cli("generate", "ws", "--select", "type=AWS::EC2::Instance")
+    assert again.exit_code == 2 and "--update" in again.stderr
+    assert Path("ws.yaml").read_text() == before
+    updated = cli(
+        "-o",
+        "json",
+        "generate",
+        "ws",
+        "--select",
+        "type=AWS::EC2::Instance",
+        "--related-depth",
+        "1",
+        "--update",
+    )
+    assert updated.exit_code == 0, updated.stderr
+    assert updated.json()["template"]["action"] == "updated"
+    resources = YAML(typ="rt").load(Path("ws.yaml").read_text())["Resources"]
+    assert {r["Type"] for r in resources.values()} == {
+        "AWS::EC2::Instance",
+        "AWS::EC2::Subnet",
+        "AWS::EC2::SecurityGroup",
+        "AWS::EC2::KeyPair",
+    }
+    assert {r["DeletionPolicy"] for r in resources.values()} == {"Retain"}
+    assert len(json.loads(Path("ws.resources.json").read_text())) == 4
+    assert templates() == ["ws"]
+
+
+def test_app_world_selections(cli: Any, app_world: Any) -> None:
+    a = app_world
+    assert cli("-q", "scan").exit_code == 0
+    fn = cli(
+        "-o",
+        "json",
+        "generate",
+        "fn",
+        "--select",
+        "type=AWS::Lambda::Function",
+        "--related",
+        "--format",
+        "json",
+    )
+    assert fn.exit_code == 0, fn.stderr
+    sel = fn.json()["selection"]
+    assert pairs(sel["selected"]) == {("AWS::Lambda::Function", a.function_name)}
+    assert pairs(sel["added"]) == {("AWS::IAM::Role", a.role_name)}
+    body = json.loads(Path("fn.json").read_text())
+    assert {r["Type"] for r in body["Resources"].values()} == {"AWS::Lambda::Function", "AWS::IAM::Role"}
+    assert not Path("fn.yaml").exists()
+    fn_warnings = cli("-o", "json", "warnings", "fn").json()["resources"]
+    kinds = {w["type"]: w["fix"] for r in fn_warnings for w in r["warnings"]}
+    assert kinds["MUTUALLY_EXCLUSIVE_PROPERTIES"] == "parameter"
+
+    data = cli(
+        "-o",
+        "json",
+        "generate",
+        "data",
+        "--select",
+        "tag:team=data",
+        "--exclude",
+        "type=AWS::EC2::*",
+        "--out",
+        "out/d.yaml",
+    )
+    assert data.exit_code == 0, data.stderr
+    assert pairs(data.json()["selection"]["selected"]) == {
+        ("AWS::IAM::Role", a.role_name),
+        ("AWS::Lambda::Function", a.function_name),
+        ("AWS::DynamoDB::Table", a.table_name),
+        ("AWS::S3::Bucket", a.bucket_name),
+    }
+    assert pairs(data.json()["selection"]["excluded"]) == {
+        ("AWS::EC2::VPC", a.data_vpc_id),
+        ("AWS::EC2::Subnet", a.data_subnet_id),
+    }
+    assert Path("out/d.yaml").exists() and Path("out/data.resources.json").exists()
+
+    web = cli(
+        "-o",
+        "json",
+        "generate",
+        "web",
+        "--select",
+        "tag:team=web,type=AWS::EC2::Instance",
+        "--select",
+        f"id={a.data_vpc_id}",
+        "--related-depth",
+        "1",
+    )
+    assert web.exit_code == 0, web.stderr
+    sel = web.json()["selection"]
+    assert pairs(sel["selected"]) == {
+        ("AWS::EC2::Instance", a.web_instance_id),
+        ("AWS::EC2::VPC", a.data_vpc_id),
+    }
+    added = {(x["type"], "|".join(x["identifier"].values())): pairs(x["pulled_in_by"]) for x in sel["added"]}
+    instance, vpc = {("AWS::EC2::Instance", a.web_instance_id)}, {("AWS::EC2::VPC", a.data_vpc_id)}
+    assert added[("AWS::EC2::Subnet", a.web_subnet_ids[0])] == instance
+    assert added[("AWS::EC2::SecurityGroup", a.web_security_group_id)] == instance
+    assert added[("AWS::EC2::Subnet", a.data_subnet_id)] == vpc
+    assert all(by in (instance, vpc) for by in added.values())
+    assert not sel["fixed_point"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--select", "colour=red"], "bad selection term 'colour=red'"),
+        (["--select", "type=AWS::*::Instance"], "only at the end"),
+        (["--select", "tag:team=nobody"], "matches no resource"),
+        (["--select", "type=AWS::EC2::VPC", "--exclude", "type=AWS::EC2::*"], "matches no resource"),
+        ([], "nothing selected"),
+        (["--select", "type=AWS::EC2::VPC", "--deletion-policy", "SNAPSHOT"], "SNAPSHOT"),
+    ],
+)
+def test_bad_selections_exit_2_and_write_nothing(
+    cli: Any, cloud: None, args: list[str], message: str
+) -> None:
+    assert cli("-q", "scan").exit_code == 0
+    result = cli("generate", "bad", *args)
+    assert result.exit_code == 2, result.stderr
+    assert message in result.stderr.replace("\n", " ")
+    assert "Traceback" not in result.stderr
+    assert not Path("bad.yaml").exists() and not Path("bad.resources.json").exists()
+    assert templates() == []
+
+
+def test_no_scan_yet_is_exit_2_with_a_hint(cli: Any, cloud: None) -> None:
+    result = cli("generate", "t", "--select", "type=AWS::EC2::VPC")
+    assert result.exit_code == 2
+    assert "iacgen scan" in result.stderr
+
+
+def test_failed_generation_exit_3_lists_resources_and_writes_nothing(
+    cli: Any, workshop: Any, local_settings: Any
+) -> None:
+    assert cli("-q", "scan").exit_code == 0
+    local_settings.configure(fail_resource_ids=workshop.key_name)
+    result = cli("generate", "ws", "--select", "type=AWS::EC2::Instance", "--related-depth", "1")
+    assert result.exit_code == 3
+    err = result.stderr.replace("\n", " ")
+    assert "FAILED" in err and workshop.key_name in err and "AWS::EC2::KeyPair" in err
+    assert not Path("ws.yaml").exists() and not Path("ws.resources.json").exists()
+    assert (
+        not Path(".iacgen/state.json").exists()
+        or "ws" not in json.loads(Path(".iacgen/state.json").read_text())["templates"]
+    )
