@@ -116,25 +116,34 @@ def _leaf_schema(schema: dict[str, Any], node: _Node) -> dict[str, Any]:
     return resolved
 
 
-def _groups(type_name: str, node: _Node) -> list[list[tuple[tuple[str, ...], tuple[str, ...]]]]:
-    """Exclusive groups of the object holding the property, each a list of (required, optional) sets."""
+Sets = list[tuple[tuple[str, ...], tuple[str, ...]]]  # exclusive member sets: (required, optional members)
+
+
+@dataclass(frozen=True)
+class _Group:
+    sets: Sets
+    one_required: bool  # one set must be given (requiredXor, oneOf/anyOf, documented), not just "not both"
+
+    @property
+    def members(self) -> set[str]:
+        return {m for req, opt in self.sets for m in (*req, *opt)}
+
+
+def _groups(type_name: str, node: _Node) -> list[_Group]:
+    """Exclusive groups of the object holding the property."""
     documented = DOCUMENTED_EXCLUSIVE_SETS.get((type_name, node.container_path))
-    groups: list[list[tuple[tuple[str, ...], tuple[str, ...]]]] = [documented] if documented else []
+    groups = [_Group(documented, True)] if documented else []
     c = node.container
     if isinstance(c.get("requiredXor"), list):
-        groups.append([((m,), ()) for m in c["requiredXor"]])
+        groups.append(_Group([((str(m),), ()) for m in c["requiredXor"]], True))
     for a, others in (c.get("dependentExcluded") or {}).items():
         for b in others:
-            groups.append([((a,), ()), ((b,), ())])
+            groups.append(_Group([((str(a),), ()), ((str(b),), ())], False))
     for key in ("oneOf", "anyOf"):
         branches = [b["required"] for b in c.get(key, []) if isinstance(b, dict) and b.get("required")]
         if len(branches) > 1:
-            groups.append([(tuple(str(m) for m in b), ()) for b in branches])
+            groups.append(_Group([(tuple(str(m) for m in b), ()) for b in branches], True))
     return groups
-
-
-def _members(group: list[tuple[tuple[str, ...], tuple[str, ...]]]) -> set[str]:
-    return {m for req, opt in group for m in (*req, *opt)}
 
 
 def _join(container_path: str, name: str) -> str:
@@ -171,7 +180,7 @@ def analyse(type_name: str, properties: dict[str, Any]) -> Analysis:
 
     def exempt_by_alternative(node: _Node) -> bool:
         return any(
-            node.leaf in _members(g) and any(readable(node, m) for m in _members(g) - {node.leaf})
+            node.leaf in g.members and any(readable(node, m) for m in g.members - {node.leaf})
             for g in _groups(type_name, node)
         )
 
@@ -208,7 +217,9 @@ def analyse(type_name: str, properties: dict[str, Any]) -> Analysis:
             (
                 (i, g)
                 for i, g in enumerate(_groups(type_name, node))
-                if node.leaf in _members(g) and all(_join(node.container_path, m) in wo for m in _members(g))
+                if g.one_required
+                and node.leaf in g.members
+                and all(_join(node.container_path, m) in wo for m in g.members)
             ),
             (-1, None),
         )
@@ -216,8 +227,8 @@ def analyse(type_name: str, properties: dict[str, Any]) -> Analysis:
             if (node.container_path, group_index) in handled_groups:
                 continue
             handled_groups.add((node.container_path, group_index))
-            chosen_required, chosen_optional = group[0]
-            others = sorted(_members(group) - set(chosen_required) - set(chosen_optional))
+            chosen_required, chosen_optional = group.sets[0]
+            others = sorted(group.members - set(chosen_required) - set(chosen_optional))
             for name in chosen_required:
                 member_path = _join(node.container_path, name)
                 member = _leaf_schema(schema, _Node(node.container, node.container_path, True, name))
