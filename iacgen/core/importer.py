@@ -465,10 +465,11 @@ def _plain(value: Any) -> Any:
 
 
 def _merge_stack(
-    template: Template, stack_template: Template, stack: str, problems: _Problems
+    template: Template, stack_template: Template, stack: str, owned: set[str], problems: _Problems
 ) -> tuple[list[str], list[str]]:
-    """Fold the stack's current template into the body. Returns (resources kept from the stack, the user's
-    Outputs that are not already the stack's and so must be set aside)."""
+    """Fold the stack's current template into the body, for the resources the stack really holds (`owned`;
+    after a rolled-back import the template can name resources that were never adopted). Returns (resources
+    kept from the stack, the user's Outputs that are not already the stack's and so must be set aside)."""
     data, old = template.data, stack_template.data
     if old.get("Transform") is not None and old.get("Transform") != data.get("Transform"):
         problems.add(
@@ -478,6 +479,8 @@ def _merge_stack(
     resources = data["Resources"]
     kept: list[str] = []
     for lid, definition in old["Resources"].items():
+        if lid not in owned:
+            continue
         if lid not in resources:
             kept.append(lid)
         resources[lid] = definition
@@ -660,8 +663,10 @@ def plan_import(
     # --- Outputs are set aside; an existing stack's template is merged in.
     kept_from_stack: list[str] = []
     user_outputs = template.outputs()
-    if existing:
-        kept_from_stack, set_aside = _merge_stack(template, _stack_template(aws, stack), stack, problems)
+    if in_stack:  # a stack emptied by a rolled-back import has nothing to keep
+        kept_from_stack, set_aside = _merge_stack(
+            template, _stack_template(aws, stack), stack, set(in_stack), problems
+        )
     else:
         set_aside = strip_outputs(template)
     outputs_text = _dump_section("Outputs", {k: user_outputs[k] for k in set_aside}) if set_aside else None
@@ -675,7 +680,7 @@ def plan_import(
     # --- parameters: every one without a Default needs a value; unknown names are refused.
     declared: dict[str, Any] = dict(_section(template.data, "Parameters") or {})
     stack_params = (
-        {p["ParameterKey"] for p in (described or {}).get("Parameters", []) or []} if existing else set()
+        {p["ParameterKey"] for p in (described or {}).get("Parameters", []) or []} if in_stack else set()
     )
     unknown = sorted(k for k in parameters if k not in declared)
     if unknown:

@@ -374,3 +374,23 @@ def test_resource_owned_by_another_stack_is_refused_by_the_service(aws: Any) -> 
     with pytest.raises(ClientError):
         importer.create_change_set(aws, other, timeout=60)
     assert "thief" not in stack_names()
+
+
+def test_rollback_reports_the_failed_events(aws: Any) -> None:
+    template, resources = bucket_files(["gone-logs", "kept-logs"])
+    plan = importer.plan_import(aws, stack="gone", template_path=template, resources_path=resources)
+    result = importer.create_change_set(aws, plan, timeout=60)
+    boto3.client("s3", region_name=REGION).delete_bucket(Bucket="gone-logs")  # deleted before execution
+    with pytest.raises(importer.ImportRolledBack) as err:
+        importer.execute(aws, result, timeout=60)
+    assert err.value.exit_code == 1
+    assert err.value.status == "IMPORT_ROLLBACK_COMPLETE"
+    assert [(e.logical_id, e.status) for e in err.value.events] == [("GoneLogs", "IMPORT_FAILED")]
+    assert "ended IMPORT_ROLLBACK_COMPLETE: GoneLogs: " in err.value.message
+    assert "\n" not in err.value.message
+    # The rolled-back stack holds nothing; importing what still exists works and merges nothing stale.
+    template2, resources2 = bucket_files(["kept-logs"], stem="kept", create=False)
+    plan2 = importer.plan_import(aws, stack="gone", template_path=template2, resources_path=resources2)
+    assert plan2.kept_from_stack == [] and "GoneLogs" not in plan2.body
+    importer.execute(aws, importer.create_change_set(aws, plan2, timeout=60), timeout=60)
+    assert physical_ids("gone") == {"KeptLogs": "kept-logs"}
