@@ -294,3 +294,17 @@ def test_defaults_come_from_the_state_file(cli: Any, cloud: None) -> None:
     assert physical_ids("ws") == {"StateLogs": "state-logs"}
     fresh = cli("--state-dir", "elsewhere", "import", "--stack", "x", "--execute")
     assert fresh.exit_code == 2 and "iacgen generate" in fresh.stderr
+
+
+def test_generated_template_imports_end_to_end(cli: Any, workshop: Any) -> None:
+    """scan -> generate --related -> import with the files and state generate leaves behind."""
+    assert cli("scan").exit_code == 0
+    generated = cli("generate", "ws", "--select", f"id={workshop.instance_id}", "--related")
+    assert generated.exit_code == 0, generated.stderr
+    before = ec2_counts()
+    result = cli("--output", "json", "import", "--stack", "ws", "--execute")
+    assert result.exit_code == 0, result.stderr
+    assert result.json()["plan"]["resources_path"] == "ws.resources.json"
+    adopted = set(physical_ids("ws").values())
+    assert set(seeded_ids(workshop).values()) <= adopted
+    assert ec2_counts() == before
