@@ -394,3 +394,30 @@ def test_rollback_reports_the_failed_events(aws: Any) -> None:
     assert plan2.kept_from_stack == [] and "GoneLogs" not in plan2.body
     importer.execute(aws, importer.create_change_set(aws, plan2, timeout=60), timeout=60)
     assert physical_ids("gone") == {"KeptLogs": "kept-logs"}
+
+
+def test_json_template_body_stays_json(aws: Any) -> None:
+    doc = {
+        "Resources": {
+            "VPC": {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": "10.0.0.0/16"}},
+            "Logs": {
+                "Type": "AWS::S3::Bucket",
+                "DeletionPolicy": "Delete",
+                "Properties": {"BucketName": "j-logs"},
+            },
+        },
+        "Outputs": {"Vpc": {"Value": {"Ref": "VPC"}}},
+    }
+    Path("t.json").write_text(json.dumps(doc, indent=4) + "\n")
+    Path("r.json").write_text(json.dumps(workshop_resources(FAKE_WORLD, ["VPC"])))
+    plan = importer.plan_import(
+        aws, stack="j", template_path="t.json", resources_path="r.json", patch_deletion_policy="Retain"
+    )
+    body = json.loads(plan.body)
+    assert body["Resources"]["VPC"]["DeletionPolicy"] == "Retain"
+    assert body["Resources"]["Logs"]["DeletionPolicy"] == "Delete"
+    assert "Outputs" not in body and plan.outputs_set_aside == ["Vpc"]
+    assert [(r.logical_id, r.source) for r in plan.to_import] == [
+        ("VPC", "resources file"),
+        ("Logs", "derived"),
+    ]
