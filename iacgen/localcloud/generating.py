@@ -4,9 +4,9 @@ State lives per (account, Region) as an attribute of moto's CloudFormation backe
 Time is lazy: a template's status is computed from `settings.clock()` whenever it is looked at. A create or
 update is a job: `*_PENDING` for a quarter of `settings.template_seconds`, then `*_IN_PROGRESS` for
 `template_seconds` while its resources are processed in order, at most 5 at a time (the service's
-"concurrent resources modelled per generation"), then COMPLETE, or FAILED when any resource failed. A resource
-is read from moto's state when its turn comes: it fails when the scan inventory no longer has it, or when one
-of its identifier values is listed in `settings.fail_resource_ids`.
+"concurrent resources modelled per generation"), then COMPLETE, or FAILED when any resource failed. A
+resource is read from moto's state at the first look after its turn has come: it fails when the scan inventory
+no longer has it, or when one of its identifier values is listed in `settings.fail_resource_ids`.
 
 Rules (reference §3, §6, §11): names 1-128 characters and unique (AlreadyExists); at most 500 resources
 in one request (ValidationError: the model's list constraint, worded like the service's constraint errors)

@@ -16,6 +16,10 @@ def _where(self: Any) -> tuple[str, str]:
     return str(self.current_account), str(self.region)
 
 
+def _flag(value: Any) -> bool:
+    return value.lower() == "true" if isinstance(value, str) else bool(value)
+
+
 def create_generated_template(self: Any) -> ActionResult:
     template = generating.create(
         *_where(self),
@@ -34,7 +38,7 @@ def update_generated_template(self: Any) -> ActionResult:
         new_name=self._get_param("NewGeneratedTemplateName"),
         add=self._get_param("AddResources"),
         remove=self._get_param("RemoveResources"),
-        refresh=bool(self._get_param("RefreshAllResources", False)),
+        refresh=_flag(self._get_param("RefreshAllResources", False)),
         configuration=self._get_param("TemplateConfiguration"),
     )
     return ActionResult({"GeneratedTemplateId": template.id})

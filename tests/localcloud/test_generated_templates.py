@@ -710,3 +710,23 @@ def test_delete_removes_the_template(cf: Any, workshop: Any, instant: None) -> N
     assert cf.list_generated_templates()["Summaries"] == []
     with pytest.raises(cf.exceptions.GeneratedTemplateNotFoundException):
         cf.get_generated_template(GeneratedTemplateName="d")
+
+
+def test_refresh_false_keeps_the_rendered_properties(cf: Any, workshop: Any, instant: None) -> None:
+    import boto3
+
+    ec2 = boto3.client("ec2", region_name=REGION)
+    cf.create_generated_template(GeneratedTemplateName="nr", Resources=workshop_resources(workshop)[:1])
+    assert wait(cf, "nr")["Status"] == "COMPLETE"  # time is lazy: the resource is read when first looked at
+    ec2.modify_vpc_attribute(VpcId=workshop.vpc_id, EnableDnsHostnames={"Value": False})
+    try:
+        cf.update_generated_template(
+            GeneratedTemplateName="nr",
+            RefreshAllResources=False,
+            AddResources=workshop_resources(workshop)[1:2],
+        )
+        doc = body(cf, "nr")
+    finally:
+        ec2.modify_vpc_attribute(VpcId=workshop.vpc_id, EnableDnsHostnames={"Value": True})
+    assert doc["Resources"]["EC2VPC"]["Properties"]["EnableDnsHostnames"] is True
+    assert doc["Resources"]["EC2Subnet"]["Properties"]["VpcId"] == {"Ref": "EC2VPC"}
