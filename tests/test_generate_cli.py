@@ -171,6 +171,10 @@ def test_app_world_selections(cli: Any, app_world: Any) -> None:
     body = json.loads(Path("fn.json").read_text())
     assert {r["Type"] for r in body["Resources"].values()} == {"AWS::Lambda::Function", "AWS::IAM::Role"}
     assert not Path("fn.yaml").exists()
+    table = cli("generate", "fn2", "--select", "type=AWS::Lambda::Function", "--related")
+    assert table.exit_code == 0, table.stderr
+    assert "LambdaFunction" in table.stdout and "MUTUALLY_EXCLUSIVE_PROPERTIES" in table.stdout
+    assert "via orders-handler" in table.stderr.replace("\n", " ")
     fn_warnings = cli("-o", "json", "warnings", "fn").json()["resources"]
     kinds = {w["type"]: w["fix"] for r in fn_warnings for w in r["warnings"]}
     assert kinds["MUTUALLY_EXCLUSIVE_PROPERTIES"] == "parameter"

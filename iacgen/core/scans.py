@@ -28,7 +28,7 @@ _TOKEN_RE = re.compile(r"[a-zA-Z0-9][-a-zA-Z0-9]{0,127}")
 
 
 def error_code(exc: BaseException) -> str | None:
-    """botocore's error code, normalised: the wire code may or may not carry the 'Exception' suffix."""
+    """botocore's error code without any 'Exception' suffix (the model's codes mix both spellings)."""
     response = getattr(exc, "response", None)
     if not isinstance(response, dict):
         return None
