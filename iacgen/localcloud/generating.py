@@ -13,8 +13,8 @@ in one request (ValidationError: the model's list constraint, worded like the se
 and at most 500 in a template after an update (LimitExceeded: the per-template quota); 1,000 templates
 (LimitExceeded); at most 5 templates pending or in progress (ConcurrentResourcesLimitExceeded, HTTP 429),
 which is also the answer to updating or deleting a busy template. Quotas count per account and Region, like
-CloudFormation's other quotas. GetGeneratedTemplate returns the body of the last finished job (the resources
-that succeeded), and a template without resources before the first job finishes.
+CloudFormation's other quotas. GetGeneratedTemplate returns the body of the last COMPLETE job (a template
+without resources before there is one); on a FAILED template, the body of the resources that succeeded.
 """
 
 from __future__ import annotations
@@ -85,7 +85,8 @@ class GeneratedTemplate:
     job: Job | None = None
     status: str = "COMPLETE"
     status_reason: str = ""
-    body: dict[str, Any] | None = None  # the last finished job's template
+    body: dict[str, Any] | None = None  # the template of the last COMPLETE job
+    failed_body: dict[str, Any] | None = None  # a FAILED job's template (what succeeded), until the next job
 
     def resource(self, logical_id: str) -> TemplateResource:
         return next(r for r in self.resources if r.logical_id == logical_id)
@@ -434,7 +435,8 @@ def body(account_id: str, region: str, name_or_arn: str | None) -> tuple[str, di
     with s.lock:
         template = get(s, name_or_arn)
         advance(s, template, settings.clock())
-        return template.status, copy.deepcopy(template.body or _empty(template))
+        document = template.failed_body if template.status == "FAILED" else template.body
+        return template.status, copy.deepcopy(document or _empty(template))
 
 
 def summaries(
@@ -493,6 +495,7 @@ def _decode_token(token: str) -> int:
 
 def _start(template: GeneratedTemplate, kind: str, now: float, order: list[str]) -> None:
     template.job = Job(kind, now, list(order))
+    template.failed_body = None
     template.updated = now
     for lid in order:
         r = template.resource(lid)
@@ -535,7 +538,10 @@ def advance(s: TemplateStore, template: GeneratedTemplate, now: float) -> None:
         template.status_reason = f"{len(failed)} of {len(template.resources)} resources failed: {names}"
     else:
         template.status, template.status_reason = "COMPLETE", "All resources complete"
-    template.body = _assemble(template)
+    if failed:
+        template.failed_body = _assemble(template)
+    else:
+        template.body = _assemble(template)
 
 
 def _injected(identifier: dict[str, str]) -> bool:

@@ -730,3 +730,23 @@ def test_refresh_false_keeps_the_rendered_properties(cf: Any, workshop: Any, ins
         ec2.modify_vpc_attribute(VpcId=workshop.vpc_id, EnableDnsHostnames={"Value": True})
     assert doc["Resources"]["EC2VPC"]["Properties"]["EnableDnsHostnames"] is True
     assert doc["Resources"]["EC2Subnet"]["Properties"]["VpcId"] == {"Ref": "EC2VPC"}
+
+
+def test_failed_body_then_last_complete_while_updating(cf: Any, workshop: Any, clock: FakeClock) -> None:
+    missing = {"ResourceType": "AWS::EC2::VPC", "ResourceIdentifier": {"VpcId": "vpc-0000dead"}}
+    cf.create_generated_template(
+        GeneratedTemplateName="fb", Resources=[*workshop_resources(workshop)[:1], missing]
+    )
+    clock.now += 20
+    got = cf.get_generated_template(GeneratedTemplateName="fb")
+    assert got["Status"] == "FAILED"
+    assert set(json.loads(got["TemplateBody"])["Resources"]) == {"EC2VPCWorkshop"}
+    cf.update_generated_template(GeneratedTemplateName="fb", RemoveResources=["EC2VPCVpc0000dead"])
+    clock.now += 5
+    got = cf.get_generated_template(GeneratedTemplateName="fb")
+    assert got["Status"] == "UPDATE_IN_PROGRESS"
+    assert json.loads(got["TemplateBody"])["Resources"] == {}  # no COMPLETE state yet
+    clock.now += 20
+    got = cf.get_generated_template(GeneratedTemplateName="fb")
+    assert got["Status"] == "COMPLETE"
+    assert set(json.loads(got["TemplateBody"])["Resources"]) == {"EC2VPCWorkshop"}
