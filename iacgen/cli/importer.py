@@ -237,7 +237,9 @@ def register(app: typer.Typer) -> None:
     @app.command("import")
     def import_(
         ctx: typer.Context,
-        stack: str = typer.Option(..., "--stack", help="The stack to import into (new or existing)."),
+        stack: str = typer.Option(
+            ..., "--stack", metavar="NAME", help="The stack to import into (new or existing)."
+        ),
         template: Path | None = typer.Option(
             None, "--template", help="The template (default: the last generated one)."
         ),
@@ -247,16 +249,20 @@ def register(app: typer.Typer) -> None:
             help="ResourcesToImport JSON (default: NAME.resources.json beside the template).",
         ),
         parameter: list[str] = typer.Option(
-            [], "--parameter", help="A template parameter value, KEY=VALUE (repeatable)."
+            [], "--parameter", metavar="KEY=VALUE", help="A template parameter value, KEY=VALUE (repeatable)."
         ),
         patch_deletion_policy: str | None = typer.Option(
             None,
             "--patch-deletion-policy",
+            metavar="POLICY",
             help="Add this DeletionPolicy (Retain, Delete, RetainExceptOnCreate, Snapshot) where missing, "
             "in the body sent only.",
         ),
         s3_bucket: str | None = typer.Option(
-            None, "--s3-bucket", help="Upload bodies over 51,200 bytes here and pass a TemplateURL."
+            None,
+            "--s3-bucket",
+            metavar="BUCKET",
+            help="Upload bodies over 51,200 bytes here and pass a TemplateURL.",
         ),
         dry_run: bool = typer.Option(
             False,
@@ -267,7 +273,9 @@ def register(app: typer.Typer) -> None:
             False, "--execute", help="Execute the change set and follow the events to IMPORT_COMPLETE."
         ),
         yes: bool = typer.Option(False, "--yes", "-y", help="Execute without asking."),
-        timeout: float = typer.Option(3600, "--timeout", help="Seconds to wait for each step."),
+        timeout: float = typer.Option(
+            3600, "--timeout", metavar="SECONDS", help="Seconds to wait for each step."
+        ),
     ) -> None:
         """Adopt the template's resources into a stack with an IMPORT change set."""
         _run(
