@@ -152,7 +152,7 @@ class GeneratedTemplate:
     status_reason: str | None
     format: str
     body: str
-    action: str  # "created" | "updated"
+    action: str  # "created" | "updated" | "resumed" (the same request re-run: nothing sent, picked up)
     configuration: dict[str, str]
     resources: list[dict[str, Any]]  # logical id, type, identifier, status per resource
     warnings: list[ResourceWarnings]
@@ -436,14 +436,8 @@ def generate(
             existing = describe_template(aws, name)  # created concurrently; treat as existing
             if existing is None:
                 raise aws_error(exc) from exc
+    action = "created"
     if existing is not None:
-        if not update:
-            raise UsageError(
-                f"a generated template named {name!r} already exists",
-                "pass --update to update it, or choose another name",
-            )
-        if existing.get("Status") not in TERMINAL:
-            existing = wait_for_template(aws, name, timeout, on_progress)
         template_id = str(existing["GeneratedTemplateId"])
         have = {
             _resource_key(r["ResourceType"], r["ResourceIdentifier"]): r["LogicalResourceId"]
@@ -452,13 +446,26 @@ def generate(
         want = {_resource_key(d["ResourceType"], d["ResourceIdentifier"]): d for d in definitions}
         to_add = [d for k, d in want.items() if k not in have]
         removed = [lid for k, lid in have.items() if k not in want]
-        kwargs: dict[str, Any] = {"GeneratedTemplateName": template_id, "TemplateConfiguration": config}
-        if to_add:
-            kwargs["AddResources"] = to_add
-        if removed:
-            kwargs["RemoveResources"] = removed
-        added = len(to_add)
-        _when_free(lambda: cfn.update_generated_template(**kwargs), f"update {name}", timeout)
+        same = not to_add and not removed and existing.get("TemplateConfiguration") == config
+        if same and existing.get("Status") != "FAILED":
+            # A re-run (say after Ctrl-C) of the same request: pick the template up where it is.
+            action, added = "resumed", 0
+        elif not update:
+            raise UsageError(
+                f"a generated template named {name!r} already exists with other resources or policies",
+                "pass --update to update it, or choose another name",
+            )
+        else:
+            if existing.get("Status") not in TERMINAL:
+                existing = wait_for_template(aws, name, timeout, on_progress)
+            kwargs: dict[str, Any] = {"GeneratedTemplateName": template_id, "TemplateConfiguration": config}
+            if to_add:
+                kwargs["AddResources"] = to_add
+            if removed:
+                kwargs["RemoveResources"] = removed
+            added = len(to_add)
+            _when_free(lambda: cfn.update_generated_template(**kwargs), f"update {name}", timeout)
+            action = "updated"
     final = wait_for_template(aws, template_id, timeout, on_progress)
     if final.get("Status") == "FAILED":
         failed = failed_resources(final)
@@ -483,7 +490,7 @@ def generate(
         status_reason=final.get("StatusReason"),
         format=fmt,
         body=body,
-        action="created" if existing is None else "updated",
+        action=action,
         configuration=dict(final.get("TemplateConfiguration") or config),
         resources=[
             {

@@ -250,3 +250,18 @@ def test_when_free_retries_only_the_concurrency_error() -> None:
 
     with pytest.raises(ClientError):
         generation._when_free(denied, "create t", timeout=30)
+
+
+def test_the_same_request_again_resumes_without_creating_or_updating(aws: Any, workshop: Any) -> None:
+    """A re-run after an interruption picks the template up instead of failing on its name."""
+    scans.ensure_scan(aws, timeout=30)
+    wanted = workshop_core(workshop)[:3]
+    first = generation.generate(aws, "ws", wanted, deletion_policy="DELETE", timeout=30)
+    creates = aws.calls["cloudformation:CreateGeneratedTemplate"]
+    again = generation.generate(aws, "ws", list(reversed(wanted)), deletion_policy="DELETE", timeout=30)
+    assert again.action == "resumed" and again.template_id == first.template_id
+    assert again.body == first.body
+    assert aws.calls["cloudformation:CreateGeneratedTemplate"] == creates
+    assert aws.calls["cloudformation:UpdateGeneratedTemplate"] == 0
+    with pytest.raises(UsageError):  # other policies are another request
+        generation.generate(aws, "ws", wanted, deletion_policy="RETAIN", timeout=30)
