@@ -75,10 +75,14 @@ def make_server(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> Any:
 
     install()
     app = DomainDispatcherApplication(create_backend_app)
+    if port:
+        _port_free(host, port)  # werkzeug prints and exits on a taken port; say it our way first
     try:
         return werkzeug_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
     except OSError as exc:
         raise _bind_error(host, port, exc) from exc
+    except SystemExit as exc:  # lost a race for the port after the check
+        raise ServerError(f"cannot listen on {host}:{port}", "pick another --port") from exc
 
 
 def _bind_error(host: str, port: int, exc: OSError) -> ServerError:
@@ -144,6 +148,9 @@ def answers(host: str, port: int, timeout: float = 1.0) -> bool:
 
 def _port_free(host: str, port: int) -> None:
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(
+            socket.SOL_SOCKET, socket.SO_REUSEADDR, 1
+        )  # as the server will: TIME_WAIT is no clash
         try:
             probe.bind((host, port))
         except OSError as exc:

@@ -255,3 +255,14 @@ def test_stop_ends_the_server_and_clears_the_record(server: Server) -> None:
     status = json.loads(iacgen(server.home, "--output", "json", "local", "status").stdout)
     assert status["running"] is False and status["endpoint_url"] is None
     assert json.loads(iacgen(server.home, "--output", "json", "local", "stop").stdout) == {"stopped": False}
+
+
+def test_a_taken_port_is_a_clear_error_not_a_werkzeug_exit() -> None:
+    from iacgen.localcloud import server
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(server.ServerError, match=f"port {port} on 127.0.0.1 is already in use"):
+            server.make_server("127.0.0.1", port)
