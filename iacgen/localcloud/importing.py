@@ -548,9 +548,7 @@ def _adopt(backend: Any, change_set: ImportChangeSet, account: str, region: str)
     stack.status = "IMPORT_COMPLETE"
     stack.stack_status_reason = None
     change_set.execution_status = "EXECUTE_COMPLETE"
-    for other_id in [cid for cid, cs in backend.change_sets.items() if cs.stack_id == stack.stack_id]:
-        if other_id != change_set.change_set_id:
-            del backend.change_sets[other_id]
+    _drop_change_sets(backend, stack.stack_id, keep=change_set.change_set_id)
 
 
 def list_stack_resources(self: Any) -> ActionResult:
@@ -624,12 +622,21 @@ def delete_stack(self: Any) -> EmptyResult:
             "Invalid operation on stack: RetainResources can only be specified when the stack is in the "
             "DELETE_FAILED state"
         )
-    if stack is None or not any(
-        isinstance(r, AdoptedResource) for r in stack.resource_map._parsed_resources.values()
-    ):
+    if stack is None:
         return _originals["delete_stack"](self)
-    delete_imported_stack(backend, stack, retain)
-    return EmptyResult()
+    if any(isinstance(r, AdoptedResource) for r in stack.resource_map._parsed_resources.values()):
+        delete_imported_stack(backend, stack, retain)
+        return EmptyResult()
+    result = _originals["delete_stack"](self)
+    if stack.stack_id not in backend.stacks:  # the service drops a deleted stack's change sets with it
+        _drop_change_sets(backend, stack.stack_id)
+    return result
+
+
+def _drop_change_sets(backend: Any, stack_id: str, keep: str | None = None) -> None:
+    for change_set_id in [cid for cid, cs in backend.change_sets.items() if cs.stack_id == stack_id]:
+        if change_set_id != keep:
+            del backend.change_sets[change_set_id]
 
 
 def _references(node: Any) -> set[str]:
@@ -730,8 +737,7 @@ def delete_imported_stack(backend: Any, stack: Any, retain: set[str]) -> None:
     backend.deleted_stacks[stack.stack_id] = stack
     for export in list(stack.exports):
         backend.exports.pop(export.name, None)
-    for change_set_id in [cid for cid, cs in backend.change_sets.items() if cs.stack_id == stack.stack_id]:
-        del backend.change_sets[change_set_id]
+    _drop_change_sets(backend, stack.stack_id)
 
 
 def _error_text(exc: BaseException) -> str:

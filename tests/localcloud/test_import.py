@@ -400,8 +400,11 @@ def test_review_in_progress_stack_can_drop_its_change_set_and_be_deleted(cloud: 
     assert info.value.response["Error"]["Code"] == "ChangeSetNotFound"
     assert cfn.describe_stacks(StackName="pending")["Stacks"][0]["StackStatus"] == "REVIEW_IN_PROGRESS"
 
+    second = create_import("pending", template, to_import, name="second")
     cfn.delete_stack(StackName="pending")
     assert cfn.describe_stacks(StackName=created["StackId"])["Stacks"][0]["StackStatus"] == "DELETE_COMPLETE"
+    with pytest.raises(ClientError, match="does not exist"):  # its change sets went with it
+        cfn.describe_change_set(ChangeSetName=second["Id"])
     assert [k["KeyName"] for k in _ec2().describe_key_pairs()["KeyPairs"]] == ["adopt-me"]
 
 
