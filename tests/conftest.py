@@ -54,6 +54,16 @@ def cloud() -> Iterator[None]:
 
 
 @pytest.fixture
+def local_settings() -> Iterator[Any]:
+    """The local cloud's pace and fault settings, restored after the test."""
+    from iacgen.localcloud import settings
+
+    previous = settings.configure()
+    yield settings
+    settings.restore(previous)
+
+
+@pytest.fixture
 def aws(cloud: None) -> Any:
     """The product's own client factory, pointed at the in-process local cloud."""
     from iacgen.core.session import Aws, AwsSettings

@@ -6,7 +6,6 @@ Expected related sets follow the local cloud's relation edges (iacgen/localcloud
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,15 +14,6 @@ import pytest
 from ruamel.yaml import YAML
 
 REGION = "us-east-1"
-
-
-@pytest.fixture
-def local_settings() -> Iterator[Any]:
-    from iacgen.localcloud import settings
-
-    previous = settings.configure()
-    yield settings
-    settings.restore(previous)
 
 
 def pairs(entries: list[dict[str, Any]]) -> set[tuple[str, str]]:

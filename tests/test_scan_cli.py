@@ -3,23 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import boto3
-import pytest
 
 REGION = "us-east-1"
-
-
-@pytest.fixture
-def local_settings() -> Iterator[Any]:
-    from iacgen.localcloud import settings
-
-    previous = settings.configure()
-    yield settings
-    settings.restore(previous)
 
 
 def state() -> dict[str, Any]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
@@ -15,15 +14,6 @@ from iacgen.core.errors import AwsError, PolicyFailure, UsageError
 from iacgen.core.scans import ScannedResource
 
 REGION = "us-east-1"
-
-
-@pytest.fixture
-def local_settings() -> Iterator[Any]:
-    from iacgen.localcloud import settings
-
-    previous = settings.configure()
-    yield settings
-    settings.restore(previous)
 
 
 def workshop_core(w: Any) -> list[ScannedResource]:
