@@ -1,9 +1,13 @@
 # Sourced by scripts/demo and scripts/test: make .venv if needed and install the project into it.
 # Re-installs only when pyproject.toml changed, so repeated runs start at once.
-# Usage: . scripts/_venv.sh [dev]
+# Usage: . scripts/_venv.sh base|dev   (always pass one: a sourced script without arguments sees its caller's)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-extra="${1:-}"
+case "${1:-}" in
+  base) extra="" ;;
+  dev) extra="dev" ;;
+  *) echo "usage: . scripts/_venv.sh base|dev" >&2; exit 2 ;;
+esac
 py="${PYTHON:-python3}"
 if ! "$py" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
   echo "iacgen needs Python 3.11 or newer; set PYTHON=/path/to/python3.11" >&2
