@@ -264,3 +264,30 @@ def test_failed_generation_exit_3_lists_resources_and_writes_nothing(
         not Path(".iacgen/state.json").exists()
         or "ws" not in json.loads(Path(".iacgen/state.json").read_text())["templates"]
     )
+
+
+def test_regenerating_never_overwrites_a_patched_or_foreign_file(cli: Any, workshop: Any) -> None:
+    assert cli("-q", "scan").exit_code == 0
+    args = ("generate", "ws", "--select", f"id={workshop.vpc_id}", "--deletion-policy", "DELETE")
+    assert cli(*args).exit_code == 0
+    # the same request again, file untouched since: fine (the template is picked up, the file rewritten)
+    assert cli(*args).exit_code == 0
+    assert cli("patch", "ws.yaml", "--deletion-policy", "Retain", "--in-place").exit_code == 0
+    patched = Path("ws.yaml").read_bytes()
+    again = cli(*args)
+    assert again.exit_code == 2
+    assert "was changed since iacgen generate wrote it" in again.stderr and "--force" in again.stderr
+    assert Path("ws.yaml").read_bytes() == patched
+    forced = cli(*args, "--force")
+    assert forced.exit_code == 0, forced.stderr
+    assert Path("ws.yaml").read_bytes() != patched
+    policies = {
+        r["DeletionPolicy"] for r in YAML(typ="rt").load(Path("ws.yaml").read_text())["Resources"].values()
+    }
+    assert policies == {"Delete"}
+
+    Path("mine.yaml").write_text("# my own notes\n")
+    foreign = cli("generate", "mine", "--select", f"id={workshop.vpc_id}")
+    assert foreign.exit_code == 2 and "not written by iacgen generate" in foreign.stderr
+    assert Path("mine.yaml").read_text() == "# my own notes\n"
+    assert not Path("mine.resources.json").exists()

@@ -4,6 +4,7 @@ milliseconds."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -308,3 +309,10 @@ def test_generated_template_imports_end_to_end(cli: Any, workshop: Any) -> None:
     adopted = set(physical_ids("ws").values())
     assert set(seeded_ids(workshop).values()) <= adopted
     assert ec2_counts() == before
+    state = json.loads(Path(".iacgen/state.json").read_text())
+    assert state["templates"]["ws"]["stack"] == "ws"
+    # a re-run of the applied import changes nothing and says so
+    again = cli("--output", "json", "import", "--stack", "ws", "--execute")
+    assert again.exit_code == 0, again.stderr
+    assert again.json()["plan"]["to_import"] == [] and again.json()["change_set"] is None
+    assert set(physical_ids("ws").values()) == adopted

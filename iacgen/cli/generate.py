@@ -121,6 +121,9 @@ def register(app: typer.Typer) -> None:
         fmt: Format = typer.Option(Format.yaml, "--format", case_sensitive=False, help="Template format."),
         out: Path | None = typer.Option(None, "--out", help="Template path (default NAME.yaml / NAME.json)."),
         update: bool = typer.Option(False, "--update", help="Update an existing template of this name."),
+        force: bool = typer.Option(
+            False, "--force", help="Overwrite the template file even if it was changed since it was written."
+        ),
         scan_id: str | None = typer.Option(
             None, "--scan-id", help="Scan to select from (default: the last)."
         ),
@@ -130,21 +133,18 @@ def register(app: typer.Typer) -> None:
         from iacgen.core import generation, scans, selection
         from iacgen.core.errors import UsageError
         from iacgen.core.files import write_atomic
-        from iacgen.core.plan import TemplateRecord
+        from iacgen.core.plan import TemplateRecord, check_overwrite, sha256_of
 
         app_ctx = app_context(ctx)
         output, aws = app_ctx.output, app_ctx.aws
         template_path = out or Path(f"{name}.{fmt.value}")
-        if template_path.is_dir():
-            raise UsageError(
-                f"--out {template_path} is a directory", "give a file path, e.g. --out dir/NAME.yaml"
-            )
         resources_path = template_path.with_name(f"{name}.resources.json")
         for expr in [*select, *exclude]:
             selection.parse_select(expr)  # bad input is exit 2 before any AWS call
         if not 1 <= len(name) <= 128:
             raise UsageError(f"template name must be 1-128 characters, got {len(name)}", None)
         state = app_ctx.load_state()
+        check_overwrite(template_path, state.templates.get(name), force)
         scan = scans.resolve_scan(aws, scan_id, state.scan_id)
         plan = selection.plan_selection(
             aws,
@@ -202,6 +202,7 @@ def register(app: typer.Typer) -> None:
             generated_template_id=gt.template_id,
             template_path=str(template_path),
             resources_path=str(resources_path),
+            template_sha256=sha256_of(template_path),
         )
         state.last_template, state.scan_id, state.region = name, scan.scan_id, aws.region
         app_ctx.save_state(state)

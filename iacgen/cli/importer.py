@@ -15,7 +15,6 @@ if TYPE_CHECKING:
 
     from iacgen.cli.render import Output
     from iacgen.core.importer import ChangeSetResult, ExecuteResult, ImportPlan, StackEventInfo
-    from iacgen.core.plan import State
 
 
 def _parse_parameters(items: list[str]) -> dict[str, str]:
@@ -30,36 +29,6 @@ def _parse_parameters(items: list[str]) -> dict[str, str]:
             )
         parsed[key.strip()] = value
     return parsed
-
-
-def _default_paths(
-    state: State, template: Path | None, resources: Path | None
-) -> tuple[Path, Path | None, str | None]:
-    """The template and resources file to use, and a note saying where they came from (None if explicit)."""
-    from iacgen.core.errors import UsageError
-
-    note: str | None = None
-    if template is None:
-        record = state.templates.get(state.last_template) if state.last_template else None
-        if record is None or not record.template_path:
-            raise UsageError(
-                "no template to import", "pass --template PATH, or run iacgen generate NAME first"
-            )
-        template = Path(record.template_path)
-        if resources is None and record.resources_path:
-            resources = Path(record.resources_path)
-        note = f"using {template} from the last generated template ({record.name})"
-    elif resources is None:
-        for record in state.templates.values():
-            if record.template_path and record.resources_path and Path(record.template_path) == template:
-                resources = Path(record.resources_path)
-                break
-    if resources is None:
-        stem = template.name.rsplit(".", 1)[0]
-        sibling = template.with_name(f"{stem}.resources.json")
-        if sibling.exists():
-            resources = sibling
-    return template, resources, note
 
 
 def _plan_lines(plan: ImportPlan) -> list[str]:
@@ -168,9 +137,13 @@ def _run(
             "stdin is not a terminal, so there is no one to confirm the import",
             "pass --execute to import, or --dry-run to only review the change set",
         )
-    template_path, resources_path, note = _default_paths(app.load_state(), template, resources)
-    if note:
-        output.info(note)
+    from iacgen.core.plan import import_files, record_import
+
+    state = app.load_state()
+    files = import_files(state, template, resources)
+    template_path, resources_path = files.template, files.resources
+    if files.note:
+        output.info(files.note)
 
     plan = importer.plan_import(
         app.aws,
@@ -224,6 +197,8 @@ def _run(
     output.info(f"executing {result.change_set_name}:")
     executed = importer.execute(app.aws, result, timeout=timeout, on_event=lambda e: _show_event(output, e))
     document["execution"] = executed.to_dict()
+    record_import(state, template_path, stack)
+    app.save_state(state)
     output.info(f"stack {stack} is {executed.status}: {len(executed.resources)} resource(s)")
     if plan.outputs_set_aside:
         output.info(

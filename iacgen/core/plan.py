@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -22,6 +23,8 @@ class TemplateRecord:
     generated_template_id: str | None = None
     template_path: str | None = None
     resources_path: str | None = None
+    template_sha256: str | None = None  # what generate wrote, to tell a later hand edit (or patch) apart
+    stack: str | None = None  # the stack it was imported into
 
 
 @dataclass
@@ -65,3 +68,70 @@ def load_state(state_dir: Path = STATE_DIR) -> State:
 
 def save_state(state: State, state_dir: Path = STATE_DIR) -> None:
     write_atomic(state_dir / STATE_FILE, state.to_json())
+
+
+def sha256_of(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def check_overwrite(path: Path, record: TemplateRecord | None, force: bool) -> None:
+    """Refuse to replace a template file that iacgen did not write or that was changed since (a patch, an
+    edit): regenerating must not silently throw that work away."""
+    if path.is_dir():
+        raise UsageError(f"{path} is a directory", "give a file path, e.g. --out dir/NAME.yaml")
+    if force or not path.exists():
+        return
+    written = record.template_sha256 if record and record.template_path == str(path) else None
+    if written is None:
+        raise UsageError(
+            f"{path} exists and was not written by iacgen generate",
+            "pass --out another path, or --force to overwrite it",
+        )
+    if sha256_of(path) != written:
+        raise UsageError(
+            f"{path} was changed since iacgen generate wrote it (a patch or an edit)",
+            "pass --out another path to keep your changes, or --force to overwrite them",
+        )
+
+
+@dataclass(frozen=True)
+class ImportFiles:
+    template: Path
+    resources: Path | None
+    note: str | None  # where the defaults came from, for the user; None when both were given
+
+
+def import_files(state: State, template: Path | None, resources: Path | None) -> ImportFiles:
+    """The template and resources file an import uses: explicit paths first, then what generate recorded,
+    then NAME.resources.json beside the template."""
+    note: str | None = None
+    if template is None:
+        record = state.templates.get(state.last_template) if state.last_template else None
+        if record is None or not record.template_path:
+            raise UsageError(
+                "no template to import", "pass --template PATH, or run iacgen generate NAME first"
+            )
+        template = Path(record.template_path)
+        if resources is None and record.resources_path:
+            resources = Path(record.resources_path)
+        note = f"using {template} from the last generated template ({record.name})"
+    elif resources is None:
+        for record in state.templates.values():
+            if record.template_path and record.resources_path and Path(record.template_path) == template:
+                resources = Path(record.resources_path)
+                break
+    if resources is None:
+        stem = template.name.rsplit(".", 1)[0]
+        sibling = template.with_name(f"{stem}.resources.json")
+        if sibling.exists():
+            resources = sibling
+    return ImportFiles(template, resources, note)
+
+
+def record_import(state: State, template: Path, stack: str) -> None:
+    for record in state.templates.values():
+        if record.template_path and Path(record.template_path) == template:
+            record.stack = stack
