@@ -30,3 +30,25 @@ def test_local_without_a_running_server_is_a_usage_error(cli: Any) -> None:
 
 def test_unknown_option_is_exit_2(cli: Any) -> None:
     assert cli("--no-such-option").exit_code == 2
+
+
+def test_no_credentials_is_a_usage_error_with_a_hint(cli: Any, monkeypatch: Any) -> None:
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    monkeypatch.delenv("AWS_DEFAULT_REGION")  # AWS_REGION alone must be enough for the Region
+    result = cli("scans")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[0] == "error: no AWS credentials found"
+    assert "--profile" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_unknown_profile_is_a_usage_error(cli: Any) -> None:
+    result = cli("--profile", "no-such-profile", "scans")
+    assert result.exit_code == 2
+    assert "no-such-profile" in result.stderr
+
+
+def test_unreachable_endpoint_is_an_aws_error(cli: Any) -> None:
+    result = cli("--endpoint-url", "http://127.0.0.1:9", "scans")
+    assert result.exit_code == 3
+    assert "cannot reach http://127.0.0.1:9" in result.stderr

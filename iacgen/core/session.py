@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -48,8 +49,10 @@ class Aws:
                         region_name=self.settings.region or DEFAULT_LOCAL_REGION,
                     )
                 else:
+                    # botocore reads AWS_DEFAULT_REGION; the SDKs' AWS_REGION is honoured too.
                     self._session = boto3.Session(
-                        profile_name=self.settings.profile, region_name=self.settings.region
+                        profile_name=self.settings.profile,
+                        region_name=self.settings.region or os.environ.get("AWS_REGION") or None,
                     )
             except Exception as exc:
                 raise (from_aws_exception(exc) or exc) from exc
