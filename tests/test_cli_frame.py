@@ -52,3 +52,11 @@ def test_unreachable_endpoint_is_an_aws_error(cli: Any) -> None:
     result = cli("--endpoint-url", "http://127.0.0.1:9", "scans")
     assert result.exit_code == 3
     assert "cannot reach http://127.0.0.1:9" in result.stderr
+
+
+def test_verbose_reports_the_api_calls_made(cli: Any, cloud: None) -> None:
+    result = cli("--verbose", "scan", "--new")
+    assert result.exit_code == 0, result.stderr
+    line = next(x for x in result.stderr.splitlines() if x.startswith("API calls: "))
+    assert "cloudformation:StartResourceScan 1" in line
+    assert "API calls" not in cli("scans").stderr

@@ -24,6 +24,12 @@ class IacgenGroup(TyperGroup):
 
     def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]  # typer's Context subclasses click's
         try:
+            return self._guarded(ctx)
+        finally:
+            _report_calls(ctx)
+
+    def _guarded(self, ctx: typer.Context) -> Any:
+        try:
             return super().invoke(ctx)
         except (typer.Exit, typer.Abort, typer.TyperException):
             raise
@@ -53,6 +59,17 @@ class IacgenGroup(TyperGroup):
             traceback.print_exception(cause or exc, file=sys.stderr)
         _output(ctx).error(exc.message, exc.hint)
         ctx.exit(exc.exit_code)
+
+
+def _report_calls(ctx: typer.Context) -> None:
+    """Under --verbose, how many API calls the command made, by operation: the cost of a run, made visible."""
+    obj = _app_context(ctx)
+    aws = obj.aws_if_used if obj is not None and obj.verbose else None
+    if obj is None or aws is None or not aws.calls:
+        return
+    calls = aws.calls
+    detail = ", ".join(f"{op} {n}" for op, n in sorted(calls.items()))
+    obj.output.err.print(f"API calls: {sum(calls.values())} ({detail})", soft_wrap=True, highlight=False)
 
 
 def _app_context(ctx: typer.Context) -> AppContext | None:

@@ -31,6 +31,11 @@ class AppContext:
             self._aws = Aws(self.settings)
         return self._aws
 
+    @property
+    def aws_if_used(self) -> Aws | None:
+        """The client factory, only if the command built it (so reporting never creates a session)."""
+        return self._aws
+
     def load_state(self) -> State:
         from iacgen.core.plan import load_state
 
