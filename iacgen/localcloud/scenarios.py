@@ -249,3 +249,51 @@ def seed_app(endpoint_url: str | None = None, region: str = DEFAULT_REGION) -> A
         table_name=table_name,
         bucket_name=bucket_name,
     )
+
+
+@dataclass
+class SprawlWorld:
+    """`teams` copies of a small hand-made network (VPC, two subnets, a security group, an instance), each
+    tagged team=tN: scale tests and benchmarks of selection and related-resource closure."""
+
+    teams: int
+    vpc_ids: list[str]
+    instance_ids: list[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def seed_sprawl(teams: int, endpoint_url: str | None = None, region: str = DEFAULT_REGION) -> SprawlWorld:
+    client = _clients(endpoint_url, region)
+    ec2 = client("ec2")
+    image_id = _amazon_linux_image(ec2)
+    vpc_ids: list[str] = []
+    instance_ids: list[str] = []
+    for n in range(teams):
+        tags = [{"Key": "team", "Value": f"t{n}"}]
+        vpc = ec2.create_vpc(
+            CidrBlock=f"10.{n % 250}.0.0/16", TagSpecifications=[{"ResourceType": "vpc", "Tags": tags}]
+        )["Vpc"]["VpcId"]
+        subnets = [
+            ec2.create_subnet(
+                VpcId=vpc,
+                CidrBlock=f"10.{n % 250}.{i}.0/24",
+                AvailabilityZone=f"{region}{az}",
+                TagSpecifications=[{"ResourceType": "subnet", "Tags": tags}],
+            )["Subnet"]["SubnetId"]
+            for i, az in enumerate("ab", start=1)
+        ]
+        sg = ec2.create_security_group(GroupName=f"t{n}-app", Description="app", VpcId=vpc)["GroupId"]
+        instance = ec2.run_instances(
+            ImageId=image_id,
+            InstanceType="t3.micro",
+            MinCount=1,
+            MaxCount=1,
+            SubnetId=subnets[0],
+            SecurityGroupIds=[sg],
+            TagSpecifications=[{"ResourceType": "instance", "Tags": tags}],
+        )["Instances"][0]["InstanceId"]
+        vpc_ids.append(vpc)
+        instance_ids.append(instance)
+    return SprawlWorld(teams=teams, vpc_ids=vpc_ids, instance_ids=instance_ids)
