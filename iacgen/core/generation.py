@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from iacgen.core.errors import AwsError, PolicyFailure, UsageError
@@ -70,30 +70,60 @@ class WarningItem:
     advice: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "type": self.type,
-            "property_path": self.property_path,
-            "required": self.required,
-            "description": self.description,
-            "fix": self.fix,
-            "advice": self.advice,
-        }
+        return asdict(self)
 
 
 @dataclass
 class ResourceWarnings:
+    """One resource's warnings, one item per property; `details` counts the service's WarningDetail entries
+    (what TotalWarnings adds up), which may each name several properties."""
+
     logical_id: str
     resource_type: str
     identifier: dict[str, str]
     warnings: list[WarningItem]
+    details: int = 0
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "logical_id": self.logical_id,
-            "resource_type": self.resource_type,
-            "identifier": self.identifier,
-            "warnings": [w.to_dict() for w in self.warnings],
-        }
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class WarningCounts:
+    """The same counts, worded the same way, wherever warnings are summarised (generate and warnings)."""
+
+    warnings: int  # WarningDetail entries, as the service's TotalWarnings counts them
+    properties: int
+    resources: int
+    by_type: dict[str, int]  # properties per warning type
+
+    @classmethod
+    def of(cls, found: list[ResourceWarnings]) -> WarningCounts:
+        by_type: dict[str, int] = {}
+        for r in found:
+            for w in r.warnings:
+                by_type[w.type] = by_type.get(w.type, 0) + 1
+        return cls(
+            warnings=sum(r.details for r in found),
+            properties=sum(len(r.warnings) for r in found),
+            resources=len(found),
+            by_type=by_type,
+        )
+
+    def sentence(self) -> str:
+        if not self.warnings:
+            return "no warnings"
+        return (
+            f"{plural(self.warnings, 'warning')} on {plural(self.resources, 'resource')}, "
+            f"naming {plural(self.properties, 'property', 'properties')}"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def plural(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
 @dataclass
@@ -104,12 +134,7 @@ class FailedResource:
     reason: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "logical_id": self.logical_id,
-            "resource_type": self.resource_type,
-            "identifier": self.identifier,
-            "reason": self.reason,
-        }
+        return asdict(self)
 
 
 class GenerationFailed(AwsError):
@@ -173,6 +198,7 @@ class GeneratedTemplate:
             "configuration": self.configuration,
             "resources": self.resources,
             "total_warnings": self.total_warnings,
+            "warning_counts": WarningCounts.of(self.warnings).to_dict(),
             "warnings": [w.to_dict() for w in self.warnings],
             "resources_to_import": self.resources_to_import,
             "added": self.added,
@@ -194,7 +220,8 @@ def warnings_from_describe(data: Any) -> list[ResourceWarnings]:
     out: list[ResourceWarnings] = []
     for res in data.get("Resources") or []:
         items: list[WarningItem] = []
-        for w in res.get("Warnings") or []:
+        details = res.get("Warnings") or []
+        for w in details:
             kind = str(w.get("Type", ""))
             props = w.get("Properties") or [{}]
             for p in props:
@@ -210,6 +237,7 @@ def warnings_from_describe(data: Any) -> list[ResourceWarnings]:
                     str(res.get("ResourceType", "")),
                     dict(res.get("ResourceIdentifier") or {}),
                     items,
+                    len(details),
                 )
             )
     return out
@@ -392,6 +420,95 @@ def _check_inputs(name: str, resources: list[ScannedResource], deletion: str, re
         raise UsageError(f"format {fmt!r} is not one of {', '.join(FORMATS)}", None)
 
 
+@dataclass
+class _Submitted:
+    """What was asked of the service for this request, before waiting on it."""
+
+    template_id: str
+    action: str
+    added: int
+    removed: list[str]
+
+
+def _create(
+    aws: Aws, name: str, definitions: list[dict[str, Any]], config: dict[str, str], timeout: float
+) -> str:
+    create: dict[str, Any] = {
+        "GeneratedTemplateName": name,
+        "Resources": definitions,
+        "TemplateConfiguration": config,
+    }
+    return str(
+        _when_free(
+            lambda: aws.cloudformation.create_generated_template(**create)["GeneratedTemplateId"],
+            f"create {name}",
+            timeout,
+        )
+    )
+
+
+def _reconcile(
+    aws: Aws,
+    existing: dict[str, Any],
+    definitions: list[dict[str, Any]],
+    config: dict[str, str],
+    *,
+    update: bool,
+    timeout: float,
+    on_progress: Callable[[TemplateProgress], None] | None,
+) -> _Submitted:
+    """An existing template of this name: resume it when it is this very request (a re-run after Ctrl-C),
+    else update it to exactly these resources and policies (only with `update`)."""
+    name = str(existing.get("GeneratedTemplateName"))
+    template_id = str(existing["GeneratedTemplateId"])
+    have = {
+        _resource_key(r["ResourceType"], r["ResourceIdentifier"]): r["LogicalResourceId"]
+        for r in existing.get("Resources") or []
+    }
+    want = {_resource_key(d["ResourceType"], d["ResourceIdentifier"]): d for d in definitions}
+    to_add = [d for k, d in want.items() if k not in have]
+    removed = [lid for k, lid in have.items() if k not in want]
+    same = not to_add and not removed and existing.get("TemplateConfiguration") == config
+    failed = existing.get("Status") == "FAILED"
+    if same and not failed:
+        return _Submitted(template_id, "resumed", 0, [])
+    if not update:
+        if same:
+            raise UsageError(
+                f"the generated template {name!r} already exists for these resources and it FAILED",
+                "pass --update to generate it again (the resources are re-read), or choose another name",
+            )
+        raise UsageError(
+            f"a generated template named {name!r} already exists with other resources or policies",
+            "pass --update to update it, or choose another name",
+        )
+    if existing.get("Status") not in TERMINAL:
+        existing = wait_for_template(aws, template_id, timeout, on_progress)
+        failed = existing.get("Status") == "FAILED"
+    kwargs: dict[str, Any] = {"GeneratedTemplateName": template_id, "TemplateConfiguration": config}
+    if to_add:
+        kwargs["AddResources"] = to_add
+    if removed:
+        kwargs["RemoveResources"] = removed
+    if failed:  # read every resource again: what failed may have been fixed since
+        kwargs["RefreshAllResources"] = True
+    _when_free(lambda: aws.cloudformation.update_generated_template(**kwargs), f"update {name}", timeout)
+    return _Submitted(template_id, "updated", len(to_add), removed)
+
+
+def _raise_failed(name: str, final: dict[str, Any]) -> None:
+    failed = failed_resources(final)
+    shown = "; ".join(f"{f.resource_type} {'|'.join(f.identifier.values())}: {f.reason}" for f in failed[:3])
+    more = f" (and {len(failed) - 3} more)" if len(failed) > 3 else ""
+    raise GenerationFailed(
+        f"generated template {name} FAILED: {len(failed)} resource(s) failed: {shown}{more}"
+        if failed
+        else f"generated template {name} FAILED: {final.get('StatusReason') or 'no reason given'}",
+        "fix or deselect the failed resources, then re-run with --update",
+        failed,
+    )
+
+
 def generate(
     aws: Aws,
     name: str,
@@ -402,10 +519,13 @@ def generate(
     update: bool = False,
     timeout: float = 1800.0,
     on_progress: Callable[[TemplateProgress], None] | None = None,
+    on_submitted: Callable[[str, str], None] | None = None,
     fmt: str = "YAML",
 ) -> GeneratedTemplate:
     """Create the template (or, with update, bring an existing one to exactly these resources), wait for it,
-    and fetch the body. TemplateConfiguration is always sent: the service's defaults are undocumented."""
+    and fetch the body. TemplateConfiguration is always sent: the service's defaults are undocumented.
+    on_submitted(template_id, action) is called once the service has the request, before the wait: from then
+    on, an interrupted run is resumed by running the same request again."""
     deletion_policy, update_replace_policy, fmt = (
         deletion_policy.upper(),
         update_replace_policy.upper(),
@@ -414,83 +534,45 @@ def generate(
     unique = list(dict.fromkeys(resources))
     _check_inputs(name, unique, deletion_policy, update_replace_policy, fmt)
     config = {"DeletionPolicy": deletion_policy, "UpdateReplacePolicy": update_replace_policy}
-    cfn = aws.cloudformation
     definitions = [r.to_api() for r in unique]
     existing = describe_template(aws, name)
-    added, removed = len(definitions), []
     if existing is None:
-        create: dict[str, Any] = {
-            "GeneratedTemplateName": name,
-            "Resources": definitions,
-            "TemplateConfiguration": config,
-        }
         try:
-            template_id = _when_free(
-                lambda: cfn.create_generated_template(**create)["GeneratedTemplateId"],
-                f"create {name}",
-                timeout,
-            )
+            created = _create(aws, name, definitions, config, timeout)
         except Exception as exc:
             if error_code(exc) != "AlreadyExists":
                 raise aws_error(exc, f"create generated template {name}") from exc
             existing = describe_template(aws, name)  # created concurrently; treat as existing
             if existing is None:
                 raise aws_error(exc) from exc
-    action = "created"
-    if existing is not None:
-        template_id = str(existing["GeneratedTemplateId"])
-        have = {
-            _resource_key(r["ResourceType"], r["ResourceIdentifier"]): r["LogicalResourceId"]
-            for r in existing.get("Resources") or []
-        }
-        want = {_resource_key(d["ResourceType"], d["ResourceIdentifier"]): d for d in definitions}
-        to_add = [d for k, d in want.items() if k not in have]
-        removed = [lid for k, lid in have.items() if k not in want]
-        same = not to_add and not removed and existing.get("TemplateConfiguration") == config
-        if same and existing.get("Status") != "FAILED":
-            # A re-run (say after Ctrl-C) of the same request: pick the template up where it is.
-            action, added = "resumed", 0
-        elif not update:
-            raise UsageError(
-                f"a generated template named {name!r} already exists with other resources or policies",
-                "pass --update to update it, or choose another name",
-            )
-        else:
-            if existing.get("Status") not in TERMINAL:
-                existing = wait_for_template(aws, name, timeout, on_progress)
-            kwargs: dict[str, Any] = {"GeneratedTemplateName": template_id, "TemplateConfiguration": config}
-            if to_add:
-                kwargs["AddResources"] = to_add
-            if removed:
-                kwargs["RemoveResources"] = removed
-            added = len(to_add)
-            _when_free(lambda: cfn.update_generated_template(**kwargs), f"update {name}", timeout)
-            action = "updated"
-    final = wait_for_template(aws, template_id, timeout, on_progress)
+    if existing is None:
+        submitted = _Submitted(created, "created", len(definitions), [])
+    else:
+        submitted = _reconcile(
+            aws, existing, definitions, config, update=update, timeout=timeout, on_progress=on_progress
+        )
+    if on_submitted is not None:
+        on_submitted(submitted.template_id, submitted.action)
+    final = wait_for_template(aws, submitted.template_id, timeout, on_progress)
     if final.get("Status") == "FAILED":
-        failed = failed_resources(final)
-        shown = "; ".join(
-            f"{f.resource_type} {'|'.join(f.identifier.values())}: {f.reason}" for f in failed[:3]
-        )
-        more = f" (and {len(failed) - 3} more)" if len(failed) > 3 else ""
-        raise GenerationFailed(
-            f"generated template {name} FAILED: {len(failed)} resource(s) failed: {shown}{more}"
-            if failed
-            else f"generated template {name} FAILED: {final.get('StatusReason') or 'no reason given'}",
-            "fix or deselect the failed resources, then re-run with --update",
-            failed,
-        )
-    get: dict[str, Any] = {"GeneratedTemplateName": template_id, "Format": fmt}
-    body = str(cfn.get_generated_template(**get)["TemplateBody"])
-    ids = template_logical_ids(body, fmt)
+        _raise_failed(name, final)
+    return _result(aws, name, final, submitted, config, fmt)
+
+
+def _result(
+    aws: Aws, name: str, final: dict[str, Any], submitted: _Submitted, config: dict[str, str], fmt: str
+) -> GeneratedTemplate:
+    """Fetch the body (only now: before COMPLETE, Get returns a stale or empty one) and put it together."""
+    get: dict[str, Any] = {"GeneratedTemplateName": submitted.template_id, "Format": fmt}
+    body = str(aws.cloudformation.get_generated_template(**get)["TemplateBody"])
     return GeneratedTemplate(
         name=name,
-        template_id=template_id,
+        template_id=submitted.template_id,
         status=str(final.get("Status")),
         status_reason=final.get("StatusReason"),
         format=fmt,
         body=body,
-        action=action,
+        action=submitted.action,
         configuration=dict(final.get("TemplateConfiguration") or config),
         resources=[
             {
@@ -503,7 +585,7 @@ def generate(
         ],
         warnings=warnings_from_describe(final),
         total_warnings=int(final.get("TotalWarnings") or 0),
-        resources_to_import=resources_to_import(final, ids),
-        added=added,
-        removed=removed,
+        resources_to_import=resources_to_import(final, template_logical_ids(body, fmt)),
+        added=submitted.added,
+        removed=submitted.removed,
     )

@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 MAX_SCAN_TYPES = 100
 MAX_TYPE_LENGTH = 100
 SCAN_VALIDITY = timedelta(days=30)
+FAILED_SCAN_COOL_DOWN = timedelta(minutes=10)
+BIG_SCAN_COOL_DOWN = timedelta(hours=24)  # after a scan that failed over 100,000 resources
+SHORT_ID_LENGTH = 8
 PAGE_SIZE = 100
 _TOKEN_RE = re.compile(r"[a-zA-Z0-9][-a-zA-Z0-9]{0,127}")
 
@@ -41,6 +44,12 @@ def aws_error(exc: BaseException, action: str | None = None) -> BaseException:
 
 def _age(start: datetime | None, now: datetime) -> timedelta | None:
     return None if start is None else now - start
+
+
+def short_id(scan_id: str) -> str:
+    """The first characters of the scan's UUID: enough to tell an account's scans apart in a table (they
+    are rationed to 10 a day), and accepted back by --scan-id."""
+    return scan_id.rsplit("/", 1)[-1][:SHORT_ID_LENGTH]
 
 
 def human_age(delta: timedelta | None) -> str:
@@ -243,6 +252,23 @@ def describe_scan(aws: Aws, scan_id: str) -> ScanInfo:
     return ScanInfo.from_api(data)
 
 
+def lookup_scan_id(aws: Aws, text: str) -> str:
+    """A scan ARN as given, or the one whose UUID starts with `text` (the short id tables show)."""
+    text = text.strip()
+    if text.startswith("arn:"):
+        return text
+    if len(text) < 4:
+        raise UsageError(
+            f"scan id {text!r} is too short", "give the scan ARN or at least 4 characters of its id"
+        )
+    matches = [s.scan_id for s in list_scans(aws) if s.scan_id.rsplit("/", 1)[-1].startswith(text)]
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        raise UsageError(f"no scan {text!r} in this account and Region", "list the scans with: iacgen scans")
+    raise UsageError(f"scan id {text!r} matches {len(matches)} scans", "give more characters, or the ARN")
+
+
 def list_scans(aws: Aws, *, details: bool = False) -> list[ScanInfo]:
     """Full and partial scans, newest first. ListResourceScans shows only FULL unless asked for PARTIAL."""
     scans: dict[str, ScanInfo] = {}
@@ -286,6 +312,8 @@ def find_reusable_scan(
             continue
         if any_type or scan.scan_type == "FULL":
             return scan
+        if not types:  # a full scan was asked for: no partial scan covers it
+            continue
         detailed = _with_details(aws, scan)  # ScanFilters are only in DescribeResourceScan
         if covers(detailed, types):
             return detailed
@@ -301,8 +329,11 @@ def wait_for_scan(
     scan_id: str,
     timeout: float,
     on_progress: Callable[[ScanInfo], None] | None = None,
+    *,
+    check: bool = True,
 ) -> ScanInfo:
-    """Poll until the scan leaves IN_PROGRESS; a FAILED scan is an AwsError with the service's reason."""
+    """Poll until the scan leaves IN_PROGRESS; with `check`, a FAILED scan is an AwsError with the service's
+    reason and an EXPIRED one a UsageError."""
     scan = poll(
         lambda: describe_scan(aws, scan_id),
         lambda s: s.status != "IN_PROGRESS",
@@ -312,33 +343,115 @@ def wait_for_scan(
         max_interval=15.0,
         on_update=on_progress,
     )
-    if scan.status == "FAILED":
+    if check and scan.status == "FAILED":
         raise AwsError(
             f"scan {scan_id} FAILED: {scan.status_reason or 'no reason given'}",
             "a failed scan starts a 10-minute cool-down; reuse an older scan (iacgen scans) or retry later",
         )
-    if scan.status == "EXPIRED":
+    if check and scan.status == "EXPIRED":
         raise UsageError(
             f"scan {scan_id} has EXPIRED (older than 30 days)", "start a new one: iacgen scan --new"
         )
     return scan
 
 
+def limit_cause(scans: list[ScanInfo], now: datetime | None = None) -> str:
+    """Which of the service's scan rations refused a start, read from the scan history: the cool-down after
+    the newest failed scan (24 h if it failed over 100,000 resources, else 10 min) or the daily quota."""
+    now = now or datetime.now(UTC)
+    failed = [s for s in scans if s.status == "FAILED" and (s.end_time or s.start_time)]
+    if failed:
+        last = max(failed, key=lambda s: s.end_time or s.start_time or now)
+        ended = last.end_time or last.start_time or now
+        big = bool(re.search(r"100,?000", last.status_reason or ""))
+        window = BIG_SCAN_COOL_DOWN if big else FAILED_SCAN_COOL_DOWN
+        if now - ended < window:
+            ready = ended + window
+            which = "24-hour" if big else "10-minute"
+            return (
+                f"the {which} cool-down after the failed scan {short_id(last.scan_id)} "
+                f"(a new scan can start in about {human_age(ready - now)}, at {ready:%H:%M} UTC)"
+            )
+    recent = sum(1 for s in scans if s.start_time and now - s.start_time < timedelta(days=1))
+    return (
+        f"the daily scan quota ({recent} scan(s) started in the last 24 h; the limit is 10 a day, "
+        "1 a day for scans over 10,000 resources)"
+    )
+
+
 def _limit_error(aws: Aws, exc: BaseException, types: list[str] | None) -> AwsError:
     detail = str(getattr(exc, "response", {}).get("Error", {}).get("Message") or exc)
+    history = list_scans(aws)
     reusable = find_reusable_scan(aws, types) or find_reusable_scan(aws, any_type=True)
     if reusable is not None:
         hint = (
-            f"reuse the newest usable scan {reusable.scan_id} ({reusable.scan_type}, "
-            f"{human_age(reusable.age())} old): iacgen scan --scan-id {reusable.scan_id}"
+            f"reuse the newest usable scan ({reusable.scan_type}, {human_age(reusable.age())} old): "
+            f"iacgen scan --scan-id {reusable.scan_id}"
         )
     else:
-        hint = "no usable scan exists to reuse; try again after the cool-down or tomorrow"
+        hint = "no usable scan exists to reuse; try again once the cool-down or the day is over"
     return AwsError(
-        "StartResourceScan refused (ResourceScanLimitExceeded): the daily scan quota (10 a day, 1 for scans "
-        f"over 10,000 resources) or the cool-down after a failed scan (10 min, 24 h after a scan over "
-        f"100,000 resources) is in force: {detail}",
-        hint,
+        f"StartResourceScan refused (ResourceScanLimitExceeded) by {limit_cause(history)}: {detail}", hint
+    )
+
+
+def _given_scan(aws: Aws, scan_id: str) -> ScanInfo:
+    scan = describe_scan(aws, lookup_scan_id(aws, scan_id))
+    if scan.status in ("FAILED", "EXPIRED"):
+        raise UsageError(
+            f"scan {scan.scan_id} is {scan.status}"
+            + (f": {scan.status_reason}" if scan.status_reason else ""),
+            "pick a COMPLETE scan (iacgen scans) or start one: iacgen scan --new",
+        )
+    return scan
+
+
+def _resumable(aws: Aws, remembered: str | None, types: list[str] | None) -> ScanInfo | None:
+    """The scan an interrupted run left running (from the state file), if it still runs and covers the
+    request: waiting on it again beats a refused StartResourceScan."""
+    if not remembered:
+        return None
+    try:
+        scan = describe_scan(aws, remembered)
+    except UsageError:  # purged, or another Region
+        return None
+    return scan if scan.status == "IN_PROGRESS" and covers(scan, types) else None
+
+
+def _start_or_join(
+    aws: Aws,
+    types: list[str] | None,
+    token: str,
+    *,
+    wait: bool,
+    timeout: float,
+    on_progress: Callable[[ScanInfo], None] | None,
+    on_start: Callable[[ScanOutcome], None] | None,
+) -> ScanOutcome:
+    """Start a scan; if one is already running (one per account and Region), join it when it covers the
+    request, else wait for it to finish and start ours."""
+    for attempt in range(2):
+        try:
+            return ScanOutcome(describe_scan(aws, start_scan(aws, types, token)), "started")
+        except Exception as exc:
+            code = error_code(exc)
+            if code == "ResourceScanLimitExceeded":
+                raise _limit_error(aws, exc, types) from exc
+            if code != "ResourceScanInProgress" or attempt > 0:
+                raise aws_error(exc, "start scan") from exc
+        running = running_scan(aws)
+        if running is None:  # it finished between our start and our look; try once more
+            continue
+        running = _with_details(aws, running)
+        if covers(running, types):
+            return ScanOutcome(running, "joined", "a scan was already running; waiting for it instead")
+        if not wait:
+            return ScanOutcome(running, "joined", "another scan is running; not waiting (--no-wait)")
+        if on_start is not None:
+            on_start(ScanOutcome(running, "waiting", "another scan is running; ours starts after it"))
+        wait_for_scan(aws, running.scan_id, timeout, on_progress, check=False)
+    raise AwsError(
+        "could not start a scan: another scan kept running", "wait for it (iacgen scans) and re-run"
     )
 
 
@@ -351,60 +464,44 @@ def ensure_scan(
     wait: bool = True,
     timeout: float = 3600.0,
     on_progress: Callable[[ScanInfo], None] | None = None,
+    on_start: Callable[[ScanOutcome], None] | None = None,
     token: str | None = None,
+    remembered: str | None = None,
 ) -> ScanOutcome:
-    """A scan to work from: the one given, else the newest usable one (unless `new`), else a new one.
-    A scan already running is waited on instead of failing; if it doesn't cover the request, ours follows."""
+    """A scan to work from: the one given, else the one an interrupted run left running (`remembered`),
+    else the newest usable one (unless `new`), else a new one; a scan already running is joined, not
+    fought. on_start(outcome) is called once the scan is known and before any wait, so a caller can save
+    its id: an interrupted wait is then resumed by the next run."""
     checked = validate_types(types) if types else None
-
-    def finish(scan: ScanInfo, action: str, note: str | None = None) -> ScanOutcome:
-        if wait and scan.status == "IN_PROGRESS":
-            scan = wait_for_scan(aws, scan.scan_id, timeout, on_progress)
-        return ScanOutcome(scan, action, note)
-
     if scan_id:
-        scan = describe_scan(aws, scan_id)
-        if scan.status in ("FAILED", "EXPIRED"):
-            raise UsageError(
-                f"scan {scan_id} is {scan.status}"
-                + (f": {scan.status_reason}" if scan.status_reason else ""),
-                "pick a COMPLETE scan (iacgen scans) or start one: iacgen scan --new",
-            )
-        return finish(scan, "given")
-    if not new:
-        reusable = find_reusable_scan(aws, checked)
-        if reusable is not None:
+        outcome = ScanOutcome(_given_scan(aws, scan_id), "given")
+    else:
+        resumed = _resumable(aws, remembered, checked)
+        if resumed is not None:
+            outcome = ScanOutcome(resumed, "resumed", "the scan an interrupted run left running")
+        elif not new and (reusable := find_reusable_scan(aws, checked)) is not None:
             return ScanOutcome(reusable, "reused", f"reusing a scan from {human_age(reusable.age())} ago")
-    token = token or f"iacgen-{uuid.uuid4()}"
-    for attempt in range(2):
-        try:
-            started = start_scan(aws, checked, token)
-        except Exception as exc:
-            code = error_code(exc)
-            if code == "ResourceScanLimitExceeded":
-                raise _limit_error(aws, exc, checked) from exc
-            if code != "ResourceScanInProgress" or attempt > 0:
-                raise aws_error(exc, "start scan") from exc
-            running = running_scan(aws)
-            if running is None:  # it finished between our start and our look; try once more
-                continue
-            if not wait:
-                return ScanOutcome(running, "joined", "another scan is running; not waiting (--no-wait)")
-            done = wait_for_scan(aws, running.scan_id, timeout, on_progress)
-            detailed = _with_details(aws, done)
-            if covers(detailed, checked):
-                return ScanOutcome(detailed, "joined", "waited for the scan that was already running")
-            continue  # the running scan did not cover the request: start ours now that it is done
-        return finish(describe_scan(aws, started), "started")
-    raise AwsError(
-        "could not start a scan: another scan kept running", "wait for it (iacgen scans) and re-run"
-    )
+        else:
+            outcome = _start_or_join(
+                aws,
+                checked,
+                token or f"iacgen-{uuid.uuid4()}",
+                wait=wait,
+                timeout=timeout,
+                on_progress=on_progress,
+                on_start=on_start,
+            )
+    if on_start is not None:
+        on_start(outcome)
+    if wait and outcome.scan.status == "IN_PROGRESS":
+        outcome.scan = wait_for_scan(aws, outcome.scan.scan_id, timeout, on_progress)
+    return outcome
 
 
 def resolve_scan(aws: Aws, scan_id: str | None, remembered: str | None) -> ScanInfo:
     """The COMPLETE scan a command works from: --scan-id, else the state file's, else the newest usable."""
     if scan_id:
-        scan = describe_scan(aws, scan_id)
+        scan = describe_scan(aws, lookup_scan_id(aws, scan_id))
         _require_complete(scan)
         return scan
     if remembered:
