@@ -263,10 +263,8 @@ def related_closure(
     batches of 100 (ordered by lineage, so mixing is rare), and outputs of a mixed batch are attributed to the
     union of its lineages and marked exact=False. Depth is always exact (round number).
     """
-    selected: list[ScannedResource] = []
+    closure = Closure([])
     known: dict[Key, ScannedResource] = {}
-    closure = Closure(selected)
-    blocked = {r.key for r in excluded}
     for seed in seeds:
         if seed.key in known:
             continue
@@ -274,65 +272,59 @@ def related_closure(
             closure.skipped_managed.append(seed)
             continue
         known[seed.key] = seed
-        selected.append(seed)
-    if limit is not None and len(selected) > limit:
-        raise _too_many(len(selected), "")
-    order = {r.key: i for i, r in enumerate(selected)}
-    exact_mode = len(selected) <= exact_attribution_limit
-    lineage: dict[Key, frozenset[Key]] = {r.key: frozenset([r.key]) for r in selected}
+        closure.selected.append(seed)
+    if limit is not None and len(closure.selected) > limit:
+        raise _too_many(len(closure.selected), "")
+    order = {r.key: i for i, r in enumerate(closure.selected)}
+    exact_mode = len(closure.selected) <= exact_attribution_limit
+    lineage: dict[Key, frozenset[Key]] = {r.key: frozenset([r.key]) for r in closure.selected}
+    blocked = {r.key for r in excluded}
     skipped: set[Key] = set()
-    frontier = list(selected)
-    round_no = 0
-    while frontier and (depth is None or round_no < depth):
-        round_no += 1
-        groups: dict[frozenset[Key], list[ScannedResource]] = {}
-        for r in frontier:
-            groups.setdefault(lineage[r.key], []).append(r)
-        ordered = sorted(groups.items(), key=lambda kv: sorted(order[k] for k in kv[0]))
-        batches: list[list[ScannedResource]] = []
-        if exact_mode:
-            for _, members in ordered:
-                batches.extend(
-                    members[i : i + MAX_RELATED_BATCH] for i in range(0, len(members), MAX_RELATED_BATCH)
-                )
-        else:
-            flat = [r for _, members in ordered for r in members]
-            batches = [flat[i : i + MAX_RELATED_BATCH] for i in range(0, len(flat), MAX_RELATED_BATCH)]
+    frontier = list(closure.selected)
+    while frontier and (depth is None or closure.rounds < depth):
+        closure.rounds += 1
         found: dict[Key, tuple[ScannedResource, set[Key], bool]] = {}
-        for batch in batches:
+        for batch in _batches(frontier, lineage, order, exact_mode):
             closure.calls += 1
             sources = {lineage[r.key] for r in batch}
             via = frozenset().union(*sources)
-            homogeneous = len(sources) == 1
             for out in fetch_related(batch):
                 k = out.key
                 if k in known or k in skipped:
                     continue
-                if k in blocked:
+                if k in blocked or (exclude_managed and out.managed):
                     skipped.add(k)
-                    closure.skipped_excluded.append(out)
+                    (closure.skipped_excluded if k in blocked else closure.skipped_managed).append(out)
                     continue
-                if exclude_managed and out.managed:
-                    skipped.add(k)
-                    closure.skipped_managed.append(out)
-                    continue
-                if k in found:
-                    res, seen_via, was_exact = found[k]
-                    found[k] = (res, seen_via | via, was_exact and homogeneous)
-                else:
-                    found[k] = (out, set(via), homogeneous)
+                res, seen_via, was_exact = found.get(k, (out, set(), True))
+                found[k] = (res, seen_via | via, was_exact and len(sources) == 1)
         frontier = []
         for k, (res, via_keys, was_exact) in found.items():
             known[k] = res
             lineage[k] = frozenset(via_keys)
             pulled = sorted((known[s] for s in via_keys), key=lambda r: order[r.key])
-            closure.added.append(Added(res, round_no, pulled, was_exact))
+            closure.added.append(Added(res, closure.rounds, pulled, was_exact))
             frontier.append(res)
         if limit is not None and len(known) > limit:
-            raise _too_many(len(known), f" after {round_no} round(s) of related resources")
-    closure.rounds = round_no
+            raise _too_many(len(known), f" after {closure.rounds} round(s) of related resources")
     closure.fixed_point = not frontier
     return closure
+
+
+def _batches(
+    frontier: list[ScannedResource],
+    lineage: dict[Key, frozenset[Key]],
+    order: dict[Key, int],
+    exact_mode: bool,
+) -> list[list[ScannedResource]]:
+    """The frontier in batches of at most 100: one lineage set per batch in exact mode, else packed full
+    (ordered by lineage, so that batches rarely mix)."""
+    groups: dict[frozenset[Key], list[ScannedResource]] = {}
+    for r in frontier:
+        groups.setdefault(lineage[r.key], []).append(r)
+    ordered = [m for _, m in sorted(groups.items(), key=lambda kv: sorted(order[k] for k in kv[0]))]
+    runs = ordered if exact_mode else [[r for members in ordered for r in members]]
+    return [run[i : i + MAX_RELATED_BATCH] for run in runs for i in range(0, len(run), MAX_RELATED_BATCH)]
 
 
 # --- wiring to a scan ------------------------------------------------------------------------------------
