@@ -11,7 +11,7 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.core.test_importer import (
+from tests.import_fixtures import (
     FAKE_WORLD,
     REGION,
     WORKSHOP,

@@ -14,7 +14,9 @@ if TYPE_CHECKING:
     from rich.console import RenderableType
 
     from iacgen.cli.render import Output
-    from iacgen.core.importer import ChangeSetResult, ExecuteResult, ImportPlan, StackEventInfo
+    from iacgen.core.changeset import ChangeSetResult, ExecuteResult
+    from iacgen.core.preflight import ImportPlan
+    from iacgen.core.stacks import StackEventInfo
 
 
 def _parse_parameters(items: list[str]) -> dict[str, str]:
@@ -34,7 +36,7 @@ def _parse_parameters(items: list[str]) -> dict[str, str]:
 def _plan_lines(plan: ImportPlan) -> list[str]:
     lines: list[str] = []
     where = "a new stack" if plan.new_stack else f"existing stack ({plan.stack_status})"
-    derived = [r.logical_id for r in plan.to_import if r.source == "derived"]
+    derived = [r.logical_id for r in plan.to_import if r.identifier_source == "derived"]
     lines.append(f"preflight: {len(plan.to_import)} resource(s) to import into {plan.stack}, {where}")
     if plan.resources_path:
         lines.append(f"  identifiers from {plan.resources_path}")
@@ -89,7 +91,7 @@ def _table(
 
 def _changes_table(result: ChangeSetResult) -> RenderableType:
     rows = [
-        (c.logical_id, c.resource_type, _identifier_text(c.identifier, c.physical_id), c.action)
+        (c.logical_id, c.type, _identifier_text(c.identifier, c.physical_id), c.action)
         for c in result.changes
     ]
     title = f"Change set {result.change_set_name} ({len(result.changes)} changes)"
@@ -97,7 +99,7 @@ def _changes_table(result: ChangeSetResult) -> RenderableType:
 
 
 def _resources_table(result: ExecuteResult) -> RenderableType:
-    rows = [(r.logical_id, r.resource_type, r.physical_id or "", r.status) for r in result.resources]
+    rows = [(r.logical_id, r.type, r.physical_id or "", r.status) for r in result.resources]
     title = f"Stack {result.stack}: {result.status}"
     return _table(title, ("Logical id", "Type", "Physical id", "Status"), rows, 2)
 
@@ -106,7 +108,7 @@ def _show_event(output: Output, event: StackEventInfo) -> None:
     from rich.markup import escape
 
     reason = f": {event.reason}" if event.reason else ""
-    output.info(escape(f"  {event.status} {event.logical_id} ({event.resource_type}){reason}"))
+    output.info(escape(f"  {event.status} {event.logical_id} ({event.type}){reason}"))
 
 
 def _run(
@@ -124,7 +126,7 @@ def _run(
     timeout: float,
 ) -> None:
     from iacgen.cli.context import app_context
-    from iacgen.core import importer
+    from iacgen.core import changeset, preflight
     from iacgen.core.errors import UsageError
 
     app = app_context(ctx)
@@ -145,7 +147,7 @@ def _run(
     if files.note:
         output.info(files.note)
 
-    plan = importer.plan_import(
+    plan = preflight.plan_import(
         app.aws,
         stack=stack,
         template_path=template_path,
@@ -169,7 +171,7 @@ def _run(
 
     with output.progress() as bar:
         task = bar.add_task("creating the IMPORT change set", total=None)
-        result = importer.create_change_set(
+        result = changeset.create_change_set(
             app.aws,
             plan,
             timeout=timeout,
@@ -184,10 +186,10 @@ def _run(
         try:
             go = typer.confirm(f"Import {len(result.changes)} resource(s) into stack {stack}?", err=True)
         except (typer.Abort, KeyboardInterrupt):
-            importer.discard(app.aws, result)
+            changeset.discard(app.aws, result)
             raise
     if not go:
-        discarded = importer.discard(app.aws, result)
+        discarded = changeset.discard(app.aws, result)
         document["discarded"] = discarded.to_dict()
         what = "change set deleted" + (", empty stack deleted" if discarded.stack_deleted else "")
         output.info(f"{'dry run' if dry_run else 'not executed'}: {what}; nothing was imported")
@@ -195,7 +197,7 @@ def _run(
         return
 
     output.info(f"executing {result.change_set_name}:")
-    executed = importer.execute(app.aws, result, timeout=timeout, on_event=lambda e: _show_event(output, e))
+    executed = changeset.execute(app.aws, result, timeout=timeout, on_event=lambda e: _show_event(output, e))
     document["execution"] = executed.to_dict()
     record_import(state, template_path, stack)
     app.save_state(state)

@@ -1,0 +1,129 @@
+"""The import preflight against the local cloud: every refusal names the problem and creates nothing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from iacgen.core import preflight
+from iacgen.core.errors import UsageError
+from tests.import_fixtures import FAKE_WORLD, WORKSHOP, workshop_resources, write_files
+
+
+def test_missing_deletion_policy_is_refused_before_any_call(aws: Any) -> None:
+    template, resources = write_files(FAKE_WORLD, no_policy=("VPC", "Instance"))
+    with pytest.raises(UsageError) as err:
+        preflight.plan_import(aws, stack="ws", template_path=template, resources_path=resources)
+    assert "have no DeletionPolicy: VPC, Instance" in err.value.message
+    assert "--patch-deletion-policy" in (err.value.hint or "")
+    assert not any(op.endswith("CreateChangeSet") for op in aws.calls)
+
+
+def test_patch_deletion_policy_changes_the_body_not_the_file(aws: Any) -> None:
+    template, resources = write_files(FAKE_WORLD, policy=None)
+    before = template.read_bytes()
+    plan = preflight.plan_import(
+        aws, stack="ws", template_path=template, resources_path=resources, patch_deletion_policy="retain"
+    )
+    assert template.read_bytes() == before
+    assert plan.deletion_policy == "Retain"
+    assert plan.deletion_policy_added == list(WORKSHOP)
+    assert plan.body.count("DeletionPolicy: Retain") == len(WORKSHOP)
+    assert "!Ref VPC" in plan.body  # short-form tags survive into the body
+
+
+def test_unknown_deletion_policy(aws: Any) -> None:
+    template, resources = write_files(FAKE_WORLD, policy=None)
+    with pytest.raises(UsageError, match="'Keep' is not a valid DeletionPolicy"):
+        preflight.plan_import(
+            aws, stack="ws", template_path=template, resources_path=resources, patch_deletion_policy="Keep"
+        )
+
+
+def test_resources_file_must_match_template(aws: Any) -> None:
+    template, resources = write_files(FAKE_WORLD, ["VPC", "Subnet"])
+    entries = workshop_resources(FAKE_WORLD, ["VPC", "Subnet"])
+    entries[1]["ResourceType"] = "AWS::EC2::RouteTable"
+    entries.append({**entries[0], "LogicalResourceId": "Ghost"})
+    resources.write_text(json.dumps(entries))
+    with pytest.raises(UsageError) as err:
+        preflight.plan_import(aws, stack="ws", template_path=template, resources_path=resources)
+    message = err.value.message
+    assert (
+        "Subnet is AWS::EC2::Subnet in the template but AWS::EC2::RouteTable in the resources file" in message
+    )
+    assert "Ghost (AWS::EC2::VPC), which is not in the template" in message
+    assert "as VPC and Ghost" in message  # the same VPC twice
+
+
+def test_missing_and_unknown_parameters(aws: Any) -> None:
+    template, resources = write_files(FAKE_WORLD, parameter=True)
+    with pytest.raises(UsageError) as err:
+        preflight.plan_import(
+            aws, stack="ws", template_path=template, resources_path=resources, parameters={"Bogus": "1"}
+        )
+    assert "parameter(s) without a value: ImageId" in err.value.message
+    assert "unknown parameter(s): Bogus" in err.value.message
+    plan = preflight.plan_import(
+        aws, stack="ws", template_path=template, resources_path=resources, parameters={"ImageId": "ami-1"}
+    )
+    assert plan.request_parameters() == [{"ParameterKey": "ImageId", "ParameterValue": "ami-1"}]
+
+
+def test_outputs_are_set_aside(aws: Any) -> None:
+    template, resources = write_files(FAKE_WORLD, outputs=True)
+    plan = preflight.plan_import(aws, stack="ws", template_path=template, resources_path=resources)
+    assert plan.outputs_set_aside == ["VpcId"]
+    assert "Outputs" not in plan.body
+    assert plan.outputs_text is not None and "!Ref VPC" in plan.outputs_text
+    assert "Outputs:" in template.read_text()
+
+
+def test_identifier_not_derivable_names_the_resource(aws: Any) -> None:
+    template, _ = write_files(FAKE_WORLD, ["VPC", "KeyPair"])
+    with pytest.raises(UsageError) as err:
+        preflight.plan_import(aws, stack="ws", template_path=template)
+    assert err.value.message.startswith("no identifier for VPC (AWS::EC2::VPC)")
+    assert "KeyPair" not in err.value.message  # KeyName is in the template
+    assert "--resources" in (err.value.hint or "")
+
+
+def test_more_than_200_resources(aws: Any, cloud: None) -> None:
+    names = [f"Bucket{i:03d}" for i in range(201)]
+    body = "Resources:\n" + "".join(
+        f"  {n}:\n    Type: AWS::S3::Bucket\n    DeletionPolicy: Retain\n    Properties:\n"
+        f"      BucketName: b-{n.lower()}\n"
+        for n in names
+    )
+    Path("many.yaml").write_text(body)
+    Path("many.json").write_text(
+        json.dumps(
+            [
+                {
+                    "ResourceType": "AWS::S3::Bucket",
+                    "LogicalResourceId": n,
+                    "ResourceIdentifier": {"BucketName": f"b-{n.lower()}"},
+                }
+                for n in names
+            ]
+        )
+    )
+    with pytest.raises(UsageError, match="201 resources to import; one import takes at most 200"):
+        preflight.plan_import(aws, stack="many", template_path="many.yaml", resources_path="many.json")
+
+
+def test_large_body_needs_a_bucket(aws: Any) -> None:
+    template, resources = write_files(FAKE_WORLD, padding=60_000)
+    with pytest.raises(UsageError) as err:
+        preflight.plan_import(aws, stack="ws", template_path=template, resources_path=resources)
+    assert "67,2" in err.value.message and "over the 51,200-byte inline limit" in err.value.message
+    assert "--s3-bucket" in (err.value.hint or "")
+    plan = preflight.plan_import(
+        aws, stack="ws", template_path=template, resources_path=resources, s3_bucket="tpl-bucket"
+    )
+    assert plan.body_bytes > 51_200
+    assert plan.template_url is not None and plan.template_url.startswith("https://tpl-bucket.s3.")
+    assert plan.s3_key is not None and plan.s3_key.startswith("iacgen/import-templates/")
