@@ -15,6 +15,6 @@ def install() -> None:
         return
     from iacgen.localcloud import importing, responses
 
-    responses.install()
     importing.install()
+    responses.install()  # last: it answers a clean error for whatever is still missing
     _installed = True

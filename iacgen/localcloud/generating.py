@@ -19,11 +19,9 @@ without resources before there is one); on a FAILED template, the body of the re
 
 from __future__ import annotations
 
-import base64
 import copy
 import json
 import re
-import threading
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -32,6 +30,7 @@ from typing import Any
 from iacgen.localcloud import errors, inventory, properties, warnings
 from iacgen.localcloud.schemas import UnknownResourceType, primary_identifier
 from iacgen.localcloud.settings import settings
+from iacgen.localcloud.wire import decode_token, encode_token, page_size
 
 MAX_RESOURCES = 500
 MAX_TEMPLATES = 1000
@@ -44,7 +43,6 @@ ARN_RE = re.compile(r"^arn:[\w-]+:cloudformation:[\w-]+:\d{12}:generatedtemplate
 LOGICAL_ID_RE = re.compile(r"^[A-Za-z0-9]{1,255}$")
 COMPLETE_REASON = "Resource Template complete"
 _STATE_ATTR = "_iacgen_generated_templates"
-_create_lock = threading.Lock()
 
 
 @dataclass
@@ -102,19 +100,16 @@ class TemplateStore:
     region: str
     templates: dict[str, GeneratedTemplate] = field(default_factory=dict)  # by id
     next_seq: int = 1
-    lock: threading.RLock = field(default_factory=threading.RLock)
 
 
 def store(account_id: str, region: str) -> TemplateStore:
     from moto.cloudformation.models import cloudformation_backends
 
     backend = cloudformation_backends[account_id][region]
-    with _create_lock:
-        current = getattr(backend, _STATE_ATTR, None)
-        if current is None:
-            current = TemplateStore(account_id, region)
-            setattr(backend, _STATE_ATTR, current)
-    assert isinstance(current, TemplateStore)
+    current = getattr(backend, _STATE_ATTR, None)
+    if not isinstance(current, TemplateStore):
+        current = TemplateStore(account_id, region)
+        setattr(backend, _STATE_ATTR, current)
     return current
 
 
@@ -139,6 +134,8 @@ def _validate_count(resources: list[Any], field_name: str) -> None:
 
 
 def _config(raw: dict[str, Any] | None, current: tuple[str, str] = ("RETAIN", "RETAIN")) -> tuple[str, str]:
+    """(DeletionPolicy, UpdateReplacePolicy). The service documents no default; RETAIN/RETAIN is what AWS's CLI
+    examples show for a template created without a configuration (unverified, reference §3.5)."""
     raw = raw or {}
     deletion = raw.get("DeletionPolicy") or current[0]
     replace = raw.get("UpdateReplacePolicy") or current[1]
@@ -317,34 +314,31 @@ def create(
     deletion, replace = _config(configuration)
     stack_id, stack_template = _stack(account_id, region, stack_name) if stack_name else (None, None)
     now = settings.clock()
-    with s.lock:
-        if any(t.name == name for t in s.templates.values()):
-            raise errors.AlreadyExists(f"Generated template {name} already exists")
-        if len(s.templates) >= MAX_TEMPLATES:
-            raise errors.LimitExceeded(
-                f"The account already has {MAX_TEMPLATES} generated templates, the maximum; delete some first"
-            )
-        _check_concurrency(s, now)
-        reserved = set((stack_template or {}).get("Resources", {}))
-        ids = _assign_ids(requests, [], reserved, _name_tags(account_id, region, requests))
-        template = GeneratedTemplate(
-            id=f"arn:aws:cloudformation:{region}:{account_id}:generatedtemplate/{uuid.uuid4()}",
-            name=name,
-            seq=s.next_seq,
-            created=now,
-            updated=now,
-            deletion_policy=deletion,
-            update_replace_policy=replace,
-            resources=[
-                TemplateResource(q.type, q.identifier, lid) for q, lid in zip(requests, ids, strict=True)
-            ],
-            stack_id=stack_id,
-            stack_template=stack_template,
+    if any(t.name == name for t in s.templates.values()):
+        raise errors.AlreadyExists(f"Generated template {name} already exists")
+    if len(s.templates) >= MAX_TEMPLATES:
+        raise errors.LimitExceeded(
+            f"The account already has {MAX_TEMPLATES} generated templates, the maximum; delete some first"
         )
-        s.next_seq += 1
-        _start(template, "CREATE", now, ids)
-        s.templates[template.id] = template
-        return template
+    _check_concurrency(s, now)
+    reserved = set((stack_template or {}).get("Resources", {}))
+    ids = _assign_ids(requests, [], reserved, _name_tags(account_id, region, requests))
+    template = GeneratedTemplate(
+        id=f"arn:aws:cloudformation:{region}:{account_id}:generatedtemplate/{uuid.uuid4()}",
+        name=name,
+        seq=s.next_seq,
+        created=now,
+        updated=now,
+        deletion_policy=deletion,
+        update_replace_policy=replace,
+        resources=[TemplateResource(q.type, q.identifier, lid) for q, lid in zip(requests, ids, strict=True)],
+        stack_id=stack_id,
+        stack_template=stack_template,
+    )
+    s.next_seq += 1
+    _start(template, "CREATE", now, ids)
+    s.templates[template.id] = template
+    return template
 
 
 def update(
@@ -360,83 +354,79 @@ def update(
 ) -> GeneratedTemplate:
     s = store(account_id, region)
     now = settings.clock()
-    with s.lock:
-        template = get(s, name_or_arn)
-        advance(s, template, now)
-        if template.busy:
-            raise errors.ConcurrentResourcesLimitExceeded(
-                f"Generated template {template.name} is {template.status}; wait until it finishes"
-            )
-        if new_name is not None:
-            _validate_name(new_name, "newGeneratedTemplateName")
-            if any(t.name == new_name and t is not template for t in s.templates.values()):
-                raise errors.AlreadyExists(f"Generated template {new_name} already exists")
-        _validate_count(add or [], "addResources")
-        _validate_count(remove or [], "removeResources")
-        requests = _parse_resources(add)
-        present = {(r.type, r.key) for r in template.resources}
-        for q in requests:
-            key = "|".join(q.identifier[k] for k in primary_identifier(q.type))
-            if (q.type, key) in present:
-                raise errors.ValidationError(f"Resource {q.type} {key} is already in the template")
-        known = {r.logical_id for r in template.resources}
-        unknown = [x for x in remove or [] if x not in known]
-        if unknown:
-            raise errors.ValidationError(f"Resources not in the template: {', '.join(unknown)}")
-        remaining = [r for r in template.resources if r.logical_id not in set(remove or [])]
-        if len(remaining) + len(requests) > MAX_RESOURCES:
-            raise errors.LimitExceeded(
-                f"A generated template can hold at most {MAX_RESOURCES} resources "
-                f"(this update would make it {len(remaining) + len(requests)})"
-            )
-        config = _config(configuration, (template.deletion_policy, template.update_replace_policy))
-        needs_job = bool(requests or remove or refresh or configuration)
-        if needs_job:
-            _check_concurrency(s, now)
-        if new_name is not None:
-            template.name = new_name
-            template.updated = now
-        if not needs_job:
-            return template
-        reserved = set((template.stack_template or {}).get("Resources", {}))
-        ids = _assign_ids(requests, remaining, reserved, _name_tags(account_id, region, requests))
-        added = [TemplateResource(q.type, q.identifier, lid) for q, lid in zip(requests, ids, strict=True)]
-        template.resources = remaining + added
-        template.deletion_policy, template.update_replace_policy = config
-        order = [r.logical_id for r in remaining if refresh or r.status == "FAILED"] + ids
-        _start(template, "UPDATE", now, order)
+    template = get(s, name_or_arn)
+    advance(s, template, now)
+    if template.busy:
+        raise errors.ConcurrentResourcesLimitExceeded(
+            f"Generated template {template.name} is {template.status}; wait until it finishes"
+        )
+    if new_name is not None:
+        _validate_name(new_name, "newGeneratedTemplateName")
+        if any(t.name == new_name and t is not template for t in s.templates.values()):
+            raise errors.AlreadyExists(f"Generated template {new_name} already exists")
+    _validate_count(add or [], "addResources")
+    _validate_count(remove or [], "removeResources")
+    requests = _parse_resources(add)
+    present = {(r.type, r.key) for r in template.resources}
+    for q in requests:
+        key = "|".join(q.identifier[k] for k in primary_identifier(q.type))
+        if (q.type, key) in present:
+            raise errors.ValidationError(f"Resource {q.type} {key} is already in the template")
+    known = {r.logical_id for r in template.resources}
+    unknown = [x for x in remove or [] if x not in known]
+    if unknown:
+        raise errors.ValidationError(f"Resources not in the template: {', '.join(unknown)}")
+    remaining = [r for r in template.resources if r.logical_id not in set(remove or [])]
+    if len(remaining) + len(requests) > MAX_RESOURCES:
+        raise errors.LimitExceeded(
+            f"A generated template can hold at most {MAX_RESOURCES} resources "
+            f"(this update would make it {len(remaining) + len(requests)})"
+        )
+    config = _config(configuration, (template.deletion_policy, template.update_replace_policy))
+    needs_job = bool(requests or remove or refresh or configuration)
+    if needs_job:
+        _check_concurrency(s, now)
+    if new_name is not None:
+        template.name = new_name
+        template.updated = now
+    if not needs_job:
         return template
+    reserved = set((template.stack_template or {}).get("Resources", {}))
+    ids = _assign_ids(requests, remaining, reserved, _name_tags(account_id, region, requests))
+    added = [TemplateResource(q.type, q.identifier, lid) for q, lid in zip(requests, ids, strict=True)]
+    template.resources = remaining + added
+    template.deletion_policy, template.update_replace_policy = config
+    order = [r.logical_id for r in remaining if refresh or r.status == "FAILED"] + ids
+    _start(template, "UPDATE", now, order)
+    return template
 
 
 def delete(account_id: str, region: str, name_or_arn: str | None) -> None:
     s = store(account_id, region)
     now = settings.clock()
-    with s.lock:
-        template = get(s, name_or_arn)
-        advance(s, template, now)
-        if template.busy:
-            raise errors.ConcurrentResourcesLimitExceeded(
-                f"Generated template {template.name} is {template.status}; it can be deleted once it finishes"
-            )
-        del s.templates[template.id]
+    template = get(s, name_or_arn)
+    advance(s, template, now)
+    if template.busy:
+        raise errors.ConcurrentResourcesLimitExceeded(
+            f"Generated template {template.name} is {template.status}; it can be deleted once it finishes"
+        )
+    del s.templates[template.id]
 
 
 def describe(account_id: str, region: str, name_or_arn: str | None) -> dict[str, Any]:
     s = store(account_id, region)
-    with s.lock:
-        template = get(s, name_or_arn)
-        advance(s, template, settings.clock())
-        return _describe(template)
+    template = get(s, name_or_arn)
+    advance(s, template, settings.clock())
+    return _describe(template)
 
 
 def body(account_id: str, region: str, name_or_arn: str | None) -> tuple[str, dict[str, Any]]:
     """(status, template document) — the document of the last finished job."""
     s = store(account_id, region)
-    with s.lock:
-        template = get(s, name_or_arn)
-        advance(s, template, settings.clock())
-        document = template.failed_body if template.status == "FAILED" else template.body
-        return template.status, copy.deepcopy(document or _empty(template))
+    template = get(s, name_or_arn)
+    advance(s, template, settings.clock())
+    document = template.failed_body if template.status == "FAILED" else template.body
+    return template.status, copy.deepcopy(document or _empty(template))
 
 
 def summaries(
@@ -444,50 +434,30 @@ def summaries(
 ) -> tuple[list[dict[str, Any]], str | None]:
     """Newest first; the token carries the sequence number to continue below, so deletions between pages
     neither repeat nor skip a template."""
-    size = 50 if max_results is None else int(max_results)
-    if not 1 <= size <= 100:
-        raise errors.ValidationError(
-            "1 validation error detected: Value at 'maxResults' failed to satisfy constraint: "
-            "Member must have value between 1 and 100"
-        )
-    below = _decode_token(next_token) if next_token else None
+    size = page_size(max_results, default=50)
+    below = decode_token(next_token) if next_token else None
     s = store(account_id, region)
     now = settings.clock()
-    with s.lock:
-        ordered = sorted(s.templates.values(), key=lambda t: t.seq, reverse=True)
-        if below is not None:
-            ordered = [t for t in ordered if t.seq < below]
-        page, rest = ordered[:size], ordered[size:]
-        out = []
-        for t in page:
-            advance(s, t, now)
-            out.append(
-                {
-                    "GeneratedTemplateId": t.id,
-                    "GeneratedTemplateName": t.name,
-                    "Status": t.status,
-                    "StatusReason": t.status_reason,
-                    "CreationTime": _time(t.created),
-                    "LastUpdatedTime": _time(t.updated),
-                    "NumberOfResources": len(t.resources),
-                }
-            )
-        token = _encode_token(page[-1].seq) if rest and page else None
-        return out, token
-
-
-def _encode_token(seq: int) -> str:
-    return base64.urlsafe_b64encode(json.dumps({"below": seq}).encode()).decode()
-
-
-def _decode_token(token: str) -> int:
-    try:
-        value = json.loads(base64.urlsafe_b64decode(token.encode()))["below"]
-        if not isinstance(value, int):
-            raise TypeError
-        return value
-    except (ValueError, KeyError, TypeError) as exc:
-        raise errors.ValidationError(f"Invalid NextToken: {token}") from exc
+    ordered = sorted(s.templates.values(), key=lambda t: t.seq, reverse=True)
+    if below is not None:
+        ordered = [t for t in ordered if t.seq < below]
+    page, rest = ordered[:size], ordered[size:]
+    out = []
+    for t in page:
+        advance(s, t, now)
+        out.append(
+            {
+                "GeneratedTemplateId": t.id,
+                "GeneratedTemplateName": t.name,
+                "Status": t.status,
+                "StatusReason": t.status_reason,
+                "CreationTime": _time(t.created),
+                "LastUpdatedTime": _time(t.updated),
+                "NumberOfResources": len(t.resources),
+            }
+        )
+    token = encode_token(page[-1].seq) if rest and page else None
+    return out, token
 
 
 # --- time and jobs -----------------------------------------------------------------------------------------
@@ -656,7 +626,7 @@ def _describe(t: GeneratedTemplate) -> dict[str, Any]:
     for r in t.resources:
         counts[r.status] += 1
         found = r.analysis.warnings if (r.analysis and r.status == "COMPLETE") else []
-        total += len(found)
+        total += len(found)  # one per WarningDetail; per property is the other reading (unverified, §8)
         details.append(
             {
                 "ResourceType": r.type,

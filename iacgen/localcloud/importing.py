@@ -24,9 +24,10 @@ in-process and in server mode alike) with the service's behaviour:
 * GetTemplateSummary returns ResourceIdentifierSummaries derived from the provider schemas.
 * A TemplateURL to a missing S3 object gives a ValidationError instead of moto's AttributeError.
 
-Not emulated: conditions and intrinsic functions in imported resources are not evaluated; UpdateStack of a
-stack with imported resources goes through moto's own update path; Snapshot deletion policies delete without
-snapshot.
+Not emulated: conditions and intrinsic functions in imported resources are not evaluated; updating a stack
+that holds imported resources (UpdateStack, an UPDATE change set) is refused with a ValidationError that says
+so, because moto's update path would drop the adopted resources from the stack; Snapshot deletion policies
+delete without snapshot.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from moto.core.responses import ActionResult, EmptyResult
 
 from iacgen.localcloud import inventory, schemas
 from iacgen.localcloud.errors import AlreadyExists, ValidationError
+from iacgen.localcloud.wire import install_operations
 
 MAX_TEMPLATE_BODY_BYTES = 51_200
 MAX_TEMPLATE_URL_OBJECT_BYTES = 1_048_576
@@ -70,6 +72,7 @@ PATCHED_RESPONSE_METHODS = (
     "delete_change_set",
     "list_change_sets",
     "delete_stack",
+    "update_stack",
     "get_template_summary",
     "list_stack_resources",
     "_get_stack_from_s3_url",
@@ -378,8 +381,30 @@ def _resource_event(
 # --------------------------------------------------------------------------------------------- operations
 
 
+def _refuse_update_of_imported(backend: Any, stack_name: str | None, operation: str) -> None:
+    stack = _find_live_stack(backend, stack_name or "")
+    if stack is not None and _holds_adopted(stack):
+        raise _invalid(
+            f"{operation} of stack {stack.name}, which holds imported resources, is not emulated by the "
+            "iacgen local cloud (moto would drop the imported resources from the stack)"
+        )
+
+
+def _holds_adopted(stack: Any) -> bool:
+    return any(isinstance(r, AdoptedResource) for r in stack.resource_map._parsed_resources.values())
+
+
 def create_change_set(self: Any) -> ActionResult:
-    if self._get_param("ChangeSetType", "CREATE") != "IMPORT":
+    change_set_type = self._get_param("ChangeSetType", "CREATE")
+    if change_set_type != "IMPORT":
+        if not (
+            self._get_param("TemplateBody")
+            or self._get_param("TemplateURL")
+            or self._get_bool_param("UsePreviousTemplate", False)
+        ):  # moto would fail with an AttributeError (HTTP 500)
+            raise _invalid("Either Template URL or Template Body must be specified.")
+        if change_set_type == "UPDATE":
+            _refuse_update_of_imported(self.cloudformation_backend, self._get_param("StackName"), "An update")
         return _originals["create_change_set"](self)
     backend = self.cloudformation_backend
     stack_name = self._get_param("StackName")
@@ -605,6 +630,12 @@ def identifier_summaries(resources: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+def update_stack(self: Any) -> ActionResult:
+    _refuse_update_of_imported(self.cloudformation_backend, self._get_param("StackName"), "UpdateStack")
+    result: ActionResult = _originals["update_stack"](self)
+    return result
+
+
 def get_stack_from_s3_url(self: Any, template_url: str) -> str:
     return _read_template_url(self, template_url)
 
@@ -624,7 +655,7 @@ def delete_stack(self: Any) -> EmptyResult:
         )
     if stack is None:
         return _originals["delete_stack"](self)
-    if any(isinstance(r, AdoptedResource) for r in stack.resource_map._parsed_resources.values()):
+    if _holds_adopted(stack):
         delete_imported_stack(backend, stack, retain)
         return EmptyResult()
     result = _originals["delete_stack"](self)
@@ -963,6 +994,7 @@ _PATCHES: dict[str, Callable[..., Any]] = {
     "delete_change_set": delete_change_set,
     "list_change_sets": list_change_sets,
     "delete_stack": delete_stack,
+    "update_stack": update_stack,
     "get_template_summary": get_template_summary,
     "list_stack_resources": list_stack_resources,
     "_get_stack_from_s3_url": get_stack_from_s3_url,
@@ -970,10 +1002,7 @@ _PATCHES: dict[str, Callable[..., Any]] = {
 
 
 def install() -> None:
-    """Put the IMPORT semantics on moto's CloudFormationResponse (idempotent)."""
-    for name, replacement in _PATCHES.items():
-        current = getattr(Response, name)
-        if current is replacement:
-            continue
-        _originals.setdefault(name, current)
-        setattr(Response, name, replacement)
+    """Put the IMPORT semantics on moto's CloudFormationResponse, under wire.LOCK (idempotent)."""
+    for name in _PATCHES:
+        _originals.setdefault(name, getattr(Response, name))
+    install_operations(_PATCHES)

@@ -115,7 +115,8 @@ def _one(type_name: str, value: str) -> dict[str, str]:
 
 class _World:
     """moto's backends for one account and Region, with the flat lookups enumerators share (built once per
-    scan, so enumeration stays linear)."""
+    scan, so enumeration stays linear). Enumerators iterate over list() copies of moto's dicts: in server mode
+    another request thread may add a VPC or a bucket meanwhile, which would break a live dict iteration."""
 
     def __init__(self, account_id: str, region: str) -> None:
         from moto.ec2.models import ec2_backends
@@ -128,7 +129,9 @@ class _World:
     @property
     def subnets(self) -> dict[str, Any]:
         if self._subnets is None:
-            self._subnets = {sid: s for per_az in self.ec2.subnets.values() for sid, s in per_az.items()}
+            self._subnets = {
+                sid: s for per_az in list(self.ec2.subnets.values()) for sid, s in list(per_az.items())
+            }
         return self._subnets
 
     def ec2_tags(self, resource_id: str) -> dict[str, str]:
@@ -137,24 +140,24 @@ class _World:
 
 
 def _vpcs(w: _World) -> Iterator[ScannedResource]:
-    for vpc in w.ec2.vpcs.values():
+    for vpc in list(w.ec2.vpcs.values()):
         yield ScannedResource(VPC, _one(VPC, vpc.id), w.ec2_tags(vpc.id), vpc)
 
 
 def _subnets(w: _World) -> Iterator[ScannedResource]:
-    for subnet in w.subnets.values():
+    for subnet in list(w.subnets.values()):
         yield ScannedResource(
             SUBNET, _one(SUBNET, subnet.id), w.ec2_tags(subnet.id), subnet, ((VPC, subnet.vpc_id),)
         )
 
 
 def _internet_gateways(w: _World) -> Iterator[ScannedResource]:
-    for igw in w.ec2.internet_gateways.values():
+    for igw in list(w.ec2.internet_gateways.values()):
         yield ScannedResource(IGW, _one(IGW, igw.id), w.ec2_tags(igw.id), igw)
 
 
 def _gateway_attachments(w: _World) -> Iterator[ScannedResource]:
-    for igw in w.ec2.internet_gateways.values():
+    for igw in list(w.ec2.internet_gateways.values()):
         if igw.vpc is None:
             continue
         yield ScannedResource(
@@ -167,15 +170,15 @@ def _gateway_attachments(w: _World) -> Iterator[ScannedResource]:
 
 
 def _route_tables(w: _World) -> Iterator[ScannedResource]:
-    for rtb in w.ec2.route_tables.values():
+    for rtb in list(w.ec2.route_tables.values()):
         yield ScannedResource(
             ROUTE_TABLE, _one(ROUTE_TABLE, rtb.id), w.ec2_tags(rtb.id), rtb, ((VPC, rtb.vpc_id),)
         )
 
 
 def _routes(w: _World) -> Iterator[ScannedResource]:
-    for rtb in w.ec2.route_tables.values():
-        for route in rtb._routes.values():
+    for rtb in list(w.ec2.route_tables.values()):
+        for route in list(rtb._routes.values()):
             if route.local or not route.destination_cidr_block:
                 continue
             refs: list[Ref] = [(ROUTE_TABLE, rtb.id)]
@@ -192,8 +195,8 @@ def _routes(w: _World) -> Iterator[ScannedResource]:
 
 
 def _route_table_associations(w: _World) -> Iterator[ScannedResource]:
-    for rtb in w.ec2.route_tables.values():
-        for association_id, target_id in rtb._associations.items():
+    for rtb in list(w.ec2.route_tables.values()):
+        for association_id, target_id in list(rtb._associations.items()):
             subnet = w.subnets.get(target_id)
             if subnet is None:  # gateway (edge) associations are another resource type
                 continue
@@ -207,8 +210,8 @@ def _route_table_associations(w: _World) -> Iterator[ScannedResource]:
 
 
 def _security_groups(w: _World) -> Iterator[ScannedResource]:
-    for per_vpc in w.ec2.groups.values():
-        for group in per_vpc.values():
+    for per_vpc in list(w.ec2.groups.values()):
+        for group in list(per_vpc.values()):
             refs: tuple[Ref, ...] = ((VPC, group.vpc_id),) if group.vpc_id else ()
             yield ScannedResource(
                 SECURITY_GROUP, _one(SECURITY_GROUP, group.id), w.ec2_tags(group.id), group, refs
@@ -216,15 +219,15 @@ def _security_groups(w: _World) -> Iterator[ScannedResource]:
 
 
 def _network_acls(w: _World) -> Iterator[ScannedResource]:
-    for acl in w.ec2.network_acls.values():
+    for acl in list(w.ec2.network_acls.values()):
         yield ScannedResource(
             NETWORK_ACL, _one(NETWORK_ACL, acl.id), w.ec2_tags(acl.id), acl, ((VPC, acl.vpc_id),)
         )
 
 
 def _acl_associations(w: _World) -> Iterator[ScannedResource]:
-    for acl in w.ec2.network_acls.values():
-        for association in acl._associations.values():
+    for acl in list(w.ec2.network_acls.values()):
+        for association in list(acl._associations.values()):
             subnet = w.subnets.get(association.subnet_id)
             if subnet is None:
                 continue
@@ -238,7 +241,7 @@ def _acl_associations(w: _World) -> Iterator[ScannedResource]:
 
 
 def _instances(w: _World) -> Iterator[ScannedResource]:
-    for reservation in w.ec2.reservations.values():
+    for reservation in list(w.ec2.reservations.values()):
         for instance in reservation.instances:
             if instance._state.name == "terminated":
                 continue
@@ -254,7 +257,7 @@ def _instances(w: _World) -> Iterator[ScannedResource]:
 
 
 def _key_pairs(w: _World) -> Iterator[ScannedResource]:
-    for name, pair in w.ec2.key_pairs.items():
+    for name, pair in list(w.ec2.key_pairs.items()):
         yield ScannedResource(KEY_PAIR, _one(KEY_PAIR, name), w.ec2_tags(pair.id), pair)
 
 
@@ -266,7 +269,7 @@ def _buckets(w: _World) -> Iterator[ScannedResource]:
     from moto.s3.models import s3_backends
 
     s3 = s3_backends[w.account_id]["aws"]
-    for bucket in s3.buckets.values():
+    for bucket in list(s3.buckets.values()):
         tags = s3.tagger.get_tag_dict_for_resource(bucket.arn)
         yield ScannedResource(BUCKET, _one(BUCKET, bucket.name), dict(tags), bucket)
 
@@ -274,7 +277,7 @@ def _buckets(w: _World) -> Iterator[ScannedResource]:
 def _roles(w: _World) -> Iterator[ScannedResource]:
     from moto.iam.models import iam_backends
 
-    for role in iam_backends[w.account_id]["aws"].roles.values():
+    for role in list(iam_backends[w.account_id]["aws"].roles.values()):
         if role.path.startswith("/aws-service-role/"):
             continue
         yield ScannedResource(ROLE, _one(ROLE, role.name), _tag_list(role.tags), role)
@@ -299,13 +302,13 @@ def _functions(w: _World) -> Iterator[ScannedResource]:
 def _role_names_by_arn(account_id: str) -> dict[str, str]:
     from moto.iam.models import iam_backends
 
-    return {role.arn: role.name for role in iam_backends[account_id]["aws"].roles.values()}
+    return {role.arn: role.name for role in list(iam_backends[account_id]["aws"].roles.values())}
 
 
 def _tables(w: _World) -> Iterator[ScannedResource]:
     from moto.dynamodb.models import dynamodb_backends
 
-    for table in dynamodb_backends[w.account_id][w.region].tables.values():
+    for table in list(dynamodb_backends[w.account_id][w.region].tables.values()):
         yield ScannedResource(TABLE, _one(TABLE, table.name), _tag_list(table.tags), table)
 
 
@@ -418,7 +421,7 @@ def _owned_key(obj: Any, ec2: Any) -> str | None:
 
 
 def _association_id(route_table: Any, subnet_id: str) -> str | None:
-    for association_id, target in route_table._associations.items():
+    for association_id, target in list(route_table._associations.items()):
         if target == subnet_id:
             return str(association_id)
     return None

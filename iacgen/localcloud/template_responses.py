@@ -10,10 +10,8 @@ from typing import Any
 from moto.core.responses import ActionResult, EmptyResult
 
 from iacgen.localcloud import generating
-
-
-def _where(self: Any) -> tuple[str, str]:
-    return str(self.current_account), str(self.region)
+from iacgen.localcloud.errors import ValidationError
+from iacgen.localcloud.wire import install_operations, where, with_token
 
 
 def _flag(value: Any) -> bool:
@@ -22,7 +20,7 @@ def _flag(value: Any) -> bool:
 
 def create_generated_template(self: Any) -> ActionResult:
     template = generating.create(
-        *_where(self),
+        *where(self),
         name=self._get_param("GeneratedTemplateName"),
         resources=self._get_param("Resources", []),
         stack_name=self._get_param("StackName"),
@@ -33,7 +31,7 @@ def create_generated_template(self: Any) -> ActionResult:
 
 def update_generated_template(self: Any) -> ActionResult:
     template = generating.update(
-        *_where(self),
+        *where(self),
         self._get_param("GeneratedTemplateName"),
         new_name=self._get_param("NewGeneratedTemplateName"),
         add=self._get_param("AddResources"),
@@ -45,16 +43,14 @@ def update_generated_template(self: Any) -> ActionResult:
 
 
 def describe_generated_template(self: Any) -> ActionResult:
-    return ActionResult(generating.describe(*_where(self), self._get_param("GeneratedTemplateName")))
+    return ActionResult(generating.describe(*where(self), self._get_param("GeneratedTemplateName")))
 
 
 def get_generated_template(self: Any) -> ActionResult:
     fmt = str(self._get_param("Format") or "JSON").upper()
     if fmt not in ("JSON", "YAML"):
-        from iacgen.localcloud.errors import ValidationError
-
         raise ValidationError(f"Format must be JSON or YAML (got {fmt})")
-    status, document = generating.body(*_where(self), self._get_param("GeneratedTemplateName"))
+    status, document = generating.body(*where(self), self._get_param("GeneratedTemplateName"))
     return ActionResult(
         {"Status": status, "TemplateBody": to_yaml(document) if fmt == "YAML" else to_json(document)}
     )
@@ -62,16 +58,13 @@ def get_generated_template(self: Any) -> ActionResult:
 
 def list_generated_templates(self: Any) -> ActionResult:
     summaries, token = generating.summaries(
-        *_where(self), self._get_param("MaxResults"), self._get_param("NextToken")
+        *where(self), self._get_param("MaxResults"), self._get_param("NextToken")
     )
-    result: dict[str, Any] = {"Summaries": summaries}
-    if token:
-        result["NextToken"] = token
-    return ActionResult(result)
+    return ActionResult(with_token({"Summaries": summaries}, token))
 
 
 def delete_generated_template(self: Any) -> EmptyResult:
-    generating.delete(*_where(self), self._get_param("GeneratedTemplateName"))
+    generating.delete(*where(self), self._get_param("GeneratedTemplateName"))
     return EmptyResult()
 
 
@@ -115,8 +108,4 @@ OPERATIONS = {
 
 
 def install() -> None:
-    """Add the operations to moto's CloudFormationResponse (idempotent: plain attribute assignment)."""
-    from moto.cloudformation.responses import CloudFormationResponse
-
-    for name, method in OPERATIONS.items():
-        setattr(CloudFormationResponse, name, method)
+    install_operations(OPERATIONS)
