@@ -247,9 +247,11 @@ def test_list_scans_type_filter_order_and_paging(cfn: Any, clock: Clock) -> None
 
     first = cfn.list_resource_scans(MaxResults=2)
     assert [s["ResourceScanId"] for s in first["ResourceScanSummaries"]] == [full[2], full[1]]
+    newer = cfn.start_resource_scan()["ResourceScanId"]  # arrives in front between pages: repeats nothing
     second = cfn.list_resource_scans(MaxResults=2, NextToken=first["NextToken"])
     assert [s["ResourceScanId"] for s in second["ResourceScanSummaries"]] == [full[0]]
     assert "NextToken" not in second
+    assert cfn.list_resource_scans(MaxResults=1)["ResourceScanSummaries"][0]["ResourceScanId"] == newer
     with pytest.raises(ClientError) as exc:
         cfn.list_resource_scans(MaxResults=101)
     assert error_code(exc) == "ValidationError"

@@ -246,6 +246,22 @@ def test_aws_cli_adopts_the_workshop_with_its_ids_unchanged(server: Server) -> N
     assert sorted(v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"]) == vpcs_before
 
 
+def test_an_unemulated_operation_fails_at_once_over_http(server: Server) -> None:
+    """moto alone answers HTTP 500, which botocore retries for seconds before reporting a parse error."""
+    from botocore.exceptions import ClientError
+
+    started = time.monotonic()
+    with pytest.raises(ClientError) as exc:
+        server.client("cloudformation").detect_stack_drift(StackName="any")
+    response = exc.value.response
+    assert (response["Error"]["Code"], response["ResponseMetadata"]["HTTPStatusCode"]) == (
+        "NotImplemented",
+        400,
+    )
+    assert response["ResponseMetadata"]["RetryAttempts"] == 0
+    assert time.monotonic() - started < 2.0
+
+
 def test_stop_ends_the_server_and_clears_the_record(server: Server) -> None:
     stopped = iacgen(server.home, "--output", "json", "local", "stop")
     assert stopped.returncode == 0, stopped.stderr
