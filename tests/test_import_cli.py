@@ -316,3 +316,12 @@ def test_generated_template_imports_end_to_end(cli: Any, workshop: Any) -> None:
     assert again.exit_code == 0, again.stderr
     assert again.json()["plan"]["to_import"] == [] and again.json()["change_set"] is None
     assert set(physical_ids("ws").values()) == adopted
+
+
+def test_invalid_stack_name_exits_2_before_any_change_set(cli: Any, cloud: None) -> None:
+    bucket_files(["named-logs"])
+    result = cli("import", "--stack", "my_stack", "--template", "buckets.yaml", "--execute")
+    assert result.exit_code == 2
+    assert "error: invalid stack name 'my_stack'" in result.stderr
+    assert "starts with a letter" in one_line(result.stderr)
+    assert stack_names() == set()

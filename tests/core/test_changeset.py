@@ -3,7 +3,6 @@ EC2 objects), dry runs leave nothing behind, rollbacks name their cause."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -12,10 +11,9 @@ import pytest
 
 from iacgen.core import changeset
 from iacgen.core.errors import UsageError
-from iacgen.core.preflight import plan_import
+from iacgen.core.preflight import ImportPlan, plan_import
 from iacgen.core.stacks import StackEventInfo
 from tests.import_fixtures import (
-    FAKE_WORLD,
     REGION,
     WORKSHOP,
     bucket_files,
@@ -23,9 +21,12 @@ from tests.import_fixtures import (
     physical_ids,
     seeded_ids,
     stack_names,
-    workshop_resources,
     write_files,
 )
+
+
+def adopt(aws: Any, plan: ImportPlan) -> changeset.ExecuteResult:
+    return changeset.execute(aws, changeset.create_change_set(aws, plan, timeout=60), timeout=60)
 
 
 def test_import_adopts_the_seeded_resources(aws: Any, workshop: Any) -> None:
@@ -69,7 +70,7 @@ def test_derived_identifier_imports_a_bucket(aws: Any, cloud: None) -> None:
     assert [(r.logical_id, r.identifier, r.identifier_source) for r in plan.to_import] == [
         ("Logs", {"BucketName": "hand-made-logs"}, "derived")
     ]
-    executed = changeset.execute(aws, changeset.create_change_set(aws, plan, timeout=60), timeout=60)
+    executed = adopt(aws, plan)
     assert physical_ids("logs") == {"Logs": "hand-made-logs"}
     assert executed.status == "IMPORT_COMPLETE"
     assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == ["hand-made-logs"]
@@ -79,7 +80,7 @@ def test_existing_stack_is_merged_and_rerun_does_nothing(aws: Any, workshop: Any
     first = ["VPC", "InternetGateway"]
     template, resources = write_files(workshop, first, stem="net", outputs=True)
     plan = plan_import(aws, stack="ws", template_path=template, resources_path=resources)
-    changeset.execute(aws, changeset.create_change_set(aws, plan, timeout=60), timeout=60)
+    adopt(aws, plan)
     # A second template with only the new resources: the stack's own are merged into the body.
     second = ["Subnet", "RouteTable", "SecurityGroup"]
     template2, resources2 = write_files(workshop, second, stem="more")
@@ -88,7 +89,7 @@ def test_existing_stack_is_merged_and_rerun_does_nothing(aws: Any, workshop: Any
     assert not plan2.new_stack
     assert sorted(plan2.kept_from_stack) == sorted(first)
     assert [r.logical_id for r in plan2.to_import] == second
-    executed = changeset.execute(aws, changeset.create_change_set(aws, plan2, timeout=60), timeout=60)
+    executed = adopt(aws, plan2)
     assert executed.status == "IMPORT_COMPLETE"
     assert physical_ids("ws") == seeded_ids(workshop, first + second)
     # Re-running the first import finds everything in place.
@@ -103,7 +104,7 @@ def test_resource_owned_by_another_stack_is_refused_by_the_service(aws: Any) -> 
 
     template, resources = bucket_files(["owned-logs"])
     plan = plan_import(aws, stack="owner", template_path=template, resources_path=resources)
-    changeset.execute(aws, changeset.create_change_set(aws, plan, timeout=60), timeout=60)
+    adopt(aws, plan)
     other = plan_import(aws, stack="thief", template_path=template, resources_path=resources)
     with pytest.raises(ClientError):
         changeset.create_change_set(aws, other, timeout=60)
@@ -126,32 +127,33 @@ def test_rollback_reports_the_failed_events(aws: Any) -> None:
     template2, resources2 = bucket_files(["kept-logs"], stem="kept", create=False)
     plan2 = plan_import(aws, stack="gone", template_path=template2, resources_path=resources2)
     assert plan2.kept_from_stack == [] and "GoneLogs" not in plan2.body
-    changeset.execute(aws, changeset.create_change_set(aws, plan2, timeout=60), timeout=60)
+    adopt(aws, plan2)
     assert physical_ids("gone") == {"KeptLogs": "kept-logs"}
 
 
-def test_json_template_body_stays_json(aws: Any) -> None:
-    doc = {
-        "Resources": {
-            "VPC": {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": "10.0.0.0/16"}},
-            "Logs": {
-                "Type": "AWS::S3::Bucket",
-                "DeletionPolicy": "Delete",
-                "Properties": {"BucketName": "j-logs"},
-            },
-        },
-        "Outputs": {"Vpc": {"Value": {"Ref": "VPC"}}},
-    }
-    Path("t.json").write_text(json.dumps(doc, indent=4) + "\n")
-    Path("r.json").write_text(json.dumps(workshop_resources(FAKE_WORLD, ["VPC"])))
-    plan = plan_import(
-        aws, stack="j", template_path="t.json", resources_path="r.json", patch_deletion_policy="Retain"
-    )
-    body = json.loads(plan.body)
-    assert body["Resources"]["VPC"]["DeletionPolicy"] == "Retain"
-    assert body["Resources"]["Logs"]["DeletionPolicy"] == "Delete"
-    assert "Outputs" not in body and plan.outputs_set_aside == ["Vpc"]
-    assert [(r.logical_id, r.identifier_source) for r in plan.to_import] == [
-        ("VPC", "resources file"),
-        ("Logs", "derived"),
-    ]
+def test_execute_follows_this_import_not_the_status_before_it(aws: Any) -> None:
+    """Right after ExecuteChangeSet, DescribeStacks can still show the stack's status from before: an earlier
+    import's IMPORT_COMPLETE must not pass for this one, which rolls back."""
+    first, first_ids = bucket_files(["first-logs"], stem="first")
+    adopt(aws, plan_import(aws, stack="lag", template_path=first, resources_path=first_ids))
+    late, late_ids = bucket_files(["late-logs"], stem="late")
+    plan = plan_import(aws, stack="lag", template_path=late, resources_path=late_ids)
+    result = changeset.create_change_set(aws, plan, timeout=60)
+    boto3.client("s3", region_name=REGION).delete_bucket(Bucket="late-logs")  # the import will roll back
+    lagging: dict[str, bool] = {}
+
+    def executed(**_: Any) -> None:
+        lagging["next"] = True
+
+    def stale(parsed: dict[str, Any], **_: Any) -> None:
+        if lagging.pop("next", False) and parsed.get("Stacks"):
+            parsed["Stacks"][0]["StackStatus"] = "IMPORT_COMPLETE"
+
+    events = aws.cloudformation.meta.events
+    events.register("after-call.cloudformation.ExecuteChangeSet", executed)
+    events.register("after-call.cloudformation.DescribeStacks", stale)
+    with pytest.raises(changeset.ImportRolledBack) as err:
+        changeset.execute(aws, result, timeout=60)
+    assert err.value.status == "IMPORT_ROLLBACK_COMPLETE"
+    assert [(e.logical_id, e.status) for e in err.value.events] == [("LateLogs", "IMPORT_FAILED")]
+    assert physical_ids("lag") == {"FirstLogs": "first-logs"}

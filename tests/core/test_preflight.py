@@ -6,11 +6,12 @@ import json
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 
-from iacgen.core import preflight
+from iacgen.core import changeset, preflight
 from iacgen.core.errors import UsageError
-from tests.import_fixtures import FAKE_WORLD, WORKSHOP, workshop_resources, write_files
+from tests.import_fixtures import FAKE_WORLD, REGION, WORKSHOP, bucket_files, workshop_resources, write_files
 
 
 def test_missing_deletion_policy_is_refused_before_any_call(aws: Any) -> None:
@@ -127,3 +128,76 @@ def test_large_body_needs_a_bucket(aws: Any) -> None:
     assert plan.body_bytes > 51_200
     assert plan.template_url is not None and plan.template_url.startswith("https://tpl-bucket.s3.")
     assert plan.s3_key is not None and plan.s3_key.startswith("iacgen/import-templates/")
+
+
+def test_json_template_body_stays_json(aws: Any) -> None:
+    doc = {
+        "Resources": {
+            "VPC": {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": "10.0.0.0/16"}},
+            "Logs": {
+                "Type": "AWS::S3::Bucket",
+                "DeletionPolicy": "Delete",
+                "Properties": {"BucketName": "j-logs"},
+            },
+        },
+        "Outputs": {"Vpc": {"Value": {"Ref": "VPC"}}},
+    }
+    Path("t.json").write_text(json.dumps(doc, indent=4) + "\n")
+    Path("r.json").write_text(json.dumps(workshop_resources(FAKE_WORLD, ["VPC"])))
+    plan = preflight.plan_import(
+        aws, stack="j", template_path="t.json", resources_path="r.json", patch_deletion_policy="Retain"
+    )
+    body = json.loads(plan.body)
+    assert body["Resources"]["VPC"]["DeletionPolicy"] == "Retain"
+    assert body["Resources"]["Logs"]["DeletionPolicy"] == "Delete"
+    assert "Outputs" not in body and plan.outputs_set_aside == ["Vpc"]
+    assert [(r.logical_id, r.identifier_source) for r in plan.to_import] == [
+        ("VPC", "resources file"),
+        ("Logs", "derived"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["my_stack", "1st", "a" * 129, "", "arn:aws:cloudformation:us-east-1:123456789012:stack/gone/0f1e2d3c"],
+)
+def test_invalid_stack_name_is_refused(aws: Any, name: str) -> None:
+    """The service's StackName pattern: a name would otherwise pass and fail only at CreateChangeSet."""
+    template, resources = write_files(FAKE_WORLD)
+    with pytest.raises(UsageError) as err:
+        preflight.plan_import(aws, stack=name, template_path=template, resources_path=resources)
+    if name.startswith("arn:"):  # an ARN is fine for an existing stack; a new one needs a name
+        assert err.value.message == f"stack {name} does not exist"
+    else:
+        assert err.value.message == f"invalid stack name {name!r}"
+        assert not aws.calls
+
+
+def test_more_than_200_parameters(aws: Any) -> None:
+    template, resources = bucket_files(["param-logs"], create=False)
+    declared = "".join(f"  P{i}:\n    Type: String\n    Default: x\n" for i in range(201))
+    template.write_text("Parameters:\n" + declared + template.read_text())
+    with pytest.raises(UsageError) as err:
+        preflight.plan_import(aws, stack="params", template_path=template, resources_path=resources)
+    assert err.value.message == "the template declares 201 parameters; a stack takes at most 200"
+
+
+def test_logical_id_the_stack_holds_as_another_resource_is_refused(aws: Any) -> None:
+    """Without a resources file the identifier is derived; one that differs from what the stack holds under
+    that logical id must not pass as 'already in the stack' (the user's resource would silently not be
+    adopted)."""
+    s3 = boto3.client("s3", region_name=REGION)
+    for name in ("first-logs", "second-logs"):
+        s3.create_bucket(Bucket=name)
+    bucket = "Resources:\n  Logs:\n    Type: AWS::S3::Bucket\n    DeletionPolicy: Retain\n    Properties:\n"
+    Path("first.yaml").write_text(bucket + "      BucketName: first-logs\n")
+    Path("second.yaml").write_text(bucket + "      BucketName: second-logs\n")
+    plan = preflight.plan_import(aws, stack="logs", template_path="first.yaml")
+    changeset.execute(aws, changeset.create_change_set(aws, plan, timeout=60), timeout=60)
+    with pytest.raises(UsageError) as err:
+        preflight.plan_import(aws, stack="logs", template_path="second.yaml")
+    assert err.value.message == (
+        "stack logs already has Logs as first-logs, but the template names second-logs under that logical id"
+    )
+    again = preflight.plan_import(aws, stack="logs", template_path="first.yaml")
+    assert again.nothing_to_import and again.already_in_stack == ["Logs"]

@@ -1,0 +1,160 @@
+"""Identifiers for ResourcesToImport: from the resources file `iacgen generate` writes, or derived from the
+template where it states the type's primary identifier as a literal (the service names the identifier
+properties through GetTemplateSummary)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from iacgen.core.errors import UsageError
+
+if TYPE_CHECKING:
+    from iacgen.core.session import Aws
+    from iacgen.core.template import TemplateResource
+
+AddProblem = Callable[[str, str | None], None]
+
+_HINT_FILE = "the resources file is a JSON list of {ResourceType, LogicalResourceId, ResourceIdentifier}"
+
+
+@dataclass
+class ImportResource:
+    """One entry of ResourcesToImport, and where its identifier came from ('resources file' or 'derived')."""
+
+    logical_id: str
+    type: str
+    identifier: dict[str, str]
+    identifier_source: str
+
+    def to_request(self) -> dict[str, Any]:
+        return {
+            "ResourceType": self.type,
+            "LogicalResourceId": self.logical_id,
+            "ResourceIdentifier": dict(self.identifier),
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def read_resources_file(path: Path) -> list[dict[str, Any]]:
+    """ResourcesToImport entries from a file (a JSON list, or an object with a ResourcesToImport list)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UsageError(f"resources file not found: {path}", "check the path") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read resources file {path}: {exc}", "check the file") from exc
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}", _HINT_FILE) from exc
+    if isinstance(data, dict) and isinstance(data.get("ResourcesToImport"), list):
+        data = data["ResourcesToImport"]
+    if not isinstance(data, list):
+        raise UsageError(f"{path}: expected a JSON list of resources to import", _HINT_FILE)
+    for index, item in enumerate(data):
+        if not _is_resource_entry(item):
+            raise UsageError(
+                f"{path}: entry {index} is not a resource to import",
+                "each entry needs ResourceType, LogicalResourceId and a non-empty ResourceIdentifier map "
+                "of strings",
+            )
+    return data
+
+
+def _is_resource_entry(item: Any) -> bool:
+    return (
+        isinstance(item, dict)
+        and isinstance(item.get("LogicalResourceId"), str)
+        and isinstance(item.get("ResourceType"), str)
+        and isinstance(item.get("ResourceIdentifier"), dict)
+        and bool(item["ResourceIdentifier"])
+        and all(isinstance(v, str | int) for v in item["ResourceIdentifier"].values())
+    )
+
+
+def listed_identifiers(
+    entries: list[dict[str, Any]], resources: Mapping[str, TemplateResource], problem: AddProblem
+) -> dict[str, ImportResource]:
+    """The resources file's entries by logical id; the file must agree with the template."""
+    listed: dict[str, ImportResource] = {}
+    seen: dict[tuple[str, tuple[tuple[str, str], ...]], str] = {}
+    for entry in entries:
+        lid, rtype = entry["LogicalResourceId"], entry["ResourceType"]
+        ident = {str(k): str(v) for k, v in entry["ResourceIdentifier"].items()}
+        if lid in listed:
+            problem(f"resources file lists {lid} twice", "keep one entry per logical id")
+            continue
+        key = (rtype, tuple(sorted(ident.items())))
+        if key in seen:
+            problem(
+                f"resources file lists the same {rtype} {ident} as {seen[key]} and {lid}",
+                "a resource can be imported only once",
+            )
+        seen[key] = lid
+        listed[lid] = ImportResource(lid, rtype, ident, "resources file")
+        if lid not in resources:
+            problem(
+                f"resources file lists {lid} ({rtype}), which is not in the template",
+                "regenerate the resources file (iacgen generate) or remove the entry",
+            )
+        elif resources[lid].type != rtype:
+            problem(
+                f"{lid} is {resources[lid].type} in the template but {rtype} in the resources file",
+                "regenerate the resources file (iacgen generate) or fix the entry",
+            )
+    return listed
+
+
+def derived_identifiers(
+    aws: Aws, resources: Mapping[str, TemplateResource]
+) -> tuple[dict[str, ImportResource], dict[str, str]]:
+    """Identifiers the template states outright in the identifier properties; and, for the others, why not."""
+    props_by_lid = _identifier_properties(aws, {lid: r.type for lid, r in resources.items()})
+    derived: dict[str, ImportResource] = {}
+    why_not: dict[str, str] = {}
+    for lid, res in resources.items():
+        props = props_by_lid.get(lid)
+        if not props:
+            why_not[lid] = "the service names no identifier property for this type"
+            continue
+        values = {p: res.properties.get(p) for p in props}
+        if not all(_is_plain_scalar(v) for v in values.values()):
+            why_not[lid] = f"its identifier {'+'.join(props)} is not set as a literal in the template"
+            continue
+        derived[lid] = ImportResource(lid, res.type, {p: str(v) for p, v in values.items()}, "derived")
+    return derived, why_not
+
+
+def _identifier_properties(aws: Aws, needed: Mapping[str, str]) -> dict[str, list[str]]:
+    """Identifier property names per logical id, from GetTemplateSummary on a minimal template holding just
+    these resources' types: no upload needed for large templates, and the user's Refs can't trip it up."""
+    if not needed:
+        return {}
+    body = json.dumps({"Resources": {lid: {"Type": rtype} for lid, rtype in needed.items()}})
+    summary = aws.cloudformation.get_template_summary(TemplateBody=body)
+    by_lid: dict[str, list[str]] = {}
+    by_type: dict[str, list[str]] = {}
+    for item in summary.get("ResourceIdentifierSummaries", []) or []:
+        props = [str(p) for p in item.get("ResourceIdentifiers", []) or []]
+        if not props:
+            continue
+        by_type.setdefault(str(item.get("ResourceType", "")), props)
+        for lid in item.get("LogicalResourceIds", []) or []:
+            by_lid[str(lid)] = props
+    found = {lid: by_lid.get(lid) or by_type.get(rtype) for lid, rtype in needed.items()}
+    return {lid: props for lid, props in found.items() if props}
+
+
+def _is_plain_scalar(value: Any) -> bool:
+    """A literal the template states outright (not !Ref/!Sub/Fn::...), usable as an identifier value."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        return False
+    tag = getattr(value, "tag", None)
+    tag_value = getattr(tag, "value", tag)
+    return not (isinstance(tag_value, str) and tag_value.startswith("!"))
