@@ -135,7 +135,8 @@ class _Target:
     id: str | None = None
     status: str | None = None
     owned: dict[str, StackResourceInfo] = field(default_factory=dict)
-    parameters: set[str] = field(default_factory=set)  # the stack's own, which keep their previous values
+    # the stack's parameter values as DescribeStacks shows them (NoEcho ones as ****): they are kept
+    parameters: dict[str, str] = field(default_factory=dict)
 
 
 def plan_import(
@@ -180,7 +181,9 @@ def plan_import(
     to_import = _resources_to_import(candidates, known, underivable, resources, problems)
     merged, outputs_text = _fold_in_stack(aws, template, target, problems)
     _check_counts(to_import, template, problems)
-    previous, secret = _check_parameters(template, given, target, problems)
+    _check_parameters(template, given, target, problems)
+    _check_stack_parameters_kept(given, target, problems)
+    previous, secret = _parameter_roles(template, given, target)
     body = dump_template(template)
     size = body_size(body)
     s3_key, template_url = _body_location(aws, body, size, template.format, s3_bucket, problems)
@@ -245,7 +248,10 @@ def _read_target(aws: Aws, stack: str) -> _Target:
         )
     target.owned = {r.logical_id: r for r in list_stack_resources(aws, stack)}
     if target.owned:  # a stack emptied by a rolled-back import has nothing to keep
-        target.parameters = {p["ParameterKey"] for p in described.get("Parameters") or []}
+        target.parameters = {
+            str(p["ParameterKey"]): str(p.get("ParameterValue", ""))
+            for p in described.get("Parameters") or []
+        }
     return target
 
 
@@ -381,10 +387,9 @@ def _check_counts(to_import: list[ImportResource], template: Template, problems:
 
 def _check_parameters(
     template: Template, given: Mapping[str, str], target: _Target, problems: _Problems
-) -> tuple[list[str], list[str]]:
-    """Every parameter without a Default needs a value (the stack's own keep theirs); unknown names and
-    over-long values are refused. Returns (the stack's parameters that keep their previous values, the given
-    ones that are NoEcho and so masked in output)."""
+) -> None:
+    """Every parameter without a Default needs a value, except the stack's own (they keep theirs); unknown
+    names and over-long values are refused."""
     declared: dict[str, Any] = dict(section(template.data, "Parameters") or {})
     unknown = sorted(k for k in given if k not in declared)
     if unknown:
@@ -411,6 +416,25 @@ def _check_parameters(
             problems.add(
                 f"parameter {name} is {size} bytes; a value holds at most {MAX_PARAMETER_VALUE_BYTES}"
             )
+
+
+def _check_stack_parameters_kept(given: Mapping[str, str], target: _Target, problems: _Problems) -> None:
+    """A new value for one of the stack's parameters would change the resources the stack holds, which an
+    import may not (the service fails it). NoEcho values read as **** and cannot be compared."""
+    changed = [k for k, v in given.items() if target.parameters.get(k, v) not in (v, "****")]
+    if changed:
+        problems.add(
+            f"an import cannot change stack {target.name}'s parameter(s): "
+            + ", ".join(f"{k} is {target.parameters[k]!r}, not {given[k]!r}" for k in changed),
+            "leave them out (the stack's values are kept), or change them with a stack update first",
+        )
+
+
+def _parameter_roles(
+    template: Template, given: Mapping[str, str], target: _Target
+) -> tuple[list[str], list[str]]:
+    """(the stack's parameters sent with UsePreviousValue, the given NoEcho ones, masked in output)"""
+    declared: dict[str, Any] = dict(section(template.data, "Parameters") or {})
     previous = sorted(k for k in declared if k in target.parameters and k not in given)
     secret = [
         k

@@ -201,3 +201,25 @@ def test_logical_id_the_stack_holds_as_another_resource_is_refused(aws: Any) -> 
     )
     again = preflight.plan_import(aws, stack="logs", template_path="first.yaml")
     assert again.nothing_to_import and again.already_in_stack == ["Logs"]
+
+
+def test_new_value_for_a_stack_parameter_is_refused(aws: Any) -> None:
+    """The stack's resources use its parameters; a new value would change them, which an import may not."""
+    s3 = boto3.client("s3", region_name=REGION)
+    tagged = (
+        "Parameters:\n  Env:\n    Type: String\nResources:\n  {lid}:\n    Type: AWS::S3::Bucket\n"
+        "    DeletionPolicy: Retain\n    Properties:\n      BucketName: {name}\n"
+        "      Tags:\n        - Key: env\n          Value: !Ref Env\n"
+    )
+    for lid, name in (("Logs", "env-logs"), ("More", "more-logs")):
+        s3.create_bucket(Bucket=name)
+        Path(f"{lid}.yaml").write_text(tagged.format(lid=lid, name=name))
+    plan = preflight.plan_import(aws, stack="env", template_path="Logs.yaml", parameters={"Env": "prod"})
+    changeset.execute(aws, changeset.create_change_set(aws, plan, timeout=60), timeout=60)
+    with pytest.raises(UsageError) as err:
+        preflight.plan_import(aws, stack="env", template_path="More.yaml", parameters={"Env": "dev"})
+    assert err.value.message == "an import cannot change stack env's parameter(s): Env is 'prod', not 'dev'"
+    kept = preflight.plan_import(aws, stack="env", template_path="More.yaml")
+    assert kept.request_parameters() == [{"ParameterKey": "Env", "UsePreviousValue": True}]
+    same = preflight.plan_import(aws, stack="env", template_path="More.yaml", parameters={"Env": "prod"})
+    assert [r.logical_id for r in same.to_import] == ["More"]
