@@ -14,8 +14,13 @@ from iacgen.cli.context import app_context
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
+    from iacgen.cli.render import Output
     from iacgen.core.generation import FailedResource, GeneratedTemplate, ResourceWarnings
-    from iacgen.core.selection import SelectionPlan
+    from iacgen.core.scans import ScannedResource
+    from iacgen.core.selection import Added, Closure, SelectionPlan
+
+VIA_SHOWN = 2  # selected resources named per "pulled in by" cell; the JSON has them all
+WIDE = 120  # columns from which the selection table has one column per field
 
 
 class Policy(StrEnum):
@@ -32,26 +37,62 @@ def _ident(identifier: dict[str, str]) -> str:
     return "|".join(str(v) for v in identifier.values())
 
 
-def _result_tables(plan: SelectionPlan, gt: GeneratedTemplate, paths: dict[str, str]) -> RenderableType:
+def _via(added: Added) -> str:
+    labels = [p.label for p in added.pulled_in_by]
+    shown = ", ".join(labels[:VIA_SHOWN]) + (
+        f" +{len(labels) - VIA_SHOWN} more" if len(labels) > VIA_SHOWN else ""
+    )
+    return f"depth {added.depth} via {shown}" + ("" if added.exact else " (batched)")
+
+
+def _selection_rows(closure: Closure, logical: dict[tuple[str, str], str]) -> list[tuple[str, str, str, str]]:
+    """(logical id, type, identifier, why) for every resource the selection chose, added or left out."""
+
+    def row(r: ScannedResource, why: str) -> tuple[str, str, str, str]:
+        return (logical.get((r.type, r.label), "-"), r.type, r.label, why)
+
+    return [
+        *(row(r, "selected") for r in closure.selected),
+        *(row(a.resource, _via(a)) for a in closure.added),
+        *(row(r, "left out: owned by a stack") for r in closure.skipped_managed),
+        *(row(r, "left out: --exclude") for r in closure.skipped_excluded),
+    ]
+
+
+def _selection_table(title: str, rows: list[tuple[str, str, str, str]], width: int) -> RenderableType:
+    """Four columns where they fit (a wide terminal, a CI log); in 80 columns, two, each cell two lines,
+    so that type names and ids are never cut in the middle."""
+    from rich.table import Table
+
+    caption = "Why: selected by --select, or added by --related at that depth via the selected resource(s)"
+    if width >= WIDE:
+        table = Table(title=title, caption=caption)
+        for col in ("Logical id", "Type", "Identifier", "Why"):
+            table.add_column(col, overflow="fold")
+        for values in rows:
+            table.add_row(*values)
+        return table
+    table = Table(title=title, caption=caption, show_lines=True)
+    table.add_column("Logical id / type", overflow="fold")
+    table.add_column("Identifier / why", overflow="fold")
+    for logical_id, kind, ident, why in rows:
+        table.add_row(f"{logical_id}\n{kind}", f"{ident}\n{why}")
+    return table
+
+
+def _result_tables(
+    plan: SelectionPlan, gt: GeneratedTemplate, paths: dict[str, str], width: int
+) -> RenderableType:
     from rich.console import Group
     from rich.table import Table
 
+    from iacgen.core.scans import plural
+
     logical = {(r["type"], _ident(r["identifier"])): r["logical_id"] for r in gt.resources}
-    table = Table(title=f"{gt.name}: {len(gt.resources)} resources ({gt.action})")
-    for col in ("Logical id", "Type", "Identifier", "Why"):
-        table.add_column(col, overflow="fold")
-    for r in plan.closure.selected:
-        table.add_row(logical.get((r.type, r.label), ""), r.type, r.label, "selected")
-    for a in plan.closure.added:
-        via = ", ".join(p.label for p in a.pulled_in_by)
-        why = f"related, depth {a.depth}, via {via}" + ("" if a.exact else " (batched)")
-        table.add_row(
-            logical.get((a.resource.type, a.resource.label), ""), a.resource.type, a.resource.label, why
-        )
-    parts: list[RenderableType] = [table]
+    title = f"{gt.name}: {plural(len(gt.resources), 'resource')} ({gt.action})"
+    parts: list[RenderableType] = [_selection_table(title, _selection_rows(plan.closure, logical), width)]
     if gt.warnings:
-        title = f"{gt.total_warnings} warning(s); what to do: iacgen warnings {gt.name}"
-        parts.append(_warnings_table(gt.warnings, title, advice=False))
+        parts.append(_warnings_summary(gt))
     files = Table.grid(padding=(0, 2))
     files.add_row("template", paths["template_path"])
     files.add_row("resources to import", paths["resources_path"])
@@ -64,72 +105,179 @@ def _result_tables(plan: SelectionPlan, gt: GeneratedTemplate, paths: dict[str, 
     return Group(*parts)
 
 
-def _grouped(res: ResourceWarnings) -> list[tuple[str, str, str]]:
-    """(warning type, properties, advice) per warning type of one resource, in the service's order."""
-    rows: dict[tuple[str, str], list[str]] = {}
-    for w in res.warnings:
-        path = (w.property_path or "-") + (" (required)" if w.required else "")
-        rows.setdefault((w.type, w.advice), []).append(path)
-    return [(kind, ", ".join(props), advice) for (kind, advice), props in rows.items()]
-
-
-def _warnings_table(warnings: list[ResourceWarnings], title: str, advice: bool = True) -> RenderableType:
+def _warnings_summary(gt: GeneratedTemplate) -> RenderableType:
+    """Counts by warning type, in the same words as `iacgen warnings`, which has the detail."""
     from rich.table import Table
 
-    table = Table(title=title, show_lines=advice)
-    for col in ("Logical id", "Type", "Warning", "Properties", *(["What to do"] if advice else [])):
-        table.add_column(col, overflow="fold")
-    for res in warnings:
-        for i, (kind, props, what) in enumerate(_grouped(res)):
-            first = i == 0
-            row = [res.logical_id if first else "", res.resource_type if first else "", kind, props]
-            table.add_row(*row, *([what] if advice else []))
+    from iacgen.core.generation import FIX_MEANING, WarningCounts, advice_for
+
+    counts = WarningCounts.of(gt.warnings)
+    table = Table(title=f"{counts.sentence()}; details: iacgen warnings {gt.name}")
+    table.add_column("Warning", no_wrap=True)
+    table.add_column("Resources", justify="right")
+    table.add_column("Properties", justify="right")
+    table.add_column("Meaning", overflow="fold")
+    for kind, n in counts.by_type.items():
+        table.add_row(
+            kind, str(n["resources"]), str(n["properties"]), FIX_MEANING[advice_for(kind, False)[0]]
+        )
     return table
 
 
+def _warnings_tables(warnings: list[ResourceWarnings], title: str) -> RenderableType:
+    """One small table per resource (its logical id, type and identifier as the title), one row per property;
+    what to do is said once per warning type, at the end. Reads the same in 80 columns and in a CI log."""
+    from rich.console import Group
+    from rich.markup import escape
+    from rich.table import Table
+    from rich.text import Text
+
+    parts: list[RenderableType] = [Text(title, style="bold")]
+    advice: dict[str, str] = {}
+    for res in warnings:
+        table = Table(
+            title=escape(f"{res.logical_id}  {res.resource_type}  {_ident(res.identifier)}"),
+            title_justify="left",
+        )
+        table.add_column("Warning", overflow="fold")
+        table.add_column("Property", overflow="fold")
+        table.add_column("Description", overflow="fold", ratio=1)
+        previous = None
+        for w in res.warnings:
+            prop = (w.property_path or "-") + (" (required)" if w.required else "")
+            table.add_row(w.type if w.type != previous else "", escape(prop), escape(w.description or ""))
+            previous = w.type
+            advice.setdefault(w.type + (" (required)" if w.required else ""), w.advice)
+        parts.append(table)
+    todo = Table(title="What to do", title_justify="left")
+    todo.add_column("Warning", overflow="fold")
+    todo.add_column("What to do", overflow="fold", ratio=1)
+    for kind, what in advice.items():
+        todo.add_row(kind, what)
+    if advice:
+        parts.append(todo)
+    return Group(*parts)
+
+
 def _failed_table(failed: list[FailedResource]) -> RenderableType:
+    from rich.markup import escape
     from rich.table import Table
 
     table = Table(title="Failed resources")
     for col in ("Logical id", "Type", "Identifier", "Reason"):
         table.add_column(col, overflow="fold")
     for f in failed:
-        table.add_row(f.logical_id or "", f.resource_type, _ident(f.identifier), f.reason)
+        table.add_row(f.logical_id or "", f.resource_type, escape(_ident(f.identifier)), escape(f.reason))
     return table
+
+
+def _narrate_selection(output: Output, plan: SelectionPlan, related: bool, depth: int | None) -> None:
+    from iacgen.core.scans import plural, short_id
+
+    closure = plan.closure
+    output.info(f"selected {plural(len(closure.selected), 'resource')} from scan {short_id(plan.scan_id)}")
+    if related:
+        stopped = "" if closure.fixed_point else f"; stopped by --related-depth {depth}, more are related"
+        output.info(
+            f"--related added {plural(len(closure.added), 'resource')} in {plural(closure.rounds, 'round')} "
+            f"({plural(closure.calls, 'call')}){stopped}"
+        )
+    left_out = len(closure.skipped_managed) + len(closure.skipped_excluded)
+    if left_out:
+        output.info(
+            f"left out {plural(left_out, 'related resource')}: "
+            f"{len(closure.skipped_managed)} owned by a stack, {len(closure.skipped_excluded)} by --exclude"
+        )
+
+
+_SUBMITTED = {
+    "created": "creating generated template {name}",
+    "updated": "updating generated template {name}",
+    "resumed": "generated template {name} already has exactly these resources and policies; picking it up",
+}
 
 
 def register(app: typer.Typer) -> None:
     @app.command("generate")
     def generate(
         ctx: typer.Context,
-        name: str = typer.Argument(..., help="Name of the generated template (1-128 characters)."),
+        name: str = typer.Argument(
+            ...,
+            metavar="NAME",
+            help="Name of the generated template (1-128 characters, unique in the Region).",
+        ),
         select: list[str] = typer.Option(
             [],
             "--select",
             "-s",
-            help="Selection expression (repeatable = OR), e.g. type=AWS::EC2::*,tag:team=web",
+            metavar="EXPR",
+            help="What to adopt: comma-separated terms that must all match (type=AWS::EC2::Instance, "
+            "type=AWS::EC2::*, tag:KEY=VALUE, tag:KEY, id=VALUE). Repeat for an OR.",
         ),
-        exclude: list[str] = typer.Option([], "--exclude", "-x", help="Remove what this expression matches."),
-        related: bool = typer.Option(False, "--related/--no-related", help="Add related resources."),
+        exclude: list[str] = typer.Option(
+            [],
+            "--exclude",
+            "-x",
+            metavar="EXPR",
+            help="Leave out what this expression matches, even when --related reaches it (repeatable).",
+        ),
+        related: bool = typer.Option(
+            False,
+            "--related/--no-related",
+            help="Add the resources the selection depends on or that depend on it, to a fixed point; "
+            "resources owned by a stack are left out.",
+        ),
         related_depth: int | None = typer.Option(
-            None, "--related-depth", min=0, help="Rounds of related resources (implies --related)."
+            None,
+            "--related-depth",
+            metavar="N",
+            min=0,
+            help="Stop --related after N rounds (implies --related).",
         ),
-        deletion_policy: Policy = typer.Option(Policy.RETAIN, "--deletion-policy", case_sensitive=False),
+        deletion_policy: Policy = typer.Option(
+            Policy.RETAIN,
+            "--deletion-policy",
+            metavar="DELETE|RETAIN",
+            case_sensitive=False,
+            help="DeletionPolicy the generator puts on every resource (patch can change it per type later).",
+        ),
         update_replace_policy: Policy = typer.Option(
-            Policy.RETAIN, "--update-replace-policy", case_sensitive=False
+            Policy.RETAIN,
+            "--update-replace-policy",
+            metavar="DELETE|RETAIN",
+            case_sensitive=False,
+            help="UpdateReplacePolicy the generator puts on every resource.",
         ),
-        fmt: Format = typer.Option(Format.yaml, "--format", case_sensitive=False, help="Template format."),
-        out: Path | None = typer.Option(None, "--out", help="Template path (default NAME.yaml / NAME.json)."),
-        update: bool = typer.Option(False, "--update", help="Update an existing template of this name."),
+        fmt: Format = typer.Option(
+            Format.yaml, "--format", metavar="yaml|json", case_sensitive=False, help="Template format."
+        ),
+        out: Path | None = typer.Option(
+            None,
+            "--out",
+            metavar="PATH",
+            help="Where to write the template (default NAME.yaml or NAME.json); NAME.resources.json goes "
+            "beside it.",
+        ),
+        update: bool = typer.Option(
+            False, "--update", help="Update an existing generated template of this name to this selection."
+        ),
         force: bool = typer.Option(
             False, "--force", help="Overwrite the template file even if it was changed since it was written."
         ),
         scan_id: str | None = typer.Option(
-            None, "--scan-id", help="Scan to select from (default: the last)."
+            None,
+            "--scan-id",
+            metavar="ID",
+            help="The scan to select from: its ARN or short id (default: the last scan used here).",
         ),
-        timeout: float = typer.Option(1800.0, "--timeout", help="Seconds to wait for the generation."),
+        timeout: float = typer.Option(
+            1800.0, "--timeout", metavar="SECONDS", min=1, help="How long to wait for the generation."
+        ),
     ) -> None:
-        """Select resources (and related ones), generate the template, write it and the import list."""
+        """Select scanned resources (and related ones), generate a template of them, and write it with the
+        list of resources to import.
+
+        Re-running the same command after an interruption picks the generation up where it is."""
         from iacgen.core import generation, scans, selection
         from iacgen.core.errors import UsageError
         from iacgen.core.files import write_atomic
@@ -146,34 +294,20 @@ def register(app: typer.Typer) -> None:
         state = app_ctx.load_state()
         check_overwrite(template_path, state.templates.get(name), force)
         scan = scans.resolve_scan(aws, scan_id, state.scan_id)
+        related = related or related_depth is not None
         plan = selection.plan_selection(
-            aws,
-            scan.scan_id,
-            select,
-            exclude,
-            related=related or related_depth is not None,
-            depth=related_depth,
+            aws, scan.scan_id, select, exclude, related=related, depth=related_depth
         )
-        closure = plan.closure
-        output.info(f"selected {len(closure.selected)} resource(s) from scan {scan.scan_id}")
-        if related or related_depth is not None:
-            output.info(
-                f"--related added {len(closure.added)} in {closure.rounds} round(s), {closure.calls} call(s)"
-                + ("" if closure.fixed_point else " (stopped by --related-depth)")
-            )
-            for a in closure.added:
-                via = ", ".join(p.label for p in a.pulled_in_by)
-                output.info(f"  + {a.resource.type} {a.resource.label} (depth {a.depth}, via {via})")
-        for r in closure.skipped_managed:
-            output.info(f"  - skipped {r.type} {r.label}: owned by a stack")
+        _narrate_selection(output, plan, related, related_depth)
+        total = len(plan.resources)
         with output.progress() as bar:
-            task = bar.add_task(f"generating {name}", total=len(closure.resources))
+            task = bar.add_task(f"generating {name}", total=total)
 
             def on_progress(p: generation.TemplateProgress) -> None:
                 bar.update(
                     task,
                     completed=p.succeeded + p.failed,
-                    total=p.total or len(closure.resources),
+                    total=p.total or total,
                     description=f"generating {name}: {p.succeeded} done, {p.pending + p.processing} pending, "
                     f"{p.failed} failed",
                 )
@@ -182,12 +316,13 @@ def register(app: typer.Typer) -> None:
                 gt = generation.generate(
                     aws,
                     name,
-                    closure.resources,
+                    plan.resources,
                     deletion_policy=deletion_policy.value,
                     update_replace_policy=update_replace_policy.value,
                     update=update,
                     timeout=timeout,
                     on_progress=on_progress,
+                    on_submitted=lambda _id, action: output.info(_SUBMITTED[action].format(name=name)),
                     fmt=fmt.value.upper(),
                 )
             except generation.GenerationFailed as exc:
@@ -206,24 +341,32 @@ def register(app: typer.Typer) -> None:
         )
         state.last_template, state.scan_id, state.region = name, scan.scan_id, aws.region
         app_ctx.save_state(state)
-        output.info(f"wrote {template_path} and {resources_path}")
-        if gt.total_warnings:
-            output.info(f"{gt.total_warnings} warning(s); details: iacgen warnings {name}")
+        counts = generation.WarningCounts.of(gt.warnings)
+        output.info(
+            f"wrote {template_path} and {resources_path} "
+            f"({scans.plural(len(gt.resources_to_import), 'resource')} to import)"
+        )
+        if counts.warnings:
+            output.info(f"{counts.sentence()}; details: iacgen warnings {name}")
         paths = {"template_path": str(template_path), "resources_path": str(resources_path)}
         data: dict[str, Any] = {**paths, "template": gt.to_dict(), "selection": plan.to_dict()}
-        output.emit(data, lambda: _result_tables(plan, gt, paths))
+        output.emit(data, lambda: _result_tables(plan, gt, paths, output.out.width))
 
     @app.command("warnings")
     def warnings(
         ctx: typer.Context,
         name: str | None = typer.Argument(
-            None, help="Generated template name (default: the last generated)."
+            None, metavar="NAME", help="Generated template name or ARN (default: the last generated here)."
         ),
         fail_on: list[str] = typer.Option(
-            [], "--fail-on", help="Exit 1 if any warning of these types is present (TYPE[,TYPE])."
+            [],
+            "--fail-on",
+            metavar="TYPE[,TYPE]",
+            help="Exit 1 if any warning of these types is present, e.g. UNSUPPORTED_PROPERTIES (repeatable).",
         ),
     ) -> None:
-        """The property-level warnings of a generated template, grouped by resource, with what to do."""
+        """The property-level warnings of a generated template, grouped by resource, with what to do about
+        each type: a parameter to fill, a property that was dropped, a type that became a string."""
         from iacgen.core import generation
         from iacgen.core.errors import UsageError
 
@@ -236,18 +379,15 @@ def register(app: typer.Typer) -> None:
                     "no template name given and none generated yet", "run: iacgen generate NAME ..."
                 )
         found = generation.get_warnings(app_ctx.aws, name)
-        total = sum(
-            len({w.type for w in r.warnings}) for r in found
-        )  # WarningDetail entries, as TotalWarnings
-        properties = sum(len(r.warnings) for r in found)
-        title = f"{name}: {total} warning(s), {properties} propert(ies), on {len(found)} resource(s)"
+        counts = generation.WarningCounts.of(found)
         app_ctx.output.emit(
             {
                 "name": name,
-                "total": total,
-                "properties": properties,
+                "total": counts.warnings,
+                "properties": counts.properties,
+                "counts": counts.to_dict(),
                 "resources": [r.to_dict() for r in found],
             },
-            lambda: _warnings_table(found, title),
+            lambda: _warnings_tables(found, f"{name}: {counts.sentence()}"),
         )
         generation.check_fail_on(found, wanted)

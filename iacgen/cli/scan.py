@@ -11,36 +11,48 @@ from iacgen.cli.context import app_context
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
-    from iacgen.core.scans import ScanInfo, ScannedResource
+    from iacgen.core.scans import ScanInfo, ScannedResource, ScanOutcome
+
+SCAN_ID_HELP = "The scan: its ARN, or the short id `iacgen scans` shows."
+
+
+def _details(s: ScanInfo) -> str:
+    """The one column that says what is specific to this scan: its reason, progress, or what it covered."""
+    if s.status == "FAILED":
+        return s.status_reason or "no reason given"
+    if s.status == "IN_PROGRESS":
+        return f"{s.percentage or 0:.0f}% done"
+    if s.filter_types:
+        return ", ".join(s.filter_types)
+    return "all types" if s.scan_type == "FULL" else ""
 
 
 def _scan_table(scans: list[ScanInfo]) -> RenderableType:
     from rich.table import Table
 
-    from iacgen.core.scans import human_age
+    from iacgen.core.scans import human_age, short_id
 
-    table = Table(title="Resource scans (newest first)")
-    for col in ("Scan id", "Type", "Status", "Age", "Done", "Resources read", "Types"):
-        table.add_column(col, overflow="fold")
+    table = Table(
+        title="Resource scans (newest first)",
+        caption="--scan-id takes the Scan column or the ARN (--output json)",
+    )
+    table.add_column("Scan", no_wrap=True)
+    table.add_column("Type", no_wrap=True)
+    table.add_column("Status", no_wrap=True)
+    table.add_column("Age", no_wrap=True, justify="right")
+    table.add_column("Read", justify="right")
+    table.add_column("Details", overflow="fold")
     for s in scans:
-        types = ", ".join(s.filter_types) if s.filter_types else ("all" if s.scan_type == "FULL" else "")
-        table.add_row(
-            s.scan_id,
-            s.scan_type or "",
-            s.status + (f" ({s.status_reason})" if s.status_reason and s.status != "COMPLETE" else ""),
-            human_age(s.age()),
-            f"{s.percentage:.0f}%" if s.percentage is not None else "",
-            str(s.resources_read) if s.resources_read is not None else "",
-            types,
-        )
+        read = str(s.resources_read) if s.resources_read is not None else ""
+        table.add_row(short_id(s.scan_id), s.scan_type or "", s.status, human_age(s.age()), read, _details(s))
     return table
 
 
-def _summary_table(counts: dict[str, int], managed: dict[str, int]) -> RenderableType:
+def _summary_table(counts: dict[str, int], managed: dict[str, int], types: list[str]) -> RenderableType:
     from rich.table import Table
 
-    table = Table(title="Scanned resources by type")
-    table.add_column("Resource type")
+    table = Table(title="Scanned resources by type" + (f" ({', '.join(types)})" if types else ""))
+    table.add_column("Resource type", overflow="fold")
     table.add_column("Found", justify="right")
     table.add_column("Owned by a stack", justify="right")
     for type_name, n in counts.items():
@@ -52,10 +64,12 @@ def _summary_table(counts: dict[str, int], managed: dict[str, int]) -> Renderabl
 def _resources_table(scan_id: str, resources: list[ScannedResource]) -> RenderableType:
     from rich.table import Table
 
-    table = Table(title=f"{len(resources)} resources in {scan_id}")
-    table.add_column("Resource type")
+    from iacgen.core.scans import plural, short_id
+
+    table = Table(title=f"{plural(len(resources), 'resource')} in scan {short_id(scan_id)}")
+    table.add_column("Resource type", overflow="fold")
     table.add_column("Identifier", overflow="fold")
-    table.add_column("Owned by a stack")
+    table.add_column("Owned by a stack", no_wrap=True)
     for r in resources:
         table.add_row(
             r.type, ", ".join(f"{k}={v}" for k, v in r.identifier.items()), "yes" if r.managed else ""
@@ -63,72 +77,107 @@ def _resources_table(scan_id: str, resources: list[ScannedResource]) -> Renderab
     return table
 
 
+def _narrate(outcome: ScanOutcome) -> str:
+    """What the scan command tells the user about the scan it works from, once it is known."""
+    from iacgen.core.scans import human_age
+
+    info = outcome.scan
+    age = human_age(info.age())
+    return {
+        "started": f"started scan {info.scan_id}",
+        "joined": f"a scan was already running; using it: {info.scan_id}",
+        "resumed": f"resuming scan {info.scan_id}, left running {age} ago by an interrupted run",
+        "given": f"using scan {info.scan_id} ({age} old)",
+        "waiting": f"scan {info.scan_id} is running and does not cover this request; "
+        "waiting for it to finish, then starting ours",
+        "reused": f"reusing scan {info.scan_id} ({info.scan_type}, {age} old); --new starts a fresh one",
+    }.get(outcome.action, info.scan_id)
+
+
 def register(app: typer.Typer) -> None:
     @app.command("scan")
     def scan(
         ctx: typer.Context,
         types: list[str] = typer.Option(
-            [], "--type", "-t", help="Partial scan of this resource type (repeatable; AWS::EC2::* allowed)."
+            [],
+            "--type",
+            "-t",
+            metavar="TYPE",
+            help="Scan only this resource type, e.g. AWS::EC2::Instance or AWS::EC2::* (repeatable, at most "
+            "100; '*' only at the end). Without it, a full scan.",
         ),
-        new: bool = typer.Option(False, "--new/--reuse", help="Start a new scan instead of reusing one."),
-        scan_id: str | None = typer.Option(None, "--scan-id", help="Use (and wait for) this scan."),
-        no_wait: bool = typer.Option(False, "--no-wait", help="Return once the scan has started."),
-        timeout: float = typer.Option(3600.0, "--timeout", help="Seconds to wait for the scan."),
+        new: bool = typer.Option(
+            False,
+            "--new/--reuse",
+            help="Start a new scan even if a usable one (COMPLETE, under 30 days old, covering the types) "
+            "exists. Scans are rationed: 10 a day.",
+        ),
+        scan_id: str | None = typer.Option(
+            None, "--scan-id", metavar="ID", help=SCAN_ID_HELP + " Waits for it if it is still running."
+        ),
+        no_wait: bool = typer.Option(
+            False, "--no-wait", help="Return once the scan is started; a later `iacgen scan` waits for it."
+        ),
+        timeout: float = typer.Option(
+            3600.0, "--timeout", metavar="SECONDS", min=1, help="How long to wait for the scan to finish."
+        ),
     ) -> None:
-        """Start a full or partial resource scan, or reuse a recent one; summary by resource type."""
+        """Start a full or partial resource scan, or reuse a recent one, and summarise what it found by type.
+
+        A running scan is joined rather than fought (one runs at a time per account and Region), and its id
+        is saved at once: an interrupted wait is resumed by running the command again."""
         from iacgen.core import scans
 
+        wanted = scans.validate_types(types) if types else []  # exit 2 before any call
         app_ctx = app_context(ctx)
         out, aws = app_ctx.output, app_ctx.aws
         state = app_ctx.load_state()
-        saved: set[str] = set()
+        remembered = state.scan_id
 
-        def remember(scan_id: str) -> None:
-            if scan_id not in saved:  # saved as soon as known, so an interrupted wait can be resumed
-                saved.add(scan_id)
-                state.scan_id, state.region = scan_id, aws.region
+        def on_start(outcome: ScanOutcome) -> None:
+            out.info(_narrate(outcome))
+            if outcome.action != "waiting":  # saved before the wait, so Ctrl-C leaves it for the re-run
+                state.scan_id, state.region = outcome.scan.scan_id, aws.region
                 app_ctx.save_state(state)
 
         with out.progress() as bar:
             task = bar.add_task("scanning", total=100.0)
 
             def on_progress(info: ScanInfo) -> None:
-                remember(info.scan_id)
-                bar.update(task, completed=info.percentage or 0.0, description=f"scan {info.status.lower()}")
+                bar.update(
+                    task,
+                    completed=info.percentage or 0.0,
+                    description=f"scan {scans.short_id(info.scan_id)} {info.status.lower()}",
+                )
 
             outcome = scans.ensure_scan(
                 aws,
-                types=types or None,
+                types=wanted or None,
                 new=new,
                 scan_id=scan_id,
                 wait=not no_wait,
                 timeout=timeout,
                 on_progress=on_progress,
+                on_start=on_start,
+                remembered=remembered,
             )
         info = outcome.scan
-        remember(info.scan_id)
-        age = scans.human_age(info.age())
-        messages = {
-            "reused": f"reusing scan {info.scan_id} ({info.scan_type}, {age} old); --new starts a fresh one",
-            "joined": f"a scan was already running; used {info.scan_id}",
-            "started": f"started scan {info.scan_id}",
-            "given": f"using scan {info.scan_id} ({age} old)",
-        }
-        out.info(messages.get(outcome.action, info.scan_id))
         data: dict[str, Any] = outcome.to_dict()
         if info.status != "COMPLETE":
-            out.info(f"scan is {info.status}; re-run `iacgen scan --scan-id {info.scan_id}` to wait for it")
+            out.info(f"scan is {info.status}; run `iacgen scan` again to wait for it")
             out.emit(data, lambda: _scan_table([info]))
             return
         found = list(scans.list_resources(aws, info.scan_id, include_managed=True))
+        if wanted and info.scan_type == "FULL":  # a reused full scan: summarise what was asked for
+            found = [r for r in found if any(scans.type_matches(t, r.type) for t in wanted)]
         counts = scans.summarize(found)
         managed = scans.summarize(r for r in found if r.managed)
         data.update(resources_by_type=counts, managed_by_type=managed, total=len(found))
-        out.emit(data, lambda: _summary_table(counts, managed))
+        out.emit(data, lambda: _summary_table(counts, managed, wanted))
 
     @app.command("scans")
     def list_scans(ctx: typer.Context) -> None:
-        """List the resource scans, full and partial, with status, age and counts."""
+        """List the resource scans, full and partial, newest first, with status, age and what they read."""
         from iacgen.core import scans
 
         app_ctx = app_context(ctx)
@@ -139,17 +188,31 @@ def register(app: typer.Typer) -> None:
     def resources(
         ctx: typer.Context,
         type_prefix: str | None = typer.Option(
-            None, "--type-prefix", help="e.g. AWS::EC2:: or AWS::EC2::VPC"
+            None,
+            "--type-prefix",
+            metavar="PREFIX",
+            help="Only types that start with this, e.g. AWS::EC2:: or AWS::EC2::VPC (which also matches "
+            "AWS::EC2::VPCGatewayAttachment).",
         ),
-        tag_key: str | None = typer.Option(None, "--tag-key", help="Only resources with this tag key."),
-        tag_value: str | None = typer.Option(None, "--tag-value", help="...and this tag value."),
-        identifier: str | None = typer.Option(None, "--identifier", help="Identifier value to look for."),
+        tag_key: str | None = typer.Option(
+            None, "--tag-key", metavar="KEY", help="Only resources with this tag."
+        ),
+        tag_value: str | None = typer.Option(
+            None, "--tag-value", metavar="VALUE", help="Only resources whose --tag-key tag has this value."
+        ),
+        identifier: str | None = typer.Option(
+            None, "--identifier", metavar="VALUE", help="Only resources with this identifier value."
+        ),
         include_managed: bool = typer.Option(
-            False, "--include-managed", help="Also list resources a stack already owns."
+            False,
+            "--include-managed",
+            help="Also list resources a stack already owns (they cannot be adopted).",
         ),
-        scan_id: str | None = typer.Option(None, "--scan-id", help="Scan to read (default: the last one)."),
+        scan_id: str | None = typer.Option(
+            None, "--scan-id", metavar="ID", help=SCAN_ID_HELP + " Default: the last scan used here."
+        ),
     ) -> None:
-        """List what the scan found, filtered by the service; resources owned by a stack are left out."""
+        """List what a scan found, filtered by the service; resources a stack owns are left out by default."""
         from iacgen.core import scans
 
         app_ctx = app_context(ctx)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from iacgen.core.errors import AwsError, PolicyFailure, UsageError
 from iacgen.core.polling import poll
-from iacgen.core.scans import ScannedResource, aws_error, error_code
+from iacgen.core.scans import ScannedResource, aws_error, error_code, plural
 from iacgen.core.selection import MAX_TEMPLATE_RESOURCES
 
 if TYPE_CHECKING:
@@ -57,6 +57,14 @@ _ADVICE: dict[str, tuple[str, str]] = {
         "the generator left this resource (or part of it) out: adopt it separately or add it by hand",
     ),
 }
+# What each `fix` category means, in a few words, for summaries that have no room for the advice.
+FIX_MEANING = {
+    "parameter": "a template parameter to fill at import",
+    "dropped": "left out of the template",
+    "string": "typed as a string",
+    "excluded": "left out by the generator",
+    "other": "check by hand",
+}
 _REQUIRED_WRITE_ONLY = ("parameter", "required write-only property: a template parameter to fill at import")
 
 
@@ -95,14 +103,16 @@ class WarningCounts:
     warnings: int  # WarningDetail entries, as the service's TotalWarnings counts them
     properties: int
     resources: int
-    by_type: dict[str, int]  # properties per warning type
+    by_type: dict[str, dict[str, int]]  # per warning type: {"resources": n, "properties": m}
 
     @classmethod
     def of(cls, found: list[ResourceWarnings]) -> WarningCounts:
-        by_type: dict[str, int] = {}
+        by_type: dict[str, dict[str, int]] = {}
         for r in found:
-            for w in r.warnings:
-                by_type[w.type] = by_type.get(w.type, 0) + 1
+            for kind in dict.fromkeys(w.type for w in r.warnings):
+                counts = by_type.setdefault(kind, {"resources": 0, "properties": 0})
+                counts["resources"] += 1
+                counts["properties"] += sum(1 for w in r.warnings if w.type == kind)
         return cls(
             warnings=sum(r.details for r in found),
             properties=sum(len(r.warnings) for r in found),
@@ -120,10 +130,6 @@ class WarningCounts:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def plural(n: int, one: str, many: str | None = None) -> str:
-    return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
 @dataclass

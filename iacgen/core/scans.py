@@ -52,6 +52,11 @@ def short_id(scan_id: str) -> str:
     return scan_id.rsplit("/", 1)[-1][:SHORT_ID_LENGTH]
 
 
+def plural(n: int, one: str, many: str | None = None) -> str:
+    """'1 resource', '2 resources', '2 properties': counts read the same in every message and title."""
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
 def human_age(delta: timedelta | None) -> str:
     if delta is None:
         return "unknown age"
@@ -206,10 +211,11 @@ def validate_types(types: Iterable[str]) -> list[str]:
     return out
 
 
-def _type_covers(pattern: str, wanted: str) -> bool:
+def type_matches(pattern: str, type_name: str) -> bool:
+    """Whether a scan-filter type (exact, or a prefix ending in '*') takes in this type or type pattern."""
     if pattern.endswith("*"):
-        return wanted.rstrip("*").startswith(pattern[:-1])
-    return pattern == wanted
+        return type_name.rstrip("*").startswith(pattern[:-1])
+    return pattern == type_name
 
 
 def covers(scan: ScanInfo, types: list[str] | None) -> bool:
@@ -219,7 +225,7 @@ def covers(scan: ScanInfo, types: list[str] | None) -> bool:
     if not types:
         return False
     patterns = scan.filter_types or []
-    return all(any(_type_covers(p, t) for p in patterns) for t in types)
+    return all(any(type_matches(p, t) for p in patterns) for t in types)
 
 
 # --- calls -----------------------------------------------------------------------------------------------
@@ -470,8 +476,9 @@ def ensure_scan(
 ) -> ScanOutcome:
     """A scan to work from: the one given, else the one an interrupted run left running (`remembered`),
     else the newest usable one (unless `new`), else a new one; a scan already running is joined, not
-    fought. on_start(outcome) is called once the scan is known and before any wait, so a caller can save
-    its id: an interrupted wait is then resumed by the next run."""
+    fought. on_start(outcome) is called once the scan is known and before any wait (and with action
+    "waiting" for someone else's scan that must finish before ours can start), so a caller can save its
+    id: an interrupted wait is then resumed by the next run."""
     checked = validate_types(types) if types else None
     if scan_id:
         outcome = ScanOutcome(_given_scan(aws, scan_id), "given")
@@ -480,7 +487,7 @@ def ensure_scan(
         if resumed is not None:
             outcome = ScanOutcome(resumed, "resumed", "the scan an interrupted run left running")
         elif not new and (reusable := find_reusable_scan(aws, checked)) is not None:
-            return ScanOutcome(reusable, "reused", f"reusing a scan from {human_age(reusable.age())} ago")
+            outcome = ScanOutcome(reusable, "reused", f"reusing a scan from {human_age(reusable.age())} ago")
         else:
             outcome = _start_or_join(
                 aws,
