@@ -57,7 +57,12 @@ class TemplateResource:
 
     @property
     def key(self) -> str:
-        return "|".join(self.identifier[n] for n in primary_identifier(self.type))
+        return _key(self.type, self.identifier)
+
+
+def _key(type_name: str, identifier: dict[str, str]) -> str:
+    """The physical id: identifier values in the schema's order, '|'-joined (as the scan keys resources)."""
+    return "|".join(identifier[name] for name in primary_identifier(type_name))
 
 
 @dataclass
@@ -118,24 +123,18 @@ def store(account_id: str, region: str) -> TemplateStore:
 
 def _validate_name(name: str | None, field_name: str = "generatedTemplateName") -> str:
     if not name or len(name) > NAME_MAX:
-        raise errors.ValidationError(
-            f"1 validation error detected: Value at '{field_name}' failed to satisfy constraint: "
-            f"Member must have length between 1 and {NAME_MAX}"
-        )
+        raise errors.constraint(field_name, f"have length between 1 and {NAME_MAX}")
     return name
 
 
 def _validate_count(resources: list[Any], field_name: str) -> None:
     if len(resources) > MAX_RESOURCES:
-        raise errors.ValidationError(
-            f"1 validation error detected: Value at '{field_name}' failed to satisfy constraint: "
-            f"Member must have length less than or equal to {MAX_RESOURCES} (got {len(resources)})"
-        )
+        raise errors.too_long(field_name, MAX_RESOURCES, len(resources))
 
 
 def _config(raw: dict[str, Any] | None, current: tuple[str, str] = ("RETAIN", "RETAIN")) -> tuple[str, str]:
-    """(DeletionPolicy, UpdateReplacePolicy). The service documents no default; RETAIN/RETAIN is what AWS's CLI
-    examples show for a template created without a configuration (unverified, reference §3.5)."""
+    """(DeletionPolicy, UpdateReplacePolicy). The service documents no default; RETAIN/RETAIN is what AWS's
+    CLI examples show for a template created without a configuration (unverified, reference §3.5)."""
     raw = raw or {}
     deletion = raw.get("DeletionPolicy") or current[0]
     replace = raw.get("UpdateReplacePolicy") or current[1]
@@ -176,7 +175,7 @@ def _parse_resources(raw: list[dict[str, Any]] | None) -> list[_Request]:
             raise errors.ValidationError(
                 f"LogicalResourceId '{logical_id}' must be alphanumeric (1-255 chars)"
             )
-        marker = (type_name, "|".join(identifier[k] for k in expected))
+        marker = (type_name, _key(type_name, identifier))
         if marker in seen:
             raise errors.ValidationError(f"Resource {marker[0]} {marker[1]} is listed more than once")
         seen.add(marker)
@@ -215,7 +214,7 @@ def _assign_ids(
             out.append(q.logical_id)
             continue
         base = _base_id(q.type)
-        key = "|".join(q.identifier[k] for k in primary_identifier(q.type))
+        key = _key(q.type, q.identifier)
         candidates = [] if per_type[q.type] > 1 else [base]
         name = names.get(f"{q.type}|{key}")
         if name and _camel(name):
@@ -234,7 +233,7 @@ def _assign_ids(
 
 def _name_tags(account_id: str, region: str, requests: list[_Request]) -> dict[str, str]:
     types = {q.type for q in requests}
-    wanted = {f"{q.type}|{'|'.join(q.identifier[k] for k in primary_identifier(q.type))}" for q in requests}
+    wanted = {f"{q.type}|{_key(q.type, q.identifier)}" for q in requests}
     found = inventory.scan(account_id, region, types) if types else []
     return {
         f"{r.type}|{r.key}": r.tags["Name"]
@@ -253,6 +252,23 @@ def get(s: TemplateStore, name_or_arn: str | None) -> GeneratedTemplate:
             if (wanted is not None and t.id.lower() == wanted) or t.name == name_or_arn:
                 return t
     raise errors.GeneratedTemplateNotFound(f"Generated template {name_or_arn} not found")
+
+
+def _current(s: TemplateStore, name_or_arn: str | None, now: float) -> GeneratedTemplate:
+    """The template as it is at `now` (its job advanced)."""
+    template = get(s, name_or_arn)
+    advance(s, template, now)
+    return template
+
+
+def _idle(s: TemplateStore, name_or_arn: str | None, now: float, then: str) -> GeneratedTemplate:
+    """The template at `now`, or the service's ConcurrentResourcesLimitExceeded while a job of it runs."""
+    template = _current(s, name_or_arn, now)
+    if template.busy:
+        raise errors.ConcurrentResourcesLimitExceeded(
+            f"Generated template {template.name} is {template.status}; {then}"
+        )
+    return template
 
 
 def _busy_count(s: TemplateStore, now: float) -> int:
@@ -354,12 +370,7 @@ def update(
 ) -> GeneratedTemplate:
     s = store(account_id, region)
     now = settings.clock()
-    template = get(s, name_or_arn)
-    advance(s, template, now)
-    if template.busy:
-        raise errors.ConcurrentResourcesLimitExceeded(
-            f"Generated template {template.name} is {template.status}; wait until it finishes"
-        )
+    template = _idle(s, name_or_arn, now, "it can be updated once it finishes")
     if new_name is not None:
         _validate_name(new_name, "newGeneratedTemplateName")
         if any(t.name == new_name and t is not template for t in s.templates.values()):
@@ -369,7 +380,7 @@ def update(
     requests = _parse_resources(add)
     present = {(r.type, r.key) for r in template.resources}
     for q in requests:
-        key = "|".join(q.identifier[k] for k in primary_identifier(q.type))
+        key = _key(q.type, q.identifier)
         if (q.type, key) in present:
             raise errors.ValidationError(f"Resource {q.type} {key} is already in the template")
     known = {r.logical_id for r in template.resources}
@@ -403,28 +414,17 @@ def update(
 
 def delete(account_id: str, region: str, name_or_arn: str | None) -> None:
     s = store(account_id, region)
-    now = settings.clock()
-    template = get(s, name_or_arn)
-    advance(s, template, now)
-    if template.busy:
-        raise errors.ConcurrentResourcesLimitExceeded(
-            f"Generated template {template.name} is {template.status}; it can be deleted once it finishes"
-        )
+    template = _idle(s, name_or_arn, settings.clock(), "it can be deleted once it finishes")
     del s.templates[template.id]
 
 
 def describe(account_id: str, region: str, name_or_arn: str | None) -> dict[str, Any]:
-    s = store(account_id, region)
-    template = get(s, name_or_arn)
-    advance(s, template, settings.clock())
-    return _describe(template)
+    return _describe(_current(store(account_id, region), name_or_arn, settings.clock()))
 
 
 def body(account_id: str, region: str, name_or_arn: str | None) -> tuple[str, dict[str, Any]]:
     """(status, template document) — the document of the last finished job."""
-    s = store(account_id, region)
-    template = get(s, name_or_arn)
-    advance(s, template, settings.clock())
+    template = _current(store(account_id, region), name_or_arn, settings.clock())
     document = template.failed_body if template.status == "FAILED" else template.body
     return template.status, copy.deepcopy(document or _empty(template))
 

@@ -44,7 +44,7 @@ from moto.cloudformation.exceptions import CloudFormationError
 from moto.core.responses import ActionResult, EmptyResult
 
 from iacgen.localcloud import inventory, schemas
-from iacgen.localcloud.errors import AlreadyExists, ValidationError
+from iacgen.localcloud.errors import AlreadyExists, ValidationError, too_long
 from iacgen.localcloud.wire import install_operations
 
 MAX_TEMPLATE_BODY_BYTES = 51_200
@@ -196,10 +196,7 @@ def _find_change_set(backend: Any, name_or_arn: str, stack_name: str | None) -> 
 def _read_template_url(response: Any, url: str) -> str:
     """The body of a TemplateURL in moto's S3, or a ValidationError that says why it can't be read."""
     if len(url) > MAX_TEMPLATE_URL_CHARS:
-        raise _invalid(
-            f"1 validation error detected: Value at 'templateURL' failed to satisfy constraint: "
-            f"Member must have length less than or equal to {MAX_TEMPLATE_URL_CHARS}"
-        )
+        raise too_long("templateURL", MAX_TEMPLATE_URL_CHARS, len(url))
     try:
         body: str = cfn_utils.get_stack_from_s3_url(
             url, account_id=response.current_account, partition=response.partition
@@ -226,10 +223,11 @@ def _template_from_request(response: Any) -> str:
     if body:
         size = len(body.encode("utf-8"))
         if size > MAX_TEMPLATE_BODY_BYTES:
-            raise _invalid(
-                f"1 validation error detected: Value at 'templateBody' failed to satisfy constraint: Member "
-                f"must have length less than or equal to {MAX_TEMPLATE_BODY_BYTES} (got {size} bytes); "
-                "upload the template to S3 and pass TemplateURL"
+            raise too_long(
+                "templateBody",
+                MAX_TEMPLATE_BODY_BYTES,
+                size,
+                "upload the template to S3 and pass TemplateURL",
             )
         return str(body)
     if url:
@@ -264,10 +262,11 @@ def _plan_imports(
     if not to_import:
         raise _invalid("ResourcesToImport must list at least one resource for an IMPORT change set")
     if len(to_import) > MAX_RESOURCES_TO_IMPORT:
-        raise _invalid(
-            f"1 validation error detected: Value at 'resourcesToImport' failed to satisfy constraint: Member "
-            f"must have length less than or equal to {MAX_RESOURCES_TO_IMPORT} (got {len(to_import)}); "
-            "split the import into several change sets"
+        raise too_long(
+            "resourcesToImport",
+            MAX_RESOURCES_TO_IMPORT,
+            len(to_import),
+            "split the import into several change sets",
         )
     resources: dict[str, Any] = template["Resources"]
     if len(resources) > MAX_TEMPLATE_RESOURCES:

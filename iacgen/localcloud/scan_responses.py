@@ -12,7 +12,7 @@ from typing import Any
 from moto.core.responses import ActionResult
 
 from iacgen.localcloud import scanning
-from iacgen.localcloud.errors import ValidationError
+from iacgen.localcloud.errors import ValidationError, too_long
 from iacgen.localcloud.inventory import ScannedResource
 from iacgen.localcloud.wire import (
     decode_token,
@@ -84,10 +84,7 @@ def list_resource_scan_related_resources(self: Any) -> Any:
     account, region = where(self)
     inputs = self._get_param("Resources") or []
     if len(inputs) > MAX_RELATED_INPUTS:
-        raise ValidationError(
-            f"1 validation error detected: Value at 'resources' failed to satisfy constraint: "
-            f"Member must have length less than or equal to {MAX_RELATED_INPUTS} (got {len(inputs)})"
-        )
+        raise too_long("resources", MAX_RELATED_INPUTS, len(inputs))
     size = page_size(self._get_param("MaxResults"), default=100)
     snapshot = scanning.listable_snapshot(account, region, self._get_param("ResourceScanId"))
     seen: set[tuple[str, str]] = set()

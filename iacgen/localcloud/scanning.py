@@ -24,6 +24,8 @@ from iacgen.localcloud.errors import (
     ResourceScanLimitExceeded,
     ResourceScanNotFound,
     ValidationError,
+    constraint,
+    too_long,
 )
 from iacgen.localcloud.inventory import Ref, ScannedResource
 from iacgen.localcloud.settings import settings
@@ -143,34 +145,28 @@ class ResourceScan:
 
     def describe(self, now: float) -> dict[str, Any]:
         """DescribeResourceScan's output, shaped for botocore's serialiser."""
-        status = self.status(now)
-        out: dict[str, Any] = {
-            "ResourceScanId": self.scan_id,
-            "Status": status,
-            "StartTime": _time(self.start),
-            "PercentageCompleted": self.percentage(now),
-        }
-        if status != IN_PROGRESS:
-            out["EndTime"] = _time(self.end)
+        out = self._common(now)
+        if out["Status"] != IN_PROGRESS:
             count = len(self.snapshot.resources) if self.snapshot else 0
             out["ResourcesScanned"] = count
             out["ResourcesRead"] = count
-        if status in (COMPLETE, FAILED):
+        if out["Status"] in (COMPLETE, FAILED):
             out["ResourceTypes"] = self.resource_types()
-        if reason := _reason(status, self.fail_reason):
-            out["StatusReason"] = reason
         if self.scan_filters:
             out["ScanFilters"] = self.scan_filters
         return out
 
     def summary(self, now: float) -> dict[str, Any]:
+        """A ListResourceScans entry."""
+        return {**self._common(now), "ScanType": self.scan_type}
+
+    def _common(self, now: float) -> dict[str, Any]:
         status = self.status(now)
         out: dict[str, Any] = {
             "ResourceScanId": self.scan_id,
             "Status": status,
             "StartTime": _time(self.start),
             "PercentageCompleted": self.percentage(now),
-            "ScanType": self.scan_type,
         }
         if status != IN_PROGRESS:
             out["EndTime"] = _time(self.end)
@@ -240,18 +236,12 @@ def validate_scan_filters(scan_filters: Any) -> list[dict[str, list[str]]] | Non
         return None
     if not isinstance(scan_filters, list) or len(scan_filters) != 1:
         count = len(scan_filters) if isinstance(scan_filters, list) else 0
-        raise ValidationError(
-            f"1 validation error detected: Value at 'scanFilters' failed to satisfy constraint: "
-            f"Member must have length equal to 1 (got {count})"
-        )
+        raise constraint("scanFilters", "have length equal to 1", count)
     types = (scan_filters[0] or {}).get("Types") or []
     if not types:
         raise ValidationError("ScanFilters[0].Types must contain at least one resource type")
     if len(types) > MAX_SCAN_TYPES:
-        raise ValidationError(
-            f"1 validation error detected: Value at 'scanFilters.1.member.types' failed to satisfy "
-            f"constraint: Member must have length less than or equal to {MAX_SCAN_TYPES} (got {len(types)})"
-        )
+        raise too_long("scanFilters.1.member.types", MAX_SCAN_TYPES, len(types))
     for type_name in types:
         if not 1 <= len(type_name) <= MAX_TYPE_LENGTH:
             raise ValidationError(

@@ -17,7 +17,7 @@ from typing import Any
 
 from moto.cloudformation.exceptions import CloudFormationError
 
-from iacgen.localcloud.errors import ValidationError
+from iacgen.localcloud.errors import ValidationError, constraint
 
 LOCK = threading.RLock()
 DEFAULT_MAX_PAGE = 100
@@ -60,10 +60,7 @@ def page_size(value: Any, default: int, maximum: int = DEFAULT_MAX_PAGE) -> int:
         return default
     size = int(value)
     if not 1 <= size <= maximum:
-        raise ValidationError(
-            f"1 validation error detected: Value '{size}' at 'maxResults' failed to satisfy constraint: "
-            f"Member must have value between 1 and {maximum}"
-        )
+        raise constraint("maxResults", f"have value between 1 and {maximum}", size)
     return size
 
 
