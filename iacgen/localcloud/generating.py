@@ -14,7 +14,10 @@ and at most 500 in a template after an update (LimitExceeded: the per-template q
 (LimitExceeded); at most 5 templates pending or in progress (ConcurrentResourcesLimitExceeded, HTTP 429),
 which is also the answer to updating or deleting a busy template. Quotas count per account and Region, like
 CloudFormation's other quotas. GetGeneratedTemplate returns the body of the last COMPLETE job (a template
-without resources before there is one); on a FAILED template, the body of the resources that succeeded.
+without resources before there is one); on a FAILED template, the body of the resources that succeeded (the
+reference does not say what a FAILED template's Get returns: unverified). DeleteGeneratedTemplate removes the
+template at once: the service's DELETE_PENDING and DELETE_IN_PROGRESS states are not emulated (a later call
+gets GeneratedTemplateNotFound either way).
 """
 
 from __future__ import annotations
