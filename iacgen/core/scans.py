@@ -90,9 +90,9 @@ class ScanInfo:
     def from_api(cls, data: Any, scan_type: str | None = None) -> ScanInfo:
         filters = data.get("ScanFilters") or []
         filter_types = [t for f in filters for t in f.get("Types", [])] if filters else None
-        kind = data.get("ScanType") or scan_type or ("PARTIAL" if filters else None)
-        if kind is None and "ScanFilters" not in data and "ResourceTypes" in data:
-            kind = "FULL"
+        # ListResourceScans says ScanType; DescribeResourceScan does not, but it returns ScanFilters for
+        # every partial scan (in any status), so their absence there means a full scan.
+        kind = data.get("ScanType") or scan_type or ("PARTIAL" if filters else "FULL")
         return cls(
             scan_id=str(data["ResourceScanId"]),
             status=str(data.get("Status", "")),
