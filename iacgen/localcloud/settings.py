@@ -5,6 +5,7 @@ case), so an out-of-process server is configured the same way as the in-process 
 from __future__ import annotations
 
 import os
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
@@ -14,9 +15,7 @@ from dataclasses import dataclass, field, fields
 class LocalCloudSettings:
     scan_seconds: float = 0.3  # how long a scan stays IN_PROGRESS
     template_seconds: float = 0.2  # how long a generated template stays in *_IN_PROGRESS
-    daily_scan_quota: int = (
-        10  # scans per account+Region per 24 h (the service's limit for < 10,000 resources)
-    )
+    daily_scan_quota: int = 10  # scans per account+Region per 24 h (the service's, under 10,000 resources)
     failed_scan_cooldown_seconds: float = 600.0  # the service's 10-minute cool-down after a failed scan
     fail_next_scan: str = ""  # fault injection: the next scan ends FAILED with this StatusReason
     fail_resource_ids: str = ""  # fault injection: comma-separated identifier values whose generation FAILS
@@ -28,10 +27,19 @@ class LocalCloudSettings:
         for f in fields(cls):
             if f.name == "clock":
                 continue
-            raw = os.environ.get(f"IACGEN_LOCAL_{f.name.upper()}")
-            if raw is not None:
-                current = getattr(out, f.name)
+            name = f"IACGEN_LOCAL_{f.name.upper()}"
+            raw = os.environ.get(name)
+            if raw is None:
+                continue
+            current = getattr(out, f.name)
+            try:
                 setattr(out, f.name, type(current)(raw))
+            except ValueError:
+                # Read at import time, where an exception would be a traceback: say it and keep the default.
+                sys.stderr.write(
+                    f"iacgen local cloud: ignoring {name}={raw!r}: not a {type(current).__name__}; "
+                    f"using {current!r}\n"
+                )
         return out
 
 

@@ -150,3 +150,16 @@ def test_updating_a_stack_with_imported_resources_is_refused_and_keeps_them(clou
     assert inventory.owned_keys(ACCOUNT, REGION) == {("AWS::EC2::KeyPair", "kept"): created["StackId"]}
     resources = cfn.describe_stack_resources(StackName="adopted")["StackResources"]
     assert [(r["LogicalResourceId"], r["PhysicalResourceId"]) for r in resources] == [("Key", "kept")]
+
+
+def test_a_malformed_setting_in_the_environment_is_reported_and_ignored(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from iacgen.localcloud.settings import LocalCloudSettings
+
+    monkeypatch.setenv("IACGEN_LOCAL_SCAN_SECONDS", "soon")
+    monkeypatch.setenv("IACGEN_LOCAL_DAILY_SCAN_QUOTA", "3")
+    read = LocalCloudSettings.from_env()
+    assert read.scan_seconds == LocalCloudSettings().scan_seconds
+    assert read.daily_scan_quota == 3
+    assert "ignoring IACGEN_LOCAL_SCAN_SECONDS='soon'" in capsys.readouterr().err
