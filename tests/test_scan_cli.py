@@ -132,3 +132,36 @@ def test_resources_filters_and_managed(cli: Any, app_world: Any) -> None:
     assert table.exit_code == 0 and app_world.table_name in table.stdout
 
     assert cli("resources", "--tag-value", "web").exit_code == 2
+
+
+def test_help_shows_meaningful_metavars(cli: Any) -> None:
+    for command, expected in (
+        ("scan", ["--type TYPE", "--scan-id ID", "--timeout SECONDS"]),
+        ("resources", ["--type-prefix PREFIX", "--tag-key KEY", "--tag-value VALUE", "--scan-id ID"]),
+    ):
+        result = cli(command, "--help")
+        assert result.exit_code == 0
+        for text in expected:
+            assert text in result.stdout, (command, text)
+        assert "<" not in result.stdout, result.stdout  # typer's <list[str]>, <str>, <float> defaults
+
+
+def test_short_ids_and_a_reused_full_scan_summarised_for_the_types_asked(cli: Any, workshop: Any) -> None:
+    full = cli("-o", "json", "scan").json()
+    scan_id = full["scan"]["scan_id"]
+    short = scan_id.rsplit("/", 1)[-1][:8]
+    table = cli("scans")
+    assert table.exit_code == 0
+    row = next(line for line in table.stdout.splitlines() if short in line)
+    assert "FULL" in row and "COMPLETE" in row and "all types" in row
+    assert scan_id not in table.stdout  # the ARN is in --output json, not in the 80-column table
+
+    given = cli("-o", "json", "scan", "--scan-id", short)
+    assert given.exit_code == 0 and given.json()["scan"]["scan_id"] == scan_id
+    assert cli("-o", "json", "resources", "--scan-id", short).json()["scan_id"] == scan_id
+    assert cli("scan", "--scan-id", "0000ffff").exit_code == 2
+
+    vpcs = cli("-o", "json", "scan", "--type", "AWS::EC2::VPC")
+    assert vpcs.json()["action"] == "reused" and vpcs.json()["scan"]["scan_id"] == scan_id
+    assert vpcs.json()["resources_by_type"] == {"AWS::EC2::VPC": full["resources_by_type"]["AWS::EC2::VPC"]}
+    assert "Scanned resources by type (AWS::EC2::VPC)" in cli("scan", "--type", "AWS::EC2::VPC").stdout

@@ -100,7 +100,8 @@ def test_quota_error_names_the_quota_and_the_reusable_scan(aws: Any, local_setti
     first = scans.ensure_scan(aws, timeout=30).scan
     with pytest.raises(AwsError) as err:
         scans.ensure_scan(aws, new=True, timeout=30)
-    assert "ResourceScanLimitExceeded" in err.value.message and "daily scan quota" in err.value.message
+    assert "ResourceScanLimitExceeded" in err.value.message
+    assert "the daily scan quota (1 scan(s) started in the last 24 h" in err.value.message
     assert err.value.hint is not None and first.scan_id in err.value.hint
     assert err.value.exit_code == 3
 
@@ -109,9 +110,12 @@ def test_failed_scan_and_cool_down(aws: Any, local_settings: Any) -> None:
     local_settings.configure(fail_next_scan="Internal failure reading AWS::EC2::Instance")
     with pytest.raises(AwsError, match="FAILED: Internal failure reading"):
         scans.ensure_scan(aws, timeout=30)
+    failed = scans.list_scans(aws)[0]
     with pytest.raises(AwsError) as err:
         scans.ensure_scan(aws, new=True, timeout=30)
-    assert "cool-down" in err.value.message
+    assert (
+        f"the 10-minute cool-down after the failed scan {scans.short_id(failed.scan_id)}" in err.value.message
+    )
     assert "no usable scan" in (err.value.hint or "")
 
 
@@ -183,3 +187,85 @@ def test_list_resources_pages_through_every_resource(aws: Any) -> None:
     buckets = list(scans.list_resources(aws, scan_id, type_prefix="AWS::S3::Bucket"))
     assert sorted(r.identifier["BucketName"] for r in buckets) == [f"bucket-{i:03d}" for i in range(130)]
     assert aws.calls["cloudformation:ListResourceScanResources"] == 2
+
+
+# --- review fixes -------------------------------------------------------------------------------------
+
+
+def test_on_start_reports_the_scan_before_the_wait(aws: Any, local_settings: Any) -> None:
+    """The caller must learn the id while the scan runs, so that Ctrl-C leaves it saved for a re-run."""
+    local_settings.configure(scan_seconds=0.5)
+    events: list[tuple[str, str]] = []
+    outcome = scans.ensure_scan(
+        aws,
+        timeout=30,
+        on_start=lambda o: events.append((o.action, o.scan.status)),
+        on_progress=lambda s: events.append(("progress", s.status)),
+    )
+    assert events[0] == ("started", "IN_PROGRESS")
+    assert events[-1] == ("progress", "COMPLETE") and outcome.scan.status == "COMPLETE"
+    reused: list[str] = []
+    scans.ensure_scan(aws, timeout=30, on_start=lambda o: reused.append(o.action))
+    assert reused == ["reused"]
+
+
+def test_a_remembered_running_scan_is_resumed_without_a_start(aws: Any, local_settings: Any) -> None:
+    local_settings.configure(scan_seconds=1.0)
+    running = scans.start_scan(aws, None)
+    outcome = scans.ensure_scan(aws, new=True, timeout=30, remembered=running)
+    assert outcome.action == "resumed" and outcome.scan.scan_id == running
+    assert outcome.scan.status == "COMPLETE" and outcome.scan.scan_type == "FULL"
+    assert aws.calls["cloudformation:StartResourceScan"] == 1  # ours, before; none refused after
+
+
+def test_a_running_scan_that_does_not_cover_is_waited_out_then_ours_starts(
+    aws: Any, local_settings: Any
+) -> None:
+    local_settings.configure(scan_seconds=0.6)
+    partial = cfn().start_resource_scan(ScanFilters=[{"Types": ["AWS::EC2::VPC"]}])["ResourceScanId"]
+    actions: list[tuple[str, str]] = []
+    outcome = scans.ensure_scan(
+        aws, timeout=30, remembered=partial, on_start=lambda o: actions.append((o.action, o.scan.scan_id))
+    )
+    assert actions[0] == ("waiting", partial)
+    assert actions[1][0] == "started" and actions[1][1] != partial
+    assert outcome.action == "started" and outcome.scan.scan_type == "FULL"
+    assert outcome.scan.status == "COMPLETE"
+
+
+def test_limit_cause_names_the_cool_down_or_the_quota() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
+    arn = "arn:aws:cloudformation:us-east-1:123456789012:resourceScan/"
+
+    def scan(uid: str, status: str, ago: timedelta, reason: str | None = None) -> scans.ScanInfo:
+        return scans.ScanInfo(
+            f"{arn}{uid}", status, "FULL", start_time=now - ago, end_time=now - ago, status_reason=reason
+        )
+
+    failed = scan("aaaaaaaa-1", "FAILED", timedelta(minutes=4), "Internal failure")
+    assert scans.limit_cause([failed], now) == (
+        "the 10-minute cool-down after the failed scan aaaaaaaa "
+        "(a new scan can start in about 6 min, at 12:06 UTC)"
+    )
+    big = scan("bbbbbbbb-2", "FAILED", timedelta(hours=3), "Scan exceeded 100,000 resources")
+    assert scans.limit_cause([big], now).startswith("the 24-hour cool-down after the failed scan bbbbbbbb")
+    assert "at 09:00 UTC" in scans.limit_cause([big], now)
+    old_failure = scan("cccccccc-3", "FAILED", timedelta(minutes=30))
+    done = [scan(f"d{i:07d}-x", "COMPLETE", timedelta(hours=i + 1)) for i in range(10)]
+    cause = scans.limit_cause([old_failure, *done, scan("e", "COMPLETE", timedelta(days=2))], now)
+    assert cause.startswith("the daily scan quota (11 scan(s) started in the last 24 h")
+
+
+def test_short_scan_ids_are_accepted_back(aws: Any) -> None:
+    scan_id = scans.ensure_scan(aws, timeout=30).scan.scan_id
+    short = scans.short_id(scan_id)
+    assert len(short) == 8 and scan_id.rsplit("/", 1)[-1].startswith(short)
+    assert scans.lookup_scan_id(aws, short) == scan_id
+    assert scans.ensure_scan(aws, scan_id=short, timeout=30).scan.scan_id == scan_id
+    assert scans.resolve_scan(aws, short, None).scan_id == scan_id
+    with pytest.raises(UsageError, match="no scan 'ffffffff'"):
+        scans.lookup_scan_id(aws, "ffffffff")
+    with pytest.raises(UsageError, match="too short"):
+        scans.lookup_scan_id(aws, "ab")
