@@ -20,6 +20,11 @@ def pairs(entries: list[dict[str, Any]]) -> set[tuple[str, str]]:
     return {(e["type"], "|".join(e["identifier"].values())) for e in entries}
 
 
+def generate_json(cli: Any, *args: str) -> Any:
+    """`iacgen -o json generate ARGS...`."""
+    return cli("-o", "json", "generate", *args)
+
+
 def templates() -> list[str]:
     cfn = boto3.client("cloudformation", region_name=REGION)
     return [s["GeneratedTemplateName"] for s in cfn.list_generated_templates()["Summaries"]]
@@ -40,16 +45,8 @@ def workshop_defaults(w: Any) -> tuple[str, str]:
 def test_workshop_generate_related_to_a_fixed_point(cli: Any, workshop: Any) -> None:
     w = workshop
     assert cli("-q", "scan").exit_code == 0
-    result = cli(
-        "-o",
-        "json",
-        "generate",
-        "ws",
-        "--select",
-        "type=AWS::EC2::Instance",
-        "--related",
-        "--deletion-policy",
-        "delete",
+    result = generate_json(
+        cli, "ws", "--select", "type=AWS::EC2::Instance", "--related", "--deletion-policy", "delete"
     )
     assert result.exit_code == 0, result.stderr
     data = result.json()
@@ -115,16 +112,8 @@ def test_workshop_generate_related_to_a_fixed_point(cli: Any, workshop: Any) -> 
     again = cli("generate", "ws", "--select", "type=AWS::EC2::Instance")
     assert again.exit_code == 2 and "--update" in again.stderr
     assert Path("ws.yaml").read_text() == before
-    updated = cli(
-        "-o",
-        "json",
-        "generate",
-        "ws",
-        "--select",
-        "type=AWS::EC2::Instance",
-        "--related-depth",
-        "1",
-        "--update",
+    updated = generate_json(
+        cli, "ws", "--select", "type=AWS::EC2::Instance", "--related-depth", "1", "--update"
     )
     assert updated.exit_code == 0, updated.stderr
     assert updated.json()["template"]["action"] == "updated"
@@ -143,17 +132,7 @@ def test_workshop_generate_related_to_a_fixed_point(cli: Any, workshop: Any) -> 
 def test_app_world_selections(cli: Any, app_world: Any) -> None:
     a = app_world
     assert cli("-q", "scan").exit_code == 0
-    fn = cli(
-        "-o",
-        "json",
-        "generate",
-        "fn",
-        "--select",
-        "type=AWS::Lambda::Function",
-        "--related",
-        "--format",
-        "json",
-    )
+    fn = generate_json(cli, "fn", "--select", "type=AWS::Lambda::Function", "--related", "--format", "json")
     assert fn.exit_code == 0, fn.stderr
     sel = fn.json()["selection"]
     assert pairs(sel["selected"]) == {("AWS::Lambda::Function", a.function_name)}
@@ -169,17 +148,8 @@ def test_app_world_selections(cli: Any, app_world: Any) -> None:
     kinds = {w["type"]: w["fix"] for r in fn_warnings for w in r["warnings"]}
     assert kinds["MUTUALLY_EXCLUSIVE_PROPERTIES"] == "parameter"
 
-    data = cli(
-        "-o",
-        "json",
-        "generate",
-        "data",
-        "--select",
-        "tag:team=data",
-        "--exclude",
-        "type=AWS::EC2::*",
-        "--out",
-        "out/d.yaml",
+    data = generate_json(
+        cli, "data", "--select", "tag:team=data", "--exclude", "type=AWS::EC2::*", "--out", "out/d.yaml"
     )
     assert data.exit_code == 0, data.stderr
     assert pairs(data.json()["selection"]["selected"]) == {
@@ -194,10 +164,8 @@ def test_app_world_selections(cli: Any, app_world: Any) -> None:
     }
     assert Path("out/d.yaml").exists() and Path("out/data.resources.json").exists()
 
-    web = cli(
-        "-o",
-        "json",
-        "generate",
+    web = generate_json(
+        cli,
         "web",
         "--select",
         "tag:team=web,type=AWS::EC2::Instance",
@@ -291,3 +259,82 @@ def test_regenerating_never_overwrites_a_patched_or_foreign_file(cli: Any, works
     assert foreign.exit_code == 2 and "not written by iacgen generate" in foreign.stderr
     assert Path("mine.yaml").read_text() == "# my own notes\n"
     assert not Path("mine.resources.json").exists()
+
+
+def test_help_shows_meaningful_metavars(cli: Any) -> None:
+    for command, expected in (
+        (
+            "generate",
+            ["NAME", "--select EXPR", "--exclude EXPR", "--related-depth N", "--out PATH", "--scan-id ID"],
+        ),
+        ("warnings", ["[NAME]", "--fail-on TYPE[,TYPE]"]),  # (arguments keep typer's "NAME <str>")
+    ):
+        result = cli(command, "--help")
+        assert result.exit_code == 0
+        for text in expected:
+            assert text in result.stdout, (command, text)
+        options = [line for line in result.stdout.splitlines() if line.lstrip().startswith("-")]
+        assert options and not [o for o in options if "<" in o], (
+            result.stdout
+        )  # typer's <list[str]>, <str>...
+
+
+def test_generate_and_warnings_count_and_word_warnings_the_same(cli: Any, workshop: Any) -> None:
+    assert cli("-q", "scan").exit_code == 0
+    sentence = "2 warnings on 2 resources, naming 6 properties"
+    args = ("generate", "ws", "--select", "type=AWS::EC2::Instance", "--related-depth", "1")
+    table = cli(*args)
+    assert table.exit_code == 0, table.stderr
+    assert f"{sentence}; details: iacgen warnings ws" in table.stderr
+    assert f"{sentence}; details: iacgen warnings ws" in table.stdout
+    row = next(line for line in table.stdout.splitlines() if "UNSUPPORTED_PROPERTIES" in line)
+    assert [cell.strip() for cell in row.split("│")][1:4] == ["UNSUPPORTED_PROPERTIES", "2", "6"]
+    warned = cli("warnings", "ws")
+    assert warned.exit_code == 0 and f"ws: {sentence}" in warned.stdout
+    generated = cli("-o", "json", *args).json()["template"]
+    listed = cli("-o", "json", "warnings", "ws").json()
+    assert listed["total"] == generated["total_warnings"] == generated["warning_counts"]["warnings"] == 2
+    assert listed["counts"] == generated["warning_counts"]
+    assert listed["properties"] == 6
+
+
+def test_tables_fit_80_columns_without_cutting_names(
+    cli: Any, workshop: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert cli("-q", "scan").exit_code == 0
+    monkeypatch.setenv("COLUMNS", "80")
+    generated = cli("generate", "ws", "--select", "type=AWS::EC2::Instance", "--related")
+    assert generated.exit_code == 0, generated.stderr
+    warned = cli("warnings", "ws")
+    assert warned.exit_code == 0
+    for out in (generated.stdout, warned.stdout):
+        assert max(len(line) for line in out.splitlines()) <= 80
+    for whole in (
+        "AWS::EC2::SubnetNetworkAclAssociation",
+        "aclassoc-",
+        workshop.network_acl_association_id,
+        f"depth 1 via {workshop.instance_id}",
+    ):
+        assert whole in generated.stdout, whole
+    assert "EC2Instance  AWS::EC2::Instance" in warned.stdout and "UNSUPPORTED_PROPERTIES" in warned.stdout
+    assert "What to do" in warned.stdout
+
+
+def test_wide_logs_get_one_line_per_resource(cli: Any, workshop: Any) -> None:
+    assert cli("-q", "scan").exit_code == 0
+    result = cli("generate", "ws", "--select", "type=AWS::EC2::Instance", "--related-depth", "1")
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert any(
+        "EC2Instance" in line
+        and "AWS::EC2::Instance" in line
+        and workshop.instance_id in line
+        and "selected" in line
+        for line in lines
+    )
+    assert any(
+        "AWS::EC2::KeyPair" in line
+        and workshop.key_name in line
+        and f"depth 1 via {workshop.instance_id}" in line
+        for line in lines
+    )

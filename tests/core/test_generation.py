@@ -255,3 +255,49 @@ def test_the_same_request_again_resumes_without_creating_or_updating(aws: Any, w
     assert aws.calls["cloudformation:UpdateGeneratedTemplate"] == 0
     with pytest.raises(UsageError):  # other policies are another request
         generation.generate(aws, "ws", wanted, deletion_policy="RETAIN", timeout=30)
+
+
+# --- review fixes -------------------------------------------------------------------------------------
+
+
+def test_warning_counts_are_worded_once() -> None:
+    counts = generation.WarningCounts.of(generation.warnings_from_describe(DESCRIBE))
+    assert (counts.warnings, counts.properties, counts.resources) == (2, 3, 1)
+    assert counts.by_type == {
+        "UNSUPPORTED_PROPERTIES": {"resources": 1, "properties": 2},
+        "MUTUALLY_EXCLUSIVE_TYPES": {"resources": 1, "properties": 1},
+    }
+    assert counts.sentence() == "2 warnings on 1 resource, naming 3 properties"
+    assert generation.WarningCounts.of([]).sentence() == "no warnings"
+
+
+def test_on_submitted_comes_before_the_wait(aws: Any, workshop: Any) -> None:
+    scans.ensure_scan(aws, timeout=30)
+    events: list[tuple[str, str]] = []
+    gt = generation.generate(
+        aws,
+        "ws",
+        workshop_core(workshop)[:2],
+        timeout=30,
+        on_submitted=lambda template_id, action: events.append((action, template_id)),
+        on_progress=lambda p: events.append(("progress", p.status)),
+    )
+    assert events[0] == ("created", gt.template_id)
+    assert events[-1] == ("progress", "COMPLETE")
+
+
+def test_a_failed_template_is_retried_only_with_update(aws: Any, workshop: Any, local_settings: Any) -> None:
+    scans.ensure_scan(aws, timeout=30)
+    wanted = workshop_core(workshop)[:2]
+    local_settings.configure(fail_resource_ids=workshop.subnet_id)
+    with pytest.raises(generation.GenerationFailed):
+        generation.generate(aws, "ws", wanted, timeout=30)
+    local_settings.configure(fail_resource_ids="")
+    with pytest.raises(UsageError) as err:
+        generation.generate(aws, "ws", wanted, timeout=30)
+    assert "FAILED" in err.value.message and "other resources" not in err.value.message
+    assert err.value.hint and "--update" in err.value.hint
+    retried = generation.generate(aws, "ws", wanted, update=True, timeout=30)
+    assert retried.action == "updated" and retried.status == "COMPLETE"
+    assert {r["status"] for r in retried.resources} == {"COMPLETE"}
+    assert len(retried.resources_to_import) == 2
