@@ -108,7 +108,7 @@ def test_interrupted_scan_exits_130_and_the_rerun_joins_the_same_scan(slow_cloud
     assert [s["ResourceScanId"] for s in scans] == [scan_id]  # no second scan was started
 
 
-@pytest.mark.parametrize("slow_cloud", [{"template_seconds": 6}], indirect=True)
+@pytest.mark.parametrize("slow_cloud", [{"template_seconds": 4}], indirect=True)
 def test_interrupted_generate_exits_130_and_the_rerun_resumes_the_template(slow_cloud: str) -> None:
     seeded = run("local", "seed", "workshop")
     assert seeded.returncode == 0, seeded.stderr

@@ -63,7 +63,7 @@ def test_partial_scan_listed_and_bad_types_exit_2(cli: Any, cloud: None) -> None
 
 
 def test_a_running_scan_is_waited_on(cli: Any, cloud: None, local_settings: Any) -> None:
-    local_settings.configure(scan_seconds=2.5)
+    local_settings.configure(scan_seconds=1.0)
     running = boto3.client("cloudformation", region_name=REGION).start_resource_scan()["ResourceScanId"]
     result = cli("-o", "json", "scan", "--new")
     assert result.exit_code == 0, result.stderr

@@ -75,7 +75,7 @@ def test_partial_scans_are_listed_and_reused_only_when_they_cover(aws: Any) -> N
 
 
 def test_a_running_scan_is_waited_on(aws: Any, local_settings: Any) -> None:
-    local_settings.configure(scan_seconds=2.5)
+    local_settings.configure(scan_seconds=1.0)
     running = cfn().start_resource_scan()["ResourceScanId"]
     seen: list[float] = []
     outcome = scans.ensure_scan(
