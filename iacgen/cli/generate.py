@@ -177,7 +177,7 @@ def _narrate_selection(output: Output, plan: SelectionPlan, related: bool, depth
     closure = plan.closure
     output.info(f"selected {plural(len(closure.selected), 'resource')} from scan {short_id(plan.scan_id)}")
     if related:
-        stopped = "" if closure.fixed_point else f"; stopped by --related-depth {depth}, more are related"
+        stopped = "" if closure.fixed_point else f"; stopped by --related-depth {depth} before a fixed point"
         output.info(
             f"--related added {plural(len(closure.added), 'resource')} in {plural(closure.rounds, 'round')} "
             f"({plural(closure.calls, 'call')}){stopped}"

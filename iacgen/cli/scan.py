@@ -89,7 +89,7 @@ def _narrate(outcome: ScanOutcome) -> str:
         "resumed": f"resuming scan {info.scan_id}, left running {age} ago by an interrupted run",
         "given": f"using scan {info.scan_id} ({age} old)",
         "waiting": f"scan {info.scan_id} is running and does not cover this request; "
-        "waiting for it to finish, then starting ours",
+        "ours can start once it is done",
         "reused": f"reusing scan {info.scan_id} ({info.scan_type}, {age} old); --new starts a fresh one",
     }.get(outcome.action, info.scan_id)
 

@@ -451,8 +451,8 @@ def _start_or_join(
         running = _with_details(aws, running)
         if covers(running, types):
             return ScanOutcome(running, "joined", "a scan was already running; waiting for it instead")
-        if not wait:
-            return ScanOutcome(running, "joined", "another scan is running; not waiting (--no-wait)")
+        if not wait:  # ours cannot start until it is done; a re-run will wait it out
+            return ScanOutcome(running, "waiting", "another scan is running; ours starts after it")
         if on_start is not None:
             on_start(ScanOutcome(running, "waiting", "another scan is running; ours starts after it"))
         wait_for_scan(aws, running.scan_id, timeout, on_progress, check=False)

@@ -269,3 +269,11 @@ def test_short_scan_ids_are_accepted_back(aws: Any) -> None:
         scans.lookup_scan_id(aws, "ffffffff")
     with pytest.raises(UsageError, match="too short"):
         scans.lookup_scan_id(aws, "ab")
+
+
+def test_no_wait_behind_a_scan_that_does_not_cover_says_so(aws: Any, local_settings: Any) -> None:
+    local_settings.configure(scan_seconds=30.0)
+    partial = cfn().start_resource_scan(ScanFilters=[{"Types": ["AWS::EC2::VPC"]}])["ResourceScanId"]
+    outcome = scans.ensure_scan(aws, new=True, wait=False)
+    assert (outcome.action, outcome.scan.scan_id, outcome.scan.status) == ("waiting", partial, "IN_PROGRESS")
+    assert len(scans.list_scans(aws)) == 1
