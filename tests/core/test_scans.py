@@ -277,3 +277,35 @@ def test_no_wait_behind_a_scan_that_does_not_cover_says_so(aws: Any, local_setti
     outcome = scans.ensure_scan(aws, new=True, wait=False)
     assert (outcome.action, outcome.scan.scan_id, outcome.scan.status) == ("waiting", partial, "IN_PROGRESS")
     assert len(scans.list_scans(aws)) == 1
+
+
+def test_an_empty_next_token_ends_every_listing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The service documents NextToken "" as "no more"; sending it back would be refused (min length 1).
+    botocore's model says min 1 for responses too, so the stub's own response check is switched off."""
+    from botocore.stub import Stubber
+
+    monkeypatch.setattr(Stubber, "_validate_operation_response", lambda self, name, response: None)
+    from iacgen.core.session import Aws, AwsSettings
+
+    aws = Aws(AwsSettings(region=REGION))
+    scan_id = "arn:aws:cloudformation:us-east-1:123456789012:resourceScan/0f0f0f0f-0000"
+    vpc = {"ResourceType": "AWS::EC2::VPC", "ResourceIdentifier": {"VpcId": "vpc-1"}, "ManagedByStack": False}
+    subnet = {
+        "ResourceType": "AWS::EC2::Subnet",
+        "ResourceIdentifier": {"SubnetId": "s-1"},
+        "ManagedByStack": False,
+    }
+    with Stubber(aws.cloudformation) as stub:
+        stub.add_response("list_resource_scan_resources", {"Resources": [vpc], "NextToken": ""})
+        stub.add_response(
+            "list_resource_scan_related_resources", {"RelatedResources": [subnet], "NextToken": ""}
+        )
+        for kind in ("FULL", "PARTIAL"):
+            summary = {"ResourceScanId": scan_id, "Status": "COMPLETE", "ScanType": kind}
+            stub.add_response("list_resource_scans", {"ResourceScanSummaries": [summary], "NextToken": ""})
+        assert [r.label for r in scans.list_resources(aws, scan_id)] == ["vpc-1"]
+        assert [r.label for r in scans.fetch_related(aws, scan_id)([ScannedResource.from_api(vpc)])] == [
+            "s-1"
+        ]
+        assert [s.scan_id for s in scans.list_scans(aws)] == [scan_id]
+        stub.assert_no_pending_responses()
