@@ -273,8 +273,8 @@ def check_fail_on(warnings: list[ResourceWarnings], fail_on: set[str]) -> None:
         types = sorted({t for _, t in hits})
         resources = sorted({lid for lid, _ in hits})
         raise PolicyFailure(
-            f"{len(hits)} warning(s) of type {', '.join(types)} on {len(resources)} resource(s): "
-            + ", ".join(resources),
+            f"--fail-on: {', '.join(types)} on {plural(len(resources), 'resource')} "
+            f"({plural(len(hits), 'property', 'properties')}): " + ", ".join(resources),
             "resolve them in the template (see the advice column), or drop the type from --fail-on",
         )
 

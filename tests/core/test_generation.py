@@ -112,8 +112,12 @@ def test_fail_on_parsing_and_check() -> None:
         generation.parse_fail_on(["UNSUPPORTED_PROPERTIES,NOPE"])
     found = generation.warnings_from_describe(DESCRIBE)
     generation.check_fail_on(found, {"EXCLUDED_RESOURCES"})
-    with pytest.raises(PolicyFailure, match="EC2Instance"):
-        generation.check_fail_on(found, {"MUTUALLY_EXCLUSIVE_TYPES"})
+    with pytest.raises(PolicyFailure) as err:
+        generation.check_fail_on(found, {"MUTUALLY_EXCLUSIVE_TYPES", "UNSUPPORTED_PROPERTIES"})
+    assert err.value.message == (
+        "--fail-on: MUTUALLY_EXCLUSIVE_TYPES, UNSUPPORTED_PROPERTIES on 1 resource (3 properties): "
+        "EC2Instance"
+    )
 
 
 def test_inputs_are_checked_before_any_call() -> None:
