@@ -261,24 +261,6 @@ def test_regenerating_never_overwrites_a_patched_or_foreign_file(cli: Any, works
     assert not Path("mine.resources.json").exists()
 
 
-def test_help_shows_meaningful_metavars(cli: Any) -> None:
-    for command, expected in (
-        (
-            "generate",
-            ["NAME", "--select EXPR", "--exclude EXPR", "--related-depth N", "--out PATH", "--scan-id ID"],
-        ),
-        ("warnings", ["[NAME]", "--fail-on TYPE[,TYPE]"]),  # (arguments keep typer's "NAME <str>")
-    ):
-        result = cli(command, "--help")
-        assert result.exit_code == 0
-        for text in expected:
-            assert text in result.stdout, (command, text)
-        options = [line for line in result.stdout.splitlines() if line.lstrip().startswith("-")]
-        assert options and not [o for o in options if "<" in o], (
-            result.stdout
-        )  # typer's <list[str]>, <str>...
-
-
 def test_generate_and_warnings_count_and_word_warnings_the_same(cli: Any, workshop: Any) -> None:
     assert cli("-q", "scan").exit_code == 0
     sentence = "2 warnings on 2 resources, naming 6 properties"

@@ -135,9 +135,12 @@ def test_resources_filters_and_managed(cli: Any, app_world: Any) -> None:
 
 
 def test_help_shows_meaningful_metavars(cli: Any) -> None:
+    """scan, resources, generate and warnings: no typer defaults such as <list[str]> on any option."""
     for command, expected in (
         ("scan", ["--type TYPE", "--scan-id ID", "--timeout SECONDS"]),
         ("resources", ["--type-prefix PREFIX", "--tag-key KEY", "--tag-value VALUE", "--scan-id ID"]),
+        ("generate", ["--select EXPR", "--exclude EXPR", "--related-depth N", "--out PATH", "--scan-id ID"]),
+        ("warnings", ["[NAME]", "--fail-on TYPE[,TYPE]"]),  # (arguments keep typer's "NAME <str>")
     ):
         result = cli(command, "--help")
         assert result.exit_code == 0
