@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from iacgen.core.selection import Added, Closure, SelectionPlan
 
 VIA_SHOWN = 2  # selected resources named per "pulled in by" cell; the JSON has them all
-WIDE = 120  # columns from which the selection table has one column per field
+WHY_MIN = 30  # the narrowest "Why" column worth a one-row-per-resource layout
 
 
 class Policy(StrEnum):
@@ -65,10 +65,14 @@ def _selection_table(title: str, rows: list[tuple[str, str, str, str]], width: i
     from rich.table import Table
 
     caption = "Why: selected by --select, or added by --related at that depth via the selected resource(s)"
-    if width >= WIDE:
+    fixed = [
+        max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(("Logical id", "Type", "Identifier"))
+    ]
+    if width >= sum(fixed) + WHY_MIN + 13:  # 13: borders and padding of four columns
         table = Table(title=title, caption=caption)
-        for col in ("Logical id", "Type", "Identifier", "Why"):
-            table.add_column(col, overflow="fold")
+        for col in ("Logical id", "Type", "Identifier"):
+            table.add_column(col, no_wrap=True)  # names and ids are never broken
+        table.add_column("Why", overflow="fold", ratio=1)
         for values in rows:
             table.add_row(*values)
         return table
