@@ -275,7 +275,7 @@ def check_fail_on(warnings: list[ResourceWarnings], fail_on: set[str]) -> None:
         raise PolicyFailure(
             f"--fail-on: {', '.join(types)} on {plural(len(resources), 'resource')} "
             f"({plural(len(hits), 'property', 'properties')}): " + ", ".join(resources),
-            "resolve them in the template (see \"What to do\"), or drop the type from --fail-on",
+            'resolve them in the template (see "What to do"), or drop the type from --fail-on',
         )
 
 
