@@ -102,24 +102,33 @@ app = typer.Typer(
 @app.callback()
 def root(
     ctx: typer.Context,
-    profile: str | None = typer.Option(None, "--profile", envvar="AWS_PROFILE", help="AWS profile to use."),
+    profile: str | None = typer.Option(
+        None, "--profile", envvar="AWS_PROFILE", metavar="NAME", help="AWS profile to use."
+    ),
     region: str | None = typer.Option(
-        None, "--region", help="AWS Region (default: the profile's or AWS_REGION)."
+        None, "--region", metavar="REGION", help="AWS Region (default: the profile's or AWS_REGION)."
     ),
     endpoint_url: str | None = typer.Option(
-        None, "--endpoint-url", help="Send API calls to this endpoint (AWS_ENDPOINT_URL also works)."
+        None,
+        "--endpoint-url",
+        metavar="URL",
+        help="Send API calls to this endpoint (AWS_ENDPOINT_URL also works).",
     ),
     local_cloud: bool = typer.Option(
         False, "--local", help="Use the running local cloud (iacgen local start) with dummy credentials."
     ),
     output: OutputFormat = typer.Option(
-        OutputFormat.table, "--output", "-o", help="Result format on stdout."
+        OutputFormat.table, "--output", "-o", metavar="table|json", help="Result format on stdout."
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress or narration on stderr."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show tracebacks and API call counts."),
     no_color: bool = typer.Option(False, "--no-color", help="Plain output (NO_COLOR also works)."),
     state_dir: Path = typer.Option(
-        Path(".iacgen"), "--state-dir", envvar="IACGEN_STATE_DIR", help="Where the steps' state file lives."
+        Path(".iacgen"),
+        "--state-dir",
+        metavar="DIR",
+        envvar="IACGEN_STATE_DIR",
+        help="Where the steps' state file lives.",
     ),
 ) -> None:
     from iacgen.core.session import AwsSettings
