@@ -47,8 +47,8 @@ def register(app: typer.Typer) -> None:
     @local.command("serve")
     def serve(
         ctx: typer.Context,
-        host: str = typer.Option("127.0.0.1", "--host", help=HOST_HELP),
-        port: int = typer.Option(4566, "--port", help="TCP port."),
+        host: str = typer.Option("127.0.0.1", "--host", metavar="ADDRESS", help=HOST_HELP),
+        port: int = typer.Option(4566, "--port", metavar="PORT", help="TCP port."),
     ) -> None:
         """Serve the local cloud in the foreground until Ctrl-C."""
         from iacgen.localcloud import server
@@ -65,8 +65,8 @@ def register(app: typer.Typer) -> None:
     @local.command("start")
     def start(
         ctx: typer.Context,
-        host: str = typer.Option("127.0.0.1", "--host", help=HOST_HELP),
-        port: int = typer.Option(4566, "--port", help="TCP port."),
+        host: str = typer.Option("127.0.0.1", "--host", metavar="ADDRESS", help=HOST_HELP),
+        port: int = typer.Option(4566, "--port", metavar="PORT", help="TCP port."),
     ) -> None:
         """Start the local cloud in the background and record it for --local."""
         from iacgen.localcloud import server
@@ -111,7 +111,10 @@ def register(app: typer.Typer) -> None:
             "a Lambda function with its role, a table and a bucket.",
         ),
         endpoint_url: str | None = typer.Option(
-            None, "--endpoint-url", help="Local cloud to seed (default: the one iacgen local start recorded)."
+            None,
+            "--endpoint-url",
+            metavar="URL",
+            help="Local cloud to seed (default: the one iacgen local start recorded).",
         ),
     ) -> None:
         """Create a scenario's resources as a team would have by hand (boto3), and print their ids."""
