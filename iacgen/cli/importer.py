@@ -218,11 +218,12 @@ def register(app: typer.Typer) -> None:
             ..., "--stack", metavar="NAME", help="The stack to import into (new or existing)."
         ),
         template: Path | None = typer.Option(
-            None, "--template", help="The template (default: the last generated one)."
+            None, "--template", metavar="PATH", help="The template (default: the last generated one)."
         ),
         resources: Path | None = typer.Option(
             None,
             "--resources",
+            metavar="PATH",
             help="ResourcesToImport JSON (default: NAME.resources.json beside the template).",
         ),
         parameter: list[str] = typer.Option(
