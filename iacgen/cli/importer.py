@@ -134,7 +134,7 @@ def _run(
     if dry_run and execute_now:
         raise UsageError("--dry-run and --execute exclude each other", "pass one of them")
     interactive = not (dry_run or execute_now or yes)
-    if interactive and not sys.stdin.isatty():
+    if interactive and not (sys.stdin is not None and sys.stdin.isatty()):  # None: stdin closed
         raise UsageError(
             "stdin is not a terminal, so there is no one to confirm the import",
             "pass --execute to import, or --dry-run to only review the change set",
