@@ -133,6 +133,21 @@ def test_snapshot_on_supporting_types_only_with_type(cli: Any) -> None:
     assert policies(Path("o.yaml").read_text())["EC2Subnet00d4e5f6"] == (None, None)
 
 
+def test_resource_patches_only_the_named_resources_and_combines_with_type(cli: Any) -> None:
+    src = write(Path("gen.yaml"), GENERATED_YAML)
+    args = ["patch", "gen.yaml", "--deletion-policy", "Retain", "--in-place"]
+    result = cli("-o", "json", *args, "--resource", "EC2Volume0aa", "--resource", "EC2Subnet00d4e5f6")
+    assert result.exit_code == 0, result.stderr
+    assert [c["logical_id"] for c in result.json()["changed"]] == ["EC2Subnet00d4e5f6", "EC2Volume0aa"]
+    text = src.read_text()
+    assert_only_policy_lines(GENERATED_YAML, text)
+    assert policies(text)["EC2Instance0123456789"] == (None, None)
+    both = cli("-o", "json", *args, "--type", "AWS::EC2::Instance", "--resource", "EC2Instance0123456789")
+    assert both.exit_code == 0, both.stderr
+    assert [c["logical_id"] for c in both.json()["changed"]] == ["EC2Instance0123456789"]
+    assert policies(src.read_text())["EC2Instance0123456789"] == ("Retain", None)
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -157,6 +172,32 @@ def test_snapshot_on_supporting_types_only_with_type(cli: Any) -> None:
             "'AWS::RDS::*' matches no resource",
         ),
         (["t.yaml", "--in-place"], "patch needs a policy to set"),
+        (
+            [
+                "t.yaml",
+                "--in-place",
+                "--deletion-policy",
+                "Retain",
+                "--resource",
+                "EC2Volume0aa",
+                "--resource",
+                "Nope",
+            ],
+            "t.yaml: no resource with logical id 'Nope'",
+        ),
+        (
+            [
+                "t.yaml",
+                "--in-place",
+                "--deletion-policy",
+                "Retain",
+                "--type",
+                "AWS::EC2::VPC",
+                "--resource",
+                "EC2Volume0aa",
+            ],
+            "EC2Volume0aa is of type AWS::EC2::Volume, which no type glob matches",
+        ),
         (["t.yaml", "--deletion-policy", "Retain", "--out", "./t.yaml"], "is the template itself"),
         (["t.yaml", "--deletion-policy", "Retain", "--out", "o.yaml", "--in-place"], "exclude each other"),
         (["-", "--deletion-policy", "Retain", "--in-place"], "--in-place needs a template file"),

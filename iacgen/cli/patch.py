@@ -37,6 +37,13 @@ def register(app: typer.Typer) -> None:
             metavar="GLOB",
             help="Only resources whose Type matches (AWS::EC2::*); repeatable.",
         ),
+        resources: list[str] | None = typer.Option(
+            None,
+            "--resource",
+            metavar="LOGICAL_ID",
+            help="Only this resource (its logical id, case-sensitive); repeatable. With --type, a resource "
+            "must match both; an id the template lacks is an error.",
+        ),
         out: Path | None = typer.Option(None, "--out", help="Write the patched template here."),
         in_place: bool = typer.Option(False, "--in-place", help="Overwrite TEMPLATE (atomically)."),
     ) -> None:
@@ -80,6 +87,7 @@ def register(app: typer.Typer) -> None:
             deletion_policy=deletion_policy,
             update_replace_policy=update_replace_policy,
             types=types or None,
+            logical_ids=resources or None,
             source=source,
         )
         destination = Path(template) if in_place else out

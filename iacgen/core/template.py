@@ -404,7 +404,7 @@ class PolicyChange:
 class SkippedResource:
     logical_id: str
     type: str
-    attribute: str | None  # None when the whole resource was left out (not selected by the type globs)
+    attribute: str | None  # None when the whole resource was left out (not selected)
     reason: str
 
     def to_dict(self) -> dict[str, Any]:
@@ -449,10 +449,13 @@ def patch_policies(
     deletion_policy: str | None = None,
     update_replace_policy: str | None = None,
     types: list[str] | None = None,
+    logical_ids: list[str] | None = None,
     source: str = "<template>",
 ) -> PatchResult:
-    """Set DeletionPolicy / UpdateReplacePolicy on every resource (or those whose Type matches a glob in
-    `types`), changing only the policy lines of `text`."""
+    """Set DeletionPolicy / UpdateReplacePolicy on every resource, or on those whose Type matches a glob in
+    `types` and (AND) whose logical id is in `logical_ids`, changing only the policy lines of `text`.
+    A glob that matches nothing, or a logical id the template lacks, is a UsageError: a typo must not
+    silently leave a production resource with the wrong policy."""
     wanted: dict[str, str] = {}
     if deletion_policy is not None:
         wanted[DELETION_POLICY] = normalize_policy(deletion_policy, DELETION_POLICY)
@@ -463,6 +466,18 @@ def patch_policies(
     template = load_template(text, source)
     resources = template.resources()
     selected = _select(resources, types, source)
+    if logical_ids:
+        _check_logical_ids(template, resources, logical_ids, source)
+        kept = set(selected)
+        excluded = [lid for lid in dict.fromkeys(logical_ids) if lid not in kept]
+        if excluded:
+            r = resources[excluded[0]]
+            raise UsageError(
+                f"{source}: {r.logical_id} is of type {r.type}, which no type glob matches",
+                "resources and types must both match; drop the type glob or the logical id",
+            )
+        chosen = set(logical_ids)
+        selected = [lid for lid in selected if lid in chosen]
     if "Snapshot" in wanted.values():
         _check_snapshot(resources, selected, source)
     return _apply(template, wanted, selected, only_missing=False)
@@ -483,6 +498,27 @@ def _select(resources: dict[str, TemplateResource], types: list[str] | None, sou
             )
         chosen |= matched
     return [lid for lid in resources if lid in chosen]
+
+
+def _check_logical_ids(
+    template: Template, resources: dict[str, TemplateResource], logical_ids: list[str], source: str
+) -> None:
+    unknown = [lid for lid in dict.fromkeys(logical_ids) if lid not in resources]
+    if not unknown:
+        return
+    expands = [lid for lid in unknown if str(lid).startswith(_FOR_EACH) and lid in template.data["Resources"]]
+    if expands:
+        raise UsageError(
+            f"{source}: {expands[0]} is an Fn::ForEach loop, not a resource",
+            "its resources expand at deploy time; set their policies inside the loop by hand",
+        )
+    present = list(resources)
+    shown = ", ".join(present[:8]) + (f" and {len(present) - 8} more" if len(present) > 8 else "")
+    more = f" (and {len(unknown) - 1} more: {', '.join(unknown[1:])})" if len(unknown) > 1 else ""
+    raise UsageError(
+        f"{source}: no resource with logical id {unknown[0]!r}{more}",
+        f"logical ids are case-sensitive; in this template: {shown or 'none'}",
+    )
 
 
 def _check_snapshot(resources: dict[str, TemplateResource], selected: list[str], source: str) -> None:

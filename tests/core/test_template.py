@@ -494,6 +494,59 @@ def test_glob_matching_nothing_is_a_usage_error() -> None:
     assert "AWS::EC2::Instance" in (info.value.hint or "")
 
 
+def test_logical_ids_select_exactly_those_resources_and_only_their_policy_lines() -> None:
+    ids = ["EC2Volume0aa", "EC2Subnet00d4e5f6"]
+    result = patch_policies(GENERATED_YAML, deletion_policy="Retain", logical_ids=ids)
+    assert sorted(c.logical_id for c in result.changed) == sorted(ids)
+    assert_only_policy_lines(GENERATED_YAML, result.text)
+    after = policies(result.text)
+    assert after["EC2Subnet00d4e5f6"][0] == "Retain" and after["EC2Volume0aa"][0] == "Retain"
+    assert after["EC2Instance0123456789"] == (None, None)
+    before = policies(GENERATED_YAML)
+    assert {k: v for k, v in after.items() if k not in ids} == {
+        k: v for k, v in before.items() if k not in ids
+    }
+
+
+def test_logical_ids_and_types_are_an_and() -> None:
+    result = patch_policies(
+        GENERATED_YAML,
+        deletion_policy="Delete",
+        types=["AWS::EC2::*"],
+        logical_ids=["EC2Instance0123456789", "EC2Subnet00d4e5f6"],
+    )
+    assert [c.logical_id for c in result.changed] == ["EC2Subnet00d4e5f6", "EC2Instance0123456789"]
+    with pytest.raises(UsageError) as info:
+        patch_policies(
+            GENERATED_YAML, deletion_policy="Delete", types=["AWS::EC2::Subnet"], logical_ids=["EC2Volume0aa"]
+        )
+    assert (
+        info.value.message
+        == "<template>: EC2Volume0aa is of type AWS::EC2::Volume, which no type glob matches"
+    )
+
+
+def test_unknown_logical_id_is_a_usage_error_naming_it() -> None:
+    with pytest.raises(UsageError) as info:
+        patch_policies(
+            GENERATED_YAML,
+            deletion_policy="Retain",
+            logical_ids=["EC2Volume0aa", "ec2vpc00a1b2c3"],
+            source="g",
+        )
+    assert info.value.message == "g: no resource with logical id 'ec2vpc00a1b2c3'"
+    assert "case-sensitive" in (info.value.hint or "") and "EC2VPC00a1b2c3" in (info.value.hint or "")
+    with pytest.raises(UsageError) as info:
+        patch_policies(GENERATED_YAML, deletion_policy="Retain", logical_ids=["A", "B"], source="g")
+    assert info.value.message == "g: no resource with logical id 'A' (and 1 more: B)"
+
+
+def test_logical_ids_in_json_keep_the_diff_to_policy_lines() -> None:
+    result = patch_policies(JSON_4, deletion_policy="Delete", logical_ids=["EC2Volume0aa"])
+    assert [(c.logical_id, c.new) for c in result.changed] == [("EC2Volume0aa", "Delete")]
+    assert_only_policy_lines(JSON_4, result.text)
+
+
 def test_snapshot_only_on_supporting_types() -> None:
     with pytest.raises(UsageError) as info:
         patch_policies(GENERATED_YAML, deletion_policy="snapshot", source="g.yaml")
