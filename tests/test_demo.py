@@ -36,11 +36,25 @@ def test_demo_adopts_the_workshop_without_recreating_anything(cli: Any, tmp_path
 
     from iacgen.core.template import load_template
 
-    resources = load_template((out_dir / "workshop.yaml").read_text()).resources()
-    kept = {"AWS::EC2::NetworkAcl", "AWS::EC2::SubnetNetworkAclAssociation"}  # the demo's patch step
-    for res in resources.values():
-        assert res.deletion_policy == ("Retain" if res.type in kept else "Delete"), res.logical_id
-        assert res.update_replace_policy == "Delete", res.logical_id
+    template = load_template((out_dir / "workshop.yaml").read_text())
+    resources = template.resources()
+    # generate kept the VPC's defaults (EC2 deletes them only with the VPC); the patch step kept the key pair.
+    custom_tables = {
+        str(r.properties["RouteTableId"]["Ref"])
+        for r in resources.values()
+        if r.type in ("AWS::EC2::Route", "AWS::EC2::SubnetRouteTableAssociation")
+    }
+    retained = {
+        lid
+        for lid, r in resources.items()
+        if r.type in ("AWS::EC2::KeyPair", "AWS::EC2::NetworkAcl", "AWS::EC2::SubnetNetworkAclAssociation")
+        or (r.type == "AWS::EC2::SecurityGroup" and r.properties.get("GroupName") == "default")
+        or (r.type == "AWS::EC2::RouteTable" and lid not in custom_tables)
+    }
+    assert len(retained) == 5 and len(custom_tables) == 1
+    for lid, res in resources.items():
+        assert res.deletion_policy == ("Retain" if lid in retained else "Delete"), lid
+        assert res.update_replace_policy == "Delete", lid
     assert len(resources) == len(proof["resources"])
 
 

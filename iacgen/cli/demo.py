@@ -89,16 +89,15 @@ def _steps(ids: dict[str, Any]) -> list[tuple[str, list[str]]]:
         ),
         ("3. Read the write-only property warnings before importing", ["warnings", TEMPLATE]),
         (
-            "4. Keep the VPC's default network ACL if the stack is ever deleted (EC2 refuses to delete it)",
+            "4. Keep the key pair if the stack is ever deleted: its private key cannot be downloaded again "
+            "(generate already kept the VPC's defaults, which EC2 deletes only with the VPC)",
             [
                 "patch",
                 f"{TEMPLATE}.yaml",
                 "--deletion-policy",
                 "Retain",
                 "--type",
-                "AWS::EC2::NetworkAcl",
-                "--type",
-                "AWS::EC2::SubnetNetworkAclAssociation",
+                "AWS::EC2::KeyPair",
                 "--in-place",
             ],
         ),

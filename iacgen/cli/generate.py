@@ -100,10 +100,12 @@ def _result_tables(
     files = Table.grid(padding=(0, 2))
     files.add_row("template", paths["template_path"])
     files.add_row("resources to import", paths["resources_path"])
+    kept = gt.vpc_defaults.logical_ids if gt.vpc_defaults is not None else []
     files.add_row(
         "policies",
-        f"DeletionPolicy {gt.configuration.get('DeletionPolicy')}, "
-        f"UpdateReplacePolicy {gt.configuration.get('UpdateReplacePolicy')}",
+        f"DeletionPolicy {gt.configuration.get('DeletionPolicy')}"
+        + (f" (Retain on the VPC defaults: {', '.join(kept)})" if kept else "")
+        + f", UpdateReplacePolicy {gt.configuration.get('UpdateReplacePolicy')}",
     )
     parts.append(files)
     return Group(*parts)
@@ -194,6 +196,23 @@ def _narrate_selection(output: Output, plan: SelectionPlan, related: bool, depth
         )
 
 
+def _narrate_defaults(output: Output, gt: GeneratedTemplate) -> None:
+    """One line: which resources keep Retain and why, or why none could be checked."""
+    from iacgen.core.scans import plural
+
+    found = gt.vpc_defaults
+    if found is None:
+        return
+    if found.note:
+        output.warn(found.note)
+    if found.found:
+        output.info(
+            f"DeletionPolicy Retain on {plural(len(found.found), 'VPC default')} "
+            f"({', '.join(found.logical_ids)}): EC2 deletes them only with their VPC, so Delete would make "
+            "a stack deletion fail; --no-retain-vpc-defaults keeps Delete"
+        )
+
+
 _SUBMITTED = {
     "created": "creating generated template {name}",
     "updated": "updating generated template {name}",
@@ -243,7 +262,10 @@ def register(app: typer.Typer) -> None:
             "--deletion-policy",
             metavar="DELETE|RETAIN",
             case_sensitive=False,
-            help="DeletionPolicy the generator puts on every resource (patch can change it per type later).",
+            help="DeletionPolicy the generator puts on every resource (patch can change it per resource "
+            "later). With DELETE, the VPC's main route table, default security group, default network ACL "
+            "and subnet associations with that ACL get Retain: EC2 deletes them only with their VPC, so "
+            "Delete would make a stack deletion fail (EC2 Describe calls; see --no-retain-vpc-defaults).",
         ),
         update_replace_policy: Policy = typer.Option(
             Policy.RETAIN,
@@ -251,6 +273,12 @@ def register(app: typer.Typer) -> None:
             metavar="DELETE|RETAIN",
             case_sensitive=False,
             help="UpdateReplacePolicy the generator puts on every resource.",
+        ),
+        retain_vpc_defaults: bool = typer.Option(
+            True,
+            "--retain-vpc-defaults/--no-retain-vpc-defaults",
+            help="With --deletion-policy DELETE, give the VPC defaults in the template DeletionPolicy Retain "
+            "(default). --no-retain-vpc-defaults keeps Delete on them too, and makes no EC2 call.",
         ),
         fmt: Format = typer.Option(
             Format.yaml, "--format", metavar="yaml|json", case_sensitive=False, help="Template format."
@@ -328,6 +356,7 @@ def register(app: typer.Typer) -> None:
                     on_progress=on_progress,
                     on_submitted=lambda _id, action: output.info(_SUBMITTED[action].format(name=name)),
                     fmt=fmt.value.upper(),
+                    keep_vpc_defaults=retain_vpc_defaults,
                 )
             except generation.GenerationFailed as exc:
                 bar.stop()
@@ -345,6 +374,7 @@ def register(app: typer.Typer) -> None:
         )
         state.last_template, state.scan_id, state.region = name, scan.scan_id, aws.region
         app_ctx.save_state(state)
+        _narrate_defaults(output, gt)
         counts = generation.WarningCounts.of(gt.warnings)
         output.info(
             f"wrote {template_path} and {resources_path} "

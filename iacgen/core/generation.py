@@ -19,6 +19,7 @@ from iacgen.core.selection import MAX_TEMPLATE_RESOURCES
 
 if TYPE_CHECKING:
     from iacgen.core.session import Aws
+    from iacgen.core.vpc_defaults import VpcDefaults
 
 T = TypeVar("T")
 
@@ -191,6 +192,9 @@ class GeneratedTemplate:
     resources_to_import: list[dict[str, Any]]
     added: int = 0
     removed: list[str] = field(default_factory=list)
+    # The VPC defaults given DeletionPolicy Retain in `body` (None: not looked for, the policy was RETAIN or
+    # the caller opted out). `body` is then the service's body with only those policy lines changed.
+    vpc_defaults: VpcDefaults | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -209,6 +213,7 @@ class GeneratedTemplate:
             "resources_to_import": self.resources_to_import,
             "added": self.added,
             "removed": self.removed,
+            "vpc_defaults": self.vpc_defaults.to_dict() if self.vpc_defaults is not None else None,
         }
 
 
@@ -527,11 +532,16 @@ def generate(
     on_progress: Callable[[TemplateProgress], None] | None = None,
     on_submitted: Callable[[str, str], None] | None = None,
     fmt: str = "YAML",
+    keep_vpc_defaults: bool = True,
 ) -> GeneratedTemplate:
     """Create the template (or, with update, bring an existing one to exactly these resources), wait for it,
     and fetch the body. TemplateConfiguration is always sent: the service's defaults are undocumented.
     on_submitted(template_id, action) is called once the service has the request, before the wait: from then
-    on, an interrupted run is resumed by running the same request again."""
+    on, an interrupted run is resumed by running the same request again.
+
+    With DeletionPolicy DELETE and `keep_vpc_defaults`, the VPC defaults in the template (main route table,
+    default security group and network ACL, associations with that ACL) get Retain in the returned body: EC2
+    refuses to delete them apart from their VPC, so Delete would leave a stack deletion DELETE_FAILED."""
     deletion_policy, update_replace_policy, fmt = (
         deletion_policy.upper(),
         update_replace_policy.upper(),
@@ -562,7 +572,29 @@ def generate(
     final = wait_for_template(aws, submitted.template_id, timeout, on_progress)
     if final.get("Status") == "FAILED":
         _raise_failed(name, final)
-    return _result(aws, name, final, submitted, config, fmt)
+    gt = _result(aws, name, final, submitted, config, fmt)
+    if deletion_policy == "DELETE" and keep_vpc_defaults:
+        retain_vpc_defaults(aws, gt)
+    return gt
+
+
+def retain_vpc_defaults(aws: Aws, gt: GeneratedTemplate) -> VpcDefaults:
+    """Find the VPC defaults among gt's resources and set DeletionPolicy Retain on them in gt.body, changing
+    only those policy lines. EC2 denying the lookup leaves the body as it was, with a note: it never fails
+    the generation, whose template the service has already built."""
+    from iacgen.core.template import patch_policies
+    from iacgen.core.vpc_defaults import entries_of, find_vpc_defaults
+
+    in_body = template_logical_ids(gt.body, gt.format) or set()
+    entries = [e for e in entries_of(gt.resources) if e.logical_id in in_body]
+    found = find_vpc_defaults(aws, entries)
+    if found.found:
+        patched = patch_policies(
+            gt.body, deletion_policy="Retain", logical_ids=found.logical_ids, source=gt.name
+        )
+        gt.body = patched.text
+    gt.vpc_defaults = found
+    return found
 
 
 def _result(

@@ -1,8 +1,8 @@
-"""Find the VPC defaults among a template's resources: the ones EC2 never deletes on their own.
+"""Find the VPC defaults among a template's resources: the ones EC2 deletes only together with their VPC.
 
 `generate --related` reaches a VPC's main route table, default security group and default network ACL (and a
-subnet's association with that ACL) through the VPC. EC2 refuses to delete them while the VPC stands, so a
-stack that owns them with DeletionPolicy Delete fails to delete (DELETE_FAILED). Which resources are defaults
+subnet's association with that ACL) through the VPC. EC2 refuses to delete them on their own, so a stack
+that owns them with DeletionPolicy Delete fails to delete (DELETE_FAILED). Which resources are defaults
 is not in the template: it takes one EC2 Describe per type, filtered by the template's ids. The answer is
 checked on the response fields too (Main, GroupName, IsDefault), so an emulator that ignores a filter cannot
 make a custom resource look like a default.
@@ -152,8 +152,8 @@ def _chunks(ids: list[str]) -> Iterator[list[str]]:
         yield ids[start : start + FILTER_VALUES]
 
 
-def _pages(ec2: Any, operation: str, key: str, filters: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    for page in ec2.get_paginator(operation).paginate(Filters=filters):
+def _pages(ec2: Any, operation: str, key: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
+    for page in ec2.get_paginator(operation).paginate(**kwargs):
         yield from page.get(key) or []
 
 
@@ -164,7 +164,7 @@ def _main_route_tables(ec2: Any, ids: list[str]) -> set[str]:
             {"Name": "route-table-id", "Values": chunk},
             {"Name": "association.main", "Values": ["true"]},
         ]
-        for table in _pages(ec2, "describe_route_tables", "RouteTables", filters):
+        for table in _pages(ec2, "describe_route_tables", "RouteTables", Filters=filters):
             if any(a.get("Main") for a in table.get("Associations") or []):
                 found.add(str(table["RouteTableId"]))
     return found & set(ids)
@@ -174,7 +174,7 @@ def _default_groups(ec2: Any, ids: list[str]) -> set[str]:
     found: set[str] = set()
     for chunk in _chunks(ids):
         filters = [{"Name": "group-id", "Values": chunk}, {"Name": "group-name", "Values": ["default"]}]
-        for group in _pages(ec2, "describe_security_groups", "SecurityGroups", filters):
+        for group in _pages(ec2, "describe_security_groups", "SecurityGroups", Filters=filters):
             if group.get("GroupName") == "default" and group.get("VpcId"):
                 found.add(str(group["GroupId"]))
     return found & set(ids)
@@ -187,11 +187,15 @@ def _default_acls_and_associations(
     `association_ids` that belong to a default ACL (the ACL itself need not be in the template)."""
     found: set[tuple[str, str]] = set()
     wanted_acls, wanted_assocs = set(acl_ids), set(association_ids)
-    queries = [("network-acl-id", c) for c in _chunks(acl_ids)]
-    queries += [("association.association-id", c) for c in _chunks(association_ids)]
-    for name, chunk in queries:
-        filters = [{"Name": name, "Values": chunk}, {"Name": "default", "Values": ["true"]}]
-        for acl in _pages(ec2, "describe_network_acls", "NetworkAcls", filters):
+    default = {"Name": "default", "Values": ["true"]}
+    # ACLs by NetworkAclIds: the documented network-acl-id filter is one moto lacks.
+    queries = [{"NetworkAclIds": chunk, "Filters": [default]} for chunk in _chunks(acl_ids)]
+    queries += [
+        {"Filters": [{"Name": "association.association-id", "Values": chunk}, default]}
+        for chunk in _chunks(association_ids)
+    ]
+    for query in queries:
+        for acl in _pages(ec2, "describe_network_acls", "NetworkAcls", **query):
             if not acl.get("IsDefault"):
                 continue
             if acl.get("NetworkAclId") in wanted_acls:
