@@ -67,3 +67,100 @@ def test_demo_refuses_a_directory_that_is_not_empty(cli: Any, tmp_path: Path) ->
     assert "not empty" in result.stderr
     assert (target / "mine.txt").read_text() == "keep me"
     assert sorted(p.name for p in target.iterdir()) == ["mine.txt"]
+
+
+def _run_demo_steps(cli: Any, *extra_generate: str) -> None:
+    """The demo's own steps, against the `workshop` fixture's world (the demo's cloud ends with it)."""
+    from iacgen.cli.demo import _steps
+
+    for _, args in _steps({}):
+        if args[0] == "generate":
+            args = [*args, *extra_generate]
+        result = cli("-q", *args)
+        assert result.exit_code == 0, (args, result.stderr)
+
+
+def _deleted_resources(stack_id: str) -> dict[str, set[str]]:
+    """Per final resource status (DELETE_COMPLETE, DELETE_SKIPPED, DELETE_FAILED): the logical ids."""
+    import boto3
+
+    cfn = boto3.client("cloudformation", region_name="us-east-1")
+    events = cfn.describe_stack_events(StackName=stack_id)["StackEvents"]  # newest first
+    final: dict[str, str] = {}
+    for e in events:
+        if e["LogicalResourceId"] != e["StackName"] and e["ResourceStatus"].startswith("DELETE_"):
+            final.setdefault(e["LogicalResourceId"], e["ResourceStatus"])
+    by_status: dict[str, set[str]] = {}
+    for lid, status in final.items():
+        by_status.setdefault(status, set()).add(lid)
+    return by_status
+
+
+def test_the_demos_stack_deletes_cleanly_keeping_the_defaults_and_the_key_pair(
+    cli: Any, workshop: Any
+) -> None:
+    import boto3
+
+    from iacgen.core.template import load_template
+
+    _run_demo_steps(cli)
+    cfn = boto3.client("cloudformation", region_name="us-east-1")
+    ec2 = boto3.client("ec2", region_name="us-east-1")
+    stack_id = cfn.describe_stacks(StackName="workshop")["Stacks"][0]["StackId"]
+    resources = load_template(Path("workshop.yaml").read_text()).resources()
+    retained = {lid for lid, r in resources.items() if r.deletion_policy == "Retain"}
+    cfn.delete_stack(StackName="workshop")
+
+    stack = cfn.describe_stacks(StackName=stack_id)["Stacks"][0]
+    assert stack["StackStatus"] == "DELETE_COMPLETE", stack.get("StackStatusReason")
+    outcome = _deleted_resources(stack_id)
+    assert outcome["DELETE_SKIPPED"] == retained
+    assert {resources[lid].type for lid in retained} == {
+        "AWS::EC2::KeyPair",
+        "AWS::EC2::RouteTable",
+        "AWS::EC2::SecurityGroup",
+        "AWS::EC2::NetworkAcl",
+        "AWS::EC2::SubnetNetworkAclAssociation",
+    }
+    assert outcome["DELETE_COMPLETE"] == set(resources) - retained
+    assert "DELETE_FAILED" not in outcome
+    # Kept: the key pair (its private key could not be downloaded again). Gone: everything with Delete.
+    assert [k["KeyName"] for k in ec2.describe_key_pairs()["KeyPairs"]] == ["workshop-key"]
+    state = ec2.describe_instances(InstanceIds=[workshop.instance_id])["Reservations"][0]["Instances"][0][
+        "State"
+    ]
+    assert state["Name"] == "terminated"
+    assert workshop.vpc_id not in {v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"]}
+    assert workshop.subnet_id not in {s["SubnetId"] for s in ec2.describe_subnets()["Subnets"]}
+    assert workshop.security_group_id not in {
+        g["GroupId"] for g in ec2.describe_security_groups()["SecurityGroups"]
+    }
+    igws = {g["InternetGatewayId"] for g in ec2.describe_internet_gateways()["InternetGateways"]}
+    assert workshop.internet_gateway_id not in igws
+    # The defaults went with their VPC, as in EC2: retained by the stack, deleted by EC2 with the VPC.
+    assert not ec2.describe_network_acls(Filters=[{"Name": "vpc-id", "Values": [workshop.vpc_id]}])[
+        "NetworkAcls"
+    ]
+
+
+def test_without_retained_defaults_the_stack_deletion_fails_on_them(cli: Any, workshop: Any) -> None:
+    """The contrast: what --no-retain-vpc-defaults leads to (EC2 refuses to delete a VPC's defaults)."""
+    import boto3
+
+    from iacgen.core.template import load_template
+
+    _run_demo_steps(cli, "--no-retain-vpc-defaults")
+    resources = load_template(Path("workshop.yaml").read_text()).resources()
+    assert {lid for lid, r in resources.items() if r.deletion_policy == "Retain"} == {"EC2KeyPair"}
+    cfn = boto3.client("cloudformation", region_name="us-east-1")
+    stack_id = cfn.describe_stacks(StackName="workshop")["Stacks"][0]["StackId"]
+    cfn.delete_stack(StackName="workshop")
+    assert cfn.describe_stacks(StackName=stack_id)["Stacks"][0]["StackStatus"] == "DELETE_FAILED"
+    failed = _deleted_resources(stack_id)["DELETE_FAILED"]
+    assert sorted(resources[lid].type for lid in failed) == [
+        "AWS::EC2::NetworkAcl",
+        "AWS::EC2::RouteTable",
+        "AWS::EC2::SecurityGroup",
+    ]
+    ec2 = boto3.client("ec2", region_name="us-east-1")
+    assert workshop.vpc_id in {v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"]}  # blocked by its defaults
