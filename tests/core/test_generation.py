@@ -305,3 +305,40 @@ def test_a_failed_template_is_retried_only_with_update(aws: Any, workshop: Any, 
     assert retried.action == "updated" and retried.status == "COMPLETE"
     assert {r["status"] for r in retried.resources} == {"COMPLETE"}
     assert len(retried.resources_to_import) == 2
+
+
+def test_generate_keeps_vpc_defaults_for_a_python_caller_too(aws: Any, workshop: Any) -> None:
+    """The library call does what the CLI shows: Retain on the default SG and NACL (JSON body), only with
+    DELETE and unless keep_vpc_defaults=False."""
+    ec2 = boto3.client("ec2", region_name=REGION)
+    vpc = [{"Name": "vpc-id", "Values": [workshop.vpc_id]}]
+    default_sg = next(
+        g["GroupId"]
+        for g in ec2.describe_security_groups(Filters=vpc)["SecurityGroups"]
+        if g["GroupName"] == "default"
+    )
+    wanted = [
+        ScannedResource("AWS::EC2::SecurityGroup", {"Id": default_sg}),
+        ScannedResource("AWS::EC2::SecurityGroup", {"Id": workshop.security_group_id}),
+        ScannedResource("AWS::EC2::NetworkAcl", {"Id": workshop.network_acl_id}),
+    ]
+    scans.ensure_scan(aws, timeout=30)
+    gt = generation.generate(aws, "ws", wanted, deletion_policy="DELETE", timeout=30, fmt="JSON")
+    assert gt.vpc_defaults is not None
+    ids = {r["identifier"]["Id"]: r["logical_id"] for r in gt.resources}
+    assert sorted(gt.vpc_defaults.logical_ids) == sorted([ids[default_sg], ids[workshop.network_acl_id]])
+    body = json.loads(gt.body)["Resources"]
+    assert {lid: r["DeletionPolicy"] for lid, r in body.items()} == {
+        ids[default_sg]: "Retain",
+        ids[workshop.network_acl_id]: "Retain",
+        ids[workshop.security_group_id]: "Delete",
+    }
+    assert gt.to_dict()["vpc_defaults"]["found"][0]["why"].startswith("the VPC's default")
+
+    calls = aws.calls["ec2:DescribeSecurityGroups"]
+    plain = generation.generate(
+        aws, "ws", wanted, deletion_policy="DELETE", timeout=30, keep_vpc_defaults=False
+    )
+    assert plain.action == "resumed" and plain.vpc_defaults is None
+    assert {r["DeletionPolicy"] for r in YAML(typ="rt").load(plain.body)["Resources"].values()} == {"Delete"}
+    assert aws.calls["ec2:DescribeSecurityGroups"] == calls
