@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from iacgen.core.errors import PolicyFailure, UsageError
+from iacgen.core.errors import PolicyFailure, UsageError, error_code
 from iacgen.core.polling import poll
 from iacgen.core.stacks import (
     EventFollower,
@@ -197,8 +197,7 @@ def _upload(aws: Aws, plan: ImportPlan) -> tuple[str, str] | None:
         aws.s3.head_object(Bucket=plan.s3_bucket, Key=plan.s3_key)
         return None  # the same content is already there (a re-run); leave it to whoever put it
     except ClientError as exc:
-        code = str(exc.response.get("Error", {}).get("Code", ""))
-        if code not in ("404", "NoSuchKey", "NotFound"):
+        if error_code(exc) not in ("404", "NoSuchKey", "NotFound"):
             raise
     aws.s3.put_object(
         Bucket=plan.s3_bucket,
@@ -230,7 +229,7 @@ def discard(aws: Aws, result: ChangeSetResult, timeout: float = 300) -> DiscardR
         cfn.delete_change_set(ChangeSetName=result.change_set_id)
         cs_deleted = True
     except ClientError as exc:
-        if "ChangeSetNotFound" not in str(exc.response.get("Error", {}).get("Code", "")):
+        if error_code(exc) != "ChangeSetNotFound":
             raise
     stack_deleted = result.new_stack and _delete_empty_stack(aws, result, timeout)
     object_deleted = _delete_object(aws, result.uploaded) if result.uploaded else False

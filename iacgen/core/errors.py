@@ -99,3 +99,16 @@ def from_aws_exception(exc: BaseException, action: str | None = None) -> IacgenE
     if isinstance(exc, BotoCoreError):
         return AwsError(f"{prefix}{exc}")
     return None
+
+
+def error_code(exc: BaseException) -> str | None:
+    """botocore's error code without any 'Exception' suffix (the model's codes mix both spellings)."""
+    response = getattr(exc, "response", None)
+    if not isinstance(response, dict):
+        return None
+    return str(response.get("Error", {}).get("Code", "")).removesuffix("Exception")
+
+
+def aws_error(exc: BaseException, action: str | None = None) -> BaseException:
+    """The IacgenError for a botocore exception, or the exception itself when it is not botocore's."""
+    return from_aws_exception(exc, action) or exc

@@ -12,9 +12,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from iacgen.core.errors import AwsError, PolicyFailure, UsageError
+from iacgen.core.errors import AwsError, PolicyFailure, UsageError, aws_error, error_code
 from iacgen.core.polling import poll
-from iacgen.core.scans import ScannedResource, aws_error, error_code, plural
+from iacgen.core.scans import ScannedResource, plural
 from iacgen.core.selection import MAX_TEMPLATE_RESOURCES
 
 if TYPE_CHECKING:

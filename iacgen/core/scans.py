@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from iacgen.core.errors import AwsError, UsageError, from_aws_exception
+from iacgen.core.errors import AwsError, UsageError, aws_error, error_code
 from iacgen.core.polling import poll
 
 if TYPE_CHECKING:
@@ -28,18 +28,6 @@ BIG_SCAN_COOL_DOWN = timedelta(hours=24)  # after a scan that failed over 100,00
 SHORT_ID_LENGTH = 8
 PAGE_SIZE = 100
 _TOKEN_RE = re.compile(r"[a-zA-Z0-9][-a-zA-Z0-9]{0,127}")
-
-
-def error_code(exc: BaseException) -> str | None:
-    """botocore's error code without any 'Exception' suffix (the model's codes mix both spellings)."""
-    response = getattr(exc, "response", None)
-    if not isinstance(response, dict):
-        return None
-    return str(response.get("Error", {}).get("Code", "")).removesuffix("Exception")
-
-
-def aws_error(exc: BaseException, action: str | None = None) -> BaseException:
-    return from_aws_exception(exc, action) or exc
 
 
 def _age(start: datetime | None, now: datetime) -> timedelta | None:

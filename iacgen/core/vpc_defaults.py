@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from iacgen.core.scans import error_code
+from iacgen.core.errors import error_code
 
 if TYPE_CHECKING:
     from iacgen.core.session import Aws
