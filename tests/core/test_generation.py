@@ -207,6 +207,9 @@ def test_backs_off_while_five_templates_generate(aws: Any, local_settings: Any) 
         cfn.create_generated_template(GeneratedTemplateName=f"busy{i}", Resources=[vpc.to_api()])
     gt = generation.generate(aws, "mine", [vpc], timeout=60)
     assert gt.status == "COMPLETE"
+    # refused while five were busy, then accepted: our back-off made the call again (botocore's retries of
+    # one call count once here, so this fails if the product gave up or relied on them)
+    assert aws.calls["cloudformation:CreateGeneratedTemplate"] >= 2
 
 
 def test_get_warnings_of_the_lambda_function(aws: Any, app_world: Any) -> None:
