@@ -212,6 +212,11 @@ class Closure:
     calls: int = 0  # fetch_related invocations (batches); the API calls, pages included, are in Aws.calls
     rounds: int = 0
     fixed_point: bool = True  # False when stopped by depth with resources still unexplored
+    # Relation edges learnt from the calls, for partitioning: (selected resource, resource related to its
+    # lineage), only from batches whose inputs share one lineage (the API does not say which input an output
+    # belongs to, so a mixed batch says nothing exact). Already-known outputs count: they join two lineages.
+    links: list[tuple[Key, Key]] = field(default_factory=list)
+    mixed_batches: int = 0  # batches whose outputs gave no links
 
     @property
     def resources(self) -> list[ScannedResource]:
@@ -227,6 +232,8 @@ class Closure:
             "rounds": self.rounds,
             "fixed_point": self.fixed_point,
             "total": len(self.selected) + len(self.added),
+            "links": len(self.links),
+            "mixed_batches": self.mixed_batches,
         }
 
 
@@ -281,6 +288,7 @@ def related_closure(
     blocked = {r.key for r in excluded}
     skipped: set[Key] = set()
     frontier = list(closure.selected)
+    linked: set[tuple[Key, Key]] = set()
     while frontier and (depth is None or closure.rounds < depth):
         closure.rounds += 1
         found: dict[Key, tuple[ScannedResource, set[Key], bool]] = {}
@@ -288,8 +296,17 @@ def related_closure(
             closure.calls += 1
             sources = {lineage[r.key] for r in batch}
             via = frozenset().union(*sources)
+            if len(sources) > 1:
+                closure.mixed_batches += 1
             for out in fetch_related(batch):
                 k = out.key
+                left_out = k in skipped or k in blocked or (exclude_managed and out.managed)
+                if len(sources) == 1 and not left_out:
+                    for root in sorted(via):
+                        pair = (root, k) if root < k else (k, root)
+                        if root != k and pair not in linked:
+                            linked.add(pair)
+                            closure.links.append(pair)
                 if k in known or k in skipped:
                     continue
                 if k in blocked or (exclude_managed and out.managed):

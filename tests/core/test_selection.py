@@ -249,3 +249,28 @@ def test_batches_hold_at_most_100_and_more_than_500_is_a_usage_error() -> None:
         related_closure(lambda batch: spokes, [hub])
     assert "601 resources" in err.value.message and "at most 500" in err.value.message
     assert err.value.hint and "--related-depth" in err.value.hint
+
+
+def test_links_come_from_batches_of_one_lineage_and_join_groups_for_partitioning() -> None:
+    from iacgen.core.partition import components, partition
+
+    fake = FakeRelated()
+    closure = related_closure(fake, [INSTANCE, INSTANCE2])
+    assert closure.mixed_batches == 0
+    links = {frozenset(pair) for pair in closure.links}
+    assert frozenset((INSTANCE.key, KEY.key)) in links and frozenset((INSTANCE2.key, KEY.key)) in links
+    assert frozenset((INSTANCE.key, VPC.key)) in links  # round 2, from the subnet's batch (lineage INSTANCE)
+    assert all(MANAGED_SG.key not in pair for pair in closure.links)  # skipped: never a node
+    keys = [r.key for r in closure.resources]
+    adjacency: dict[tuple[str, tuple[tuple[str, str], ...]], set[tuple[str, tuple[tuple[str, str], ...]]]]
+    adjacency = {key: set() for key in keys}
+    for a, b in closure.links:
+        adjacency[a].add(b)
+        adjacency[b].add(a)
+    assert len(components(keys, adjacency)) == 1  # the shared key pair joins both instances' groups
+    assert len(partition(keys, closure.links, limit=4).parts) == 2
+
+
+def test_a_mixed_batch_gives_no_links() -> None:
+    closure = related_closure(FakeRelated(), [INSTANCE, INSTANCE2], depth=1, exact_attribution_limit=1)
+    assert closure.mixed_batches == 1 and closure.links == []
