@@ -1,0 +1,422 @@
+"""The `iacgen.yaml` manifest: what `iacgen ci` reads (and `iacgen init` writes), committed next to the
+templates so a run is reproducible. pydantic validates it; every problem becomes one UsageError naming the
+key's path (`templates[0].select[1]`) and what was expected.
+
+    version: 1
+    region: eu-west-1                 # optional; so are profile and endpoint
+    scan: {policy: reuse, max_age: 7d, types: [AWS::EC2::*]}
+    templates:
+      - name: workshop
+        select: [tag:Name=workshop]   # the same expressions as `iacgen generate --select`
+        related: true
+        path: infra/workshop.yaml     # the committed template: drift is measured against it
+        policies: {deletion: RETAIN, overrides: [{type: AWS::EC2::KeyPair, deletion: Retain}]}
+        stack: {name: workshop, mode: new}
+        parameters: {DbPassword: {env: DB_PASSWORD}}
+        fail_on: [UNSUPPORTED_PROPERTIES, drift]
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from datetime import timedelta
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from iacgen.core.errors import UsageError
+
+MANIFEST_FILE = Path("iacgen.yaml")
+MANIFEST_VERSION = 1
+DRIFT = "drift"  # the fail_on entry that makes drift fail the run; the others are warning types
+SCAN_MAX_AGE = timedelta(days=30)  # a scan older than this cannot generate templates (reference: validity)
+
+_DURATION = re.compile(r"^\s*(\d+)\s*([dhm])\s*$")
+_DYNAMIC_REFERENCE = re.compile(r"^\{\{resolve:(ssm|ssm-secure|secretsmanager):[^{}]+\}\}$")
+_PARAMETER_FORMS = (
+    "expected a literal string, {env: VARIABLE}, or a dynamic reference such as {{resolve:ssm:NAME}}, "
+    "{{resolve:ssm-secure:NAME}} or {{resolve:secretsmanager:ID:SecretString:KEY}}"
+)
+_AT = "\x00"
+_HINT = "see the manifest reference in the README's CI section, or write a starter with: iacgen init"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class ScanPolicy(StrEnum):
+    REUSE = "reuse"  # the newest usable scan that covers the types, up to max_age; a new one if none
+    NEW = "new"  # always start a scan (counts against the 10-a-day quota)
+
+
+class Format(StrEnum):
+    YAML = "yaml"
+    JSON = "json"
+
+
+class StackMode(StrEnum):
+    NEW = "new"  # the stack must not exist: the import creates it
+    EXISTING = "existing"  # the stack must exist: the import adds to it
+    AUTO = "auto"  # whichever it is at run time
+
+
+def _duration(value: Any) -> timedelta:
+    """'7d', '12h', '30m', or a whole number of days."""
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return timedelta(days=value)
+    match = _DURATION.match(value) if isinstance(value, str) else None
+    if match is None:
+        raise ValueError("expected a duration such as 7d, 12h or 30m")
+    amount, unit = int(match.group(1)), match.group(2)
+    return {"d": timedelta(days=amount), "h": timedelta(hours=amount), "m": timedelta(minutes=amount)}[unit]
+
+
+class Scan(_Strict):
+    policy: ScanPolicy = ScanPolicy.REUSE
+    max_age: timedelta = SCAN_MAX_AGE
+    types: list[str] | None = None  # a partial scan of these types (AWS::EC2::* allowed); None: a full scan
+
+    @field_validator("max_age", mode="before")
+    @classmethod
+    def _max_age(cls, value: Any) -> timedelta:
+        age = _duration(value)
+        if not timedelta(0) < age <= SCAN_MAX_AGE:
+            raise ValueError("expected a duration above 0 and at most 30d (a scan is usable for 30 days)")
+        return age
+
+    @field_validator("types")
+    @classmethod
+    def _types(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        from iacgen.core.scans import validate_types
+
+        types: list[str] = _usage_to_value(validate_types, value)
+        return types
+
+
+def _at(parts: list[str | int], message: str) -> str:
+    """A validator's message naming where below its field it applies; _usage_error extends the key path."""
+    return f"{_AT}{json.dumps(parts)}{_AT}{message}"
+
+
+def _usage_to_value(check: Any, *args: Any) -> Any:
+    """Run one of the core's own checks (the same rules as the commands), as a pydantic validation error."""
+    try:
+        return check(*args)
+    except UsageError as exc:
+        raise ValueError(f"{exc.message}; {exc.hint}" if exc.hint else exc.message) from None
+
+
+class Override(_Strict):
+    """A policy for the resources of some types (glob) or some logical ids; later overrides win."""
+
+    type: str | None = None
+    logical_id: str | None = None
+    deletion: str | None = None
+    update_replace: str | None = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> Override:
+        if (self.type is None) == (self.logical_id is None):
+            raise ValueError("expected exactly one of type (a glob such as AWS::EC2::*) or logical_id")
+        if self.deletion is None and self.update_replace is None:
+            raise ValueError("expected deletion and/or update_replace")
+        return self
+
+    @field_validator("deletion")
+    @classmethod
+    def _deletion(cls, value: str | None) -> str | None:
+        from iacgen.core.template import DELETION_POLICY, normalize_policy
+
+        return None if value is None else _usage_to_value(normalize_policy, value, DELETION_POLICY)
+
+    @field_validator("update_replace")
+    @classmethod
+    def _update_replace(cls, value: str | None) -> str | None:
+        from iacgen.core.template import UPDATE_REPLACE_POLICY, normalize_policy
+
+        return None if value is None else _usage_to_value(normalize_policy, value, UPDATE_REPLACE_POLICY)
+
+
+GeneratorPolicy = Literal["DELETE", "RETAIN"]
+
+
+class Policies(_Strict):
+    """What the generator writes on every resource (DELETE or RETAIN), then the overrides `patch` applies."""
+
+    deletion: GeneratorPolicy = "RETAIN"
+    update_replace: GeneratorPolicy = "RETAIN"
+    retain_vpc_defaults: bool = True
+    overrides: list[Override] = Field(default_factory=list)
+
+    @field_validator("deletion", "update_replace", mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+
+class Stack(_Strict):
+    name: str | None = None  # default: the template's name
+    mode: StackMode = StackMode.AUTO
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[a-zA-Z][-a-zA-Z0-9]{0,127}", value):
+            raise ValueError(
+                "expected a stack name: a letter, then letters, digits and hyphens (at most 128)"
+            )
+        return value
+
+
+class EnvParameter(_Strict):
+    env: str  # the environment variable holding the value (CI secrets)
+
+
+ParameterValue = str | EnvParameter
+
+
+class TemplateEntry(_Strict):
+    name: str = Field(min_length=1, max_length=128)
+    select: list[str] = Field(min_length=1)
+    exclude: list[str] = Field(default_factory=list)
+    related: bool = True
+    depth: int | None = Field(default=None, ge=0)  # None: follow relations to a fixed point
+    format: Format = Format.YAML
+    path: Path | None = None  # the committed template; default NAME.yaml / NAME.json
+    policies: Policies = Field(default_factory=Policies)
+    stack: Stack = Field(default_factory=Stack)
+    # Values for the template's parameters (write-only properties): a literal, {env: NAME}, or a dynamic
+    # reference such as {{resolve:ssm:/path}} / {{resolve:secretsmanager:id:SecretString:key}}.
+    parameters: dict[str, ParameterValue] = Field(default_factory=dict)
+    s3_bucket: str | None = None  # where bodies over 51,200 bytes are uploaded (and removed after)
+    fail_on: list[str] = Field(default_factory=list)  # warning types, and/or "drift"
+
+    @field_validator("select", "exclude")
+    @classmethod
+    def _expressions(cls, value: list[str]) -> list[str]:
+        from iacgen.core.selection import parse_select
+
+        for index, expr in enumerate(value):
+            try:
+                parse_select(expr)
+            except UsageError as exc:
+                raise ValueError(_at([index], exc.message)) from None
+        return value
+
+    @field_validator("fail_on", mode="before")
+    @classmethod
+    def _fail_on(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list):
+            return value
+        out = []
+        for index, item in enumerate(value):
+            try:
+                out.append(parse_fail_on_entry(item) if isinstance(item, str) else item)
+            except ValueError as exc:
+                raise ValueError(_at([index], str(exc))) from None
+        return out
+
+    @field_validator("parameters", mode="before")
+    @classmethod
+    def _parameters(cls, value: Any) -> Any:
+        if not isinstance(value, dict):
+            return value
+        for key, item in value.items():
+            if isinstance(item, bool) or not isinstance(item, str | int | float | dict):
+                raise ValueError(_at([str(key)], _PARAMETER_FORMS))
+            if isinstance(item, dict) and (set(item) != {"env"} or not isinstance(item["env"], str)):
+                raise ValueError(_at([str(key)], _PARAMETER_FORMS))
+            if isinstance(item, str) and item.startswith("{{resolve:") and not _DYNAMIC_REFERENCE.match(item):
+                raise ValueError(_at([str(key)], _PARAMETER_FORMS))
+        return {k: str(v) if isinstance(v, int | float) else v for k, v in value.items()}
+
+    @property
+    def template_path(self) -> Path:
+        return self.path or Path(f"{self.name}.{self.format.value}")
+
+    @property
+    def stack_name(self) -> str:
+        return self.stack.name or self.name
+
+    @property
+    def fails_on_drift(self) -> bool:
+        return DRIFT in self.fail_on
+
+    @property
+    def fail_on_warnings(self) -> set[str]:
+        return {v for v in self.fail_on if v != DRIFT}
+
+
+def parse_fail_on_entry(value: str) -> str:
+    """One fail_on entry: 'drift' or a warning type, any case; ValueError names the allowed ones."""
+    from iacgen.core.generation import WARNING_TYPES
+
+    name = value.strip()
+    if name.lower() == DRIFT:
+        return DRIFT
+    if name.upper() in WARNING_TYPES:
+        return name.upper()
+    raise ValueError(f"expected {DRIFT} or a warning type ({', '.join(WARNING_TYPES)}), got {value!r}")
+
+
+class Manifest(_Strict):
+    version: Literal[1]
+    region: str | None = None
+    profile: str | None = None
+    endpoint: str | None = None
+    scan: Scan = Field(default_factory=Scan)
+    templates: list[TemplateEntry] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique(self) -> Manifest:
+        for attr, key, what in (
+            ("name", "name", "template name"),
+            ("stack_name", "stack", "stack"),
+            ("template_path", "path", "path"),
+        ):
+            seen: set[Any] = set()
+            for index, entry in enumerate(self.templates):
+                value = getattr(entry, attr)
+                if value in seen:
+                    raise ValueError(
+                        _at(["templates", index, key], f"{what} {value} is already used by another template")
+                    )
+                seen.add(value)
+        return self
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+
+def resolve_parameter(value: str | EnvParameter) -> str:
+    """The value to send: a literal or dynamic reference as written, or an env var's value (must be set)."""
+    if isinstance(value, str):
+        return value
+    found = os.environ.get(value.env)
+    if found is None:
+        raise UsageError(
+            f"environment variable {value.env} is not set (a manifest parameter reads it)",
+            "set it in the CI job (a secret), or give the value in iacgen.yaml",
+        )
+    return found
+
+
+# --- loading
+
+
+def load_manifest(path: Path = MANIFEST_FILE) -> Manifest:
+    """Read and validate a manifest file; UsageError (exit 2) for every way it can be wrong."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such file", "write a starter manifest with: iacgen init") from None
+    except IsADirectoryError:
+        raise UsageError(
+            f"{path}: is a directory, not a manifest", "give the iacgen.yaml file's path"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path}: cannot read: {exc}", "check the file (UTF-8 YAML)") from None
+    return parse_manifest(text, str(path))
+
+
+def parse_manifest(text: str, source: str = "iacgen.yaml") -> Manifest:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    try:
+        data = YAML(typ="safe", pure=True).load(text)
+    except YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark is not None else source
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise UsageError(
+            f"{where}: not valid YAML: {problem}", "fix the YAML syntax at that position"
+        ) from None
+    if not isinstance(data, dict):
+        got = "an empty file" if data is None else f"a {type(data).__name__}"
+        raise UsageError(f"{source}: expected a mapping (version: 1, templates: [...]), got {got}", _HINT)
+    try:
+        return Manifest.model_validate(data)
+    except ValidationError as exc:
+        raise _usage_error(exc, text, source) from None
+
+
+def _usage_error(exc: ValidationError, text: str, source: str) -> UsageError:
+    errors = exc.errors(include_url=False)
+    first = errors[0]
+    loc: list[str | int] = list(first["loc"])
+    message = str(first["msg"]).removeprefix("Value error, ")
+    if message.startswith(_AT):  # a validator named the item at fault: extend the key path
+        parts, message = message[1:].split(_AT, 1)
+        loc.extend(json.loads(parts))
+    if first["type"] == "extra_forbidden":
+        message = f"unknown key {loc[-1]!r}; expected one of: {', '.join(_allowed_keys(loc[:-1]))}"
+    elif first["type"] == "missing":
+        message = "required key is missing"
+    elif first["type"] == "literal_error" and loc == ["version"]:
+        message = f"expected version: {MANIFEST_VERSION} (the only manifest version), got {first['input']!r}"
+    path = key_path(loc)
+    line = _line_of(text, loc)
+    where = f"{source}:{line}" if line else source
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    return UsageError(f"{where}: {path or '(top level)'}: {message}{more}", _HINT)
+
+
+def key_path(loc: list[str | int]) -> str:
+    """('templates', 0, 'select', 1) -> 'templates[0].select[1]'."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+_MODELS: dict[str, type[BaseModel]] = {
+    "scan": Scan,
+    "templates": TemplateEntry,
+    "policies": Policies,
+    "overrides": Override,
+    "stack": Stack,
+}
+
+
+def _allowed_keys(loc: list[str | int]) -> list[str]:
+    model: type[BaseModel] = Manifest
+    for part in loc:
+        if isinstance(part, str) and part in _MODELS:
+            model = _MODELS[part]
+        elif isinstance(part, str) and part == "parameters":
+            model = EnvParameter
+    return list(model.model_fields)
+
+
+def _line_of(text: str, loc: list[str | int]) -> int | None:
+    """The 1-based line of the key (or list item) at loc, from a round-trip parse, which keeps positions."""
+    from ruamel.yaml import YAML
+
+    try:
+        node: Any = YAML(typ="rt").load(text)
+    except Exception:
+        return None
+    line: int | None = None
+    for part in loc:
+        try:
+            position = node.lc.item(part) if isinstance(part, int) else node.lc.key(part)
+            line = int(position[0]) + 1
+            node = node[part]
+        except (AttributeError, KeyError, IndexError, TypeError):
+            break
+    return line

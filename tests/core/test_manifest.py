@@ -1,0 +1,252 @@
+"""The iacgen.yaml manifest: a full manifest reads back as typed values; every bad one is a UsageError
+(exit 2) that names the key's path, the line, and what was expected."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from iacgen.core.errors import EXIT_USAGE, UsageError
+from iacgen.core.manifest import (
+    EnvParameter,
+    Format,
+    ScanPolicy,
+    StackMode,
+    key_path,
+    load_manifest,
+    parse_manifest,
+    resolve_parameter,
+)
+
+FULL = """\
+version: 1
+region: eu-west-1
+profile: ci
+endpoint: http://127.0.0.1:5000
+scan:
+  policy: reuse
+  max_age: 7d
+  types: [AWS::EC2::*, AWS::S3::Bucket]
+templates:
+  - name: workshop
+    select: ["tag:Name=workshop", "type=AWS::EC2::KeyPair"]
+    exclude: ["type=AWS::EC2::Route"]
+    related: true
+    depth: 2
+    format: json
+    path: infra/workshop.json
+    policies:
+      deletion: delete
+      update_replace: RETAIN
+      retain_vpc_defaults: false
+      overrides:
+        - {type: "AWS::EC2::KeyPair", deletion: retain}
+        - {logical_id: EC2VPC, deletion: retain_except_on_create, update_replace: delete}
+    stack: {name: workshop-prod, mode: existing}
+    parameters:
+      Password: {env: DB_PASSWORD}
+      Literal: plain
+      FromSsm: "{{resolve:ssm:/app/key}}"
+      FromSecret: "{{resolve:secretsmanager:prod/db:SecretString:password}}"
+      Port: 5432
+    s3_bucket: my-bodies
+    fail_on: [unsupported_properties, drift]
+  - name: other
+    select: [type=AWS::S3::Bucket]
+"""
+
+
+def test_a_full_manifest_reads_back_as_typed_values() -> None:
+    m = parse_manifest(FULL)
+    assert (m.region, m.profile, m.endpoint) == ("eu-west-1", "ci", "http://127.0.0.1:5000")
+    assert m.scan.policy is ScanPolicy.REUSE
+    assert m.scan.max_age == timedelta(days=7)
+    assert m.scan.types == ["AWS::EC2::*", "AWS::S3::Bucket"]
+    t = m.templates[0]
+    assert t.select == ["tag:Name=workshop", "type=AWS::EC2::KeyPair"]
+    assert t.exclude == ["type=AWS::EC2::Route"]
+    assert (t.related, t.depth, t.format) == (True, 2, Format.JSON)
+    assert t.template_path == Path("infra/workshop.json")
+    assert (t.policies.deletion, t.policies.update_replace, t.policies.retain_vpc_defaults) == (
+        "DELETE",
+        "RETAIN",
+        False,
+    )
+    first, second = t.policies.overrides
+    assert (first.type, first.deletion, first.update_replace) == ("AWS::EC2::KeyPair", "Retain", None)
+    assert (second.logical_id, second.deletion, second.update_replace) == (
+        "EC2VPC",
+        "RetainExceptOnCreate",
+        "Delete",
+    )
+    assert (t.stack_name, t.stack.mode) == ("workshop-prod", StackMode.EXISTING)
+    assert t.parameters == {
+        "Password": EnvParameter(env="DB_PASSWORD"),
+        "Literal": "plain",
+        "FromSsm": "{{resolve:ssm:/app/key}}",
+        "FromSecret": "{{resolve:secretsmanager:prod/db:SecretString:password}}",
+        "Port": "5432",
+    }
+    assert t.s3_bucket == "my-bodies"
+    assert t.fail_on_warnings == {"UNSUPPORTED_PROPERTIES"}
+    assert t.fails_on_drift
+    # Defaults: a full scan reused up to 30 days, RETAIN everywhere, the stack named after the template.
+    o = m.templates[1]
+    assert (o.template_path, o.stack_name, o.stack.mode, o.related, o.depth) == (
+        Path("other.yaml"),
+        "other",
+        StackMode.AUTO,
+        True,
+        None,
+    )
+    assert (o.policies.deletion, o.policies.retain_vpc_defaults, o.fail_on, o.fails_on_drift) == (
+        "RETAIN",
+        True,
+        [],
+        False,
+    )
+    assert m.to_dict()["templates"][0]["parameters"]["Password"] == {"env": "DB_PASSWORD"}
+
+
+MINIMAL = "version: 1\ntemplates:\n  - name: w\n    select: [type=AWS::EC2::VPC]\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "expected"),
+    [
+        (
+            "version: 1\ntemplates:\n  - name: w\n    select: [tag:Name=w, 'foo=bar']\n",
+            "iacgen.yaml:4: templates[0].select[1]:",
+            "bad selection term 'foo=bar'",
+        ),
+        (
+            MINIMAL + "    exclude:\n      - type=AWS::EC2::*\n      - 'type=AWS::*::VPC'\n",
+            "iacgen.yaml:7: templates[0].exclude[1]:",
+            "'*' is allowed only at the end",
+        ),
+        (
+            "version: 1\ntemplates:\n  - name: w\n    selct: [x]\n",
+            "iacgen.yaml:3: templates[0].select:",
+            "required key is missing",
+        ),
+        (
+            MINIMAL + "    colour: red\n",
+            "iacgen.yaml:5: templates[0].colour:",
+            "unknown key 'colour'; expected",
+        ),
+        (MINIMAL + "    depth: two\n", "iacgen.yaml:5: templates[0].depth:", "valid integer"),
+        (MINIMAL + "    related: maybe\n", "iacgen.yaml:5: templates[0].related:", "valid boolean"),
+        (MINIMAL + "    format: toml\n", "templates[0].format:", "'yaml' or 'json'"),
+        (MINIMAL.replace("version: 1", "version: 2"), "iacgen.yaml:1: version:", "expected version: 1"),
+        ("templates: []\n", "iacgen.yaml: version:", "required key is missing"),
+        ("version: 1\ntemplates: []\n", "iacgen.yaml:2: templates:", "at least 1 item"),
+        ("version: 1\nscan: {max_age: 40d}\n" + MINIMAL[11:], "iacgen.yaml:2: scan.max_age:", "at most 30d"),
+        ("version: 1\nscan: {max_age: soon}\n" + MINIMAL[11:], "scan.max_age:", "such as 7d, 12h or 30m"),
+        ("version: 1\nscan: {policy: always}\n" + MINIMAL[11:], "scan.policy:", "'reuse' or 'new'"),
+        ("version: 1\nscan: {types: ['AWS::E*C2']}\n" + MINIMAL[11:], "scan.types:", "only at the end"),
+        (
+            MINIMAL + "    fail_on: [drift, foo]\n",
+            "templates[0].fail_on[1]:",
+            "expected drift or a warning type",
+        ),
+        (
+            MINIMAL + "    parameters: {A: {env: X}, D: {envx: 1}}\n",
+            "iacgen.yaml:5: templates[0].parameters.D:",
+            "{env: VARIABLE}",
+        ),
+        (
+            MINIMAL + "    parameters: {A: '{{resolve:vault:x}}'}\n",
+            "templates[0].parameters.A:",
+            "resolve:ssm",
+        ),
+        (
+            MINIMAL + "    policies: {overrides: [{type: 'AWS::EC2::*', deletion: snapshott}]}\n",
+            "templates[0].policies.overrides[0].deletion:",
+            "'snapshott' is not a valid DeletionPolicy; use one of: Delete, Retain",
+        ),
+        (
+            MINIMAL + "    policies: {overrides: [{type: 'AWS::EC2::*'}]}\n",
+            "templates[0].policies.overrides[0]:",
+            "expected deletion and/or update_replace",
+        ),
+        (
+            MINIMAL + "    policies: {overrides: [{type: 'A', logical_id: B, deletion: Retain}]}\n",
+            "templates[0].policies.overrides[0]:",
+            "exactly one of type",
+        ),
+        (
+            MINIMAL + "    policies: {deletion: snapshot}\n",
+            "templates[0].policies.deletion:",
+            "'DELETE' or 'RETAIN'",
+        ),
+        (MINIMAL + "    stack: {name: 1abc}\n", "templates[0].stack.name:", "expected a stack name"),
+        (MINIMAL + "    stack: {mode: maybe}\n", "templates[0].stack.mode:", "'new', 'existing' or 'auto'"),
+        (
+            MINIMAL + "  - name: w\n    select: [type=AWS::S3::Bucket]\n",
+            "iacgen.yaml:5: templates[1].name:",
+            "template name w is already used",
+        ),
+        (
+            MINIMAL
+            + "    stack: {name: s}\n  - name: x\n    select: [type=AWS::S3::Bucket]\n    stack: {name: s}\n",
+            "templates[1].stack:",
+            "stack s is already used",
+        ),
+        ("- a\n", "iacgen.yaml:", "expected a mapping (version: 1, templates: [...]), got a list"),
+        ("", "iacgen.yaml:", "got an empty file"),
+        ("version: 1\ntemplates: [\n", "iacgen.yaml:3:1: not valid YAML:", ""),
+        ("version: 1\nversion: 1\n", "iacgen.yaml:2:1: not valid YAML:", "duplicate key"),
+        ("version: 1\ntemplates: !!python/object:os.system {}\n", "not valid YAML", ""),
+    ],
+)
+def test_a_bad_manifest_names_the_key_path_and_what_was_expected(
+    text: str, where: str, expected: str
+) -> None:
+    with pytest.raises(UsageError) as caught:
+        parse_manifest(text)
+    assert caught.value.exit_code == EXIT_USAGE
+    assert where in caught.value.message, caught.value.message
+    assert caught.value.message.startswith("iacgen.yaml")
+    assert expected in caught.value.message
+    assert "\n" not in caught.value.message
+    assert caught.value.hint
+
+
+def test_unknown_keys_list_the_allowed_ones() -> None:
+    with pytest.raises(UsageError) as caught:
+        parse_manifest(MINIMAL + "    policies: {delete: RETAIN}\n")
+    assert (
+        "templates[0].policies.delete: unknown key 'delete'; expected one of: deletion, update_replace"
+        in (caught.value.message)
+    )
+
+
+def test_load_manifest_reports_a_missing_file_and_the_path(tmp_path: Path) -> None:
+    with pytest.raises(UsageError) as caught:
+        load_manifest(tmp_path / "nope.yaml")
+    assert "nope.yaml: no such file" in caught.value.message
+    assert caught.value.hint is not None and "iacgen init" in caught.value.hint
+    path = tmp_path / "ci.yaml"
+    path.write_text(MINIMAL + "    depth: -1\n")
+    with pytest.raises(UsageError) as caught:
+        load_manifest(path)
+    assert caught.value.message.startswith(f"{path}:5: templates[0].depth:")
+
+
+def test_parameters_resolve_literals_as_written_and_env_vars_at_run_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert resolve_parameter("{{resolve:ssm:/a}}") == "{{resolve:ssm:/a}}"
+    monkeypatch.setenv("DB_PASSWORD", "s3cret")
+    assert resolve_parameter(EnvParameter(env="DB_PASSWORD")) == "s3cret"
+    monkeypatch.delenv("DB_PASSWORD")
+    with pytest.raises(UsageError, match="DB_PASSWORD is not set"):
+        resolve_parameter(EnvParameter(env="DB_PASSWORD"))
+
+
+def test_key_path_spells_indexes_in_brackets() -> None:
+    assert key_path(["templates", 0, "select", 1]) == "templates[0].select[1]"
+    assert key_path(["scan", "max_age"]) == "scan.max_age"
+    assert key_path([]) == ""
