@@ -278,16 +278,14 @@ def test_import_into_an_existing_stack(cli: Any, cloud: None) -> None:
 
 
 def test_defaults_come_from_the_state_file(cli: Any, cloud: None) -> None:
-    from iacgen.core.plan import State, TemplateRecord, save_state
+    from iacgen.core.state import State, TemplateRecord
+    from iacgen.core.workspace import Workspace
 
     Path("gen").mkdir()
     template, resources = bucket_files(["state-logs"], stem="gen/ws")
     resources.rename("gen/ids.json")
-    save_state(
-        State(
-            templates={"ws": TemplateRecord("ws", None, str(template), "gen/ids.json")}, last_template="ws"
-        ),
-        Path(".iacgen"),
+    Workspace(Path(".iacgen")).save(
+        State(templates={"ws": TemplateRecord("ws", None, str(template), "gen/ids.json")}, last_template="ws")
     )
     result = cli("--output", "json", "import", "--stack", "ws", "--execute")
     assert result.exit_code == 0, result.stderr

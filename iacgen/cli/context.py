@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from iacgen.cli.render import Output
 
 if TYPE_CHECKING:
-    from iacgen.core.plan import State
+    from iacgen.cli.reporting import RichReporter
     from iacgen.core.session import Aws, AwsSettings
+    from iacgen.core.workspace import Workspace
 
 
 @dataclass
@@ -36,15 +37,17 @@ class AppContext:
         """The client factory, only if the command built it (so reporting never creates a session)."""
         return self._aws
 
-    def load_state(self) -> State:
-        from iacgen.core.plan import load_state
+    @property
+    def workspace(self) -> Workspace:
+        from iacgen.core.workspace import Workspace
 
-        return load_state(self.state_dir)
+        return Workspace(self.state_dir)
 
-    def save_state(self, state: State) -> None:
-        from iacgen.core.plan import save_state
+    def reporter(self, **kwargs: Any) -> RichReporter:
+        """The CLI's reporter for one workflow call (use it as a context manager)."""
+        from iacgen.cli.reporting import RichReporter
 
-        save_state(state, self.state_dir)
+        return RichReporter(self.output, **kwargs)
 
 
 def app_context(ctx: typer.Context) -> AppContext:

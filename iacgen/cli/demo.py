@@ -1,19 +1,24 @@
 """`iacgen demo`: the whole adoption workflow, offline, on the workshop scenario, in one process.
 
-It runs the real commands (the same code a user runs against AWS) against the in-process local cloud, printing
-each command line first, and ends with proof that the stack adopted the resources that existed before."""
+It calls the workflow steps the commands call (the same code a user runs against AWS) against the in-process
+local cloud, printing the equivalent command line and the command's own tables for each step, and ends with
+proof that the stack adopted the resources that existed before."""
 
 from __future__ import annotations
 
 import os
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from iacgen.cli.context import app_context
+
+if TYPE_CHECKING:
+    from iacgen.cli.render import Output
 
 REGION = "us-east-1"
 STACK = "workshop"
@@ -52,11 +57,7 @@ def register(app: typer.Typer) -> None:
             previous = Path.cwd()
             os.chdir(workdir)
             try:
-                for title, args in _steps(world.to_dict()):
-                    _say(out, title, "iacgen " + " ".join(_quote(a) for a in args))
-                    code = _run(["--region", REGION, *_passthrough(ctx), *args], quiet_stdout=out.json)
-                    if code != 0:
-                        raise typer.Exit(code)
+                _run_steps(out)
                 proof = _proof(before)
             finally:
                 os.chdir(previous)
@@ -108,6 +109,66 @@ def _steps(ids: dict[str, Any]) -> list[tuple[str, list[str]]]:
     ]
 
 
+def _run_steps(out: Output) -> None:
+    """Each step: its title, the command that does the same, then the same workflow call and rendering as
+    that command. Under --output json the steps' tables go to stderr: stdout carries only the proof."""
+    from iacgen.cli.generate import render_generate, render_warnings
+    from iacgen.cli.importer import _changes_table, render_import
+    from iacgen.cli.patch import render_patch
+    from iacgen.cli.render import Output
+    from iacgen.cli.reporting import RichReporter
+    from iacgen.cli.scan import render_scan
+    from iacgen.core import workflow
+    from iacgen.core.session import Aws, AwsSettings
+    from iacgen.core.workspace import Workspace
+
+    shown = Output(quiet=out.quiet, color=out.color)
+    if out.json:
+        shown._out = out.err
+    ws, aws = Workspace(), Aws(AwsSettings(region=REGION))
+    steps = _steps({})
+    calls: list[Callable[[RichReporter], None]] = [
+        lambda r: render_scan(shown, workflow.scan(ws, aws, workflow.ScanRequest(), r)),
+        lambda r: render_generate(
+            shown,
+            workflow.generate(
+                ws,
+                aws,
+                workflow.GenerateRequest(
+                    TEMPLATE,
+                    select=["tag:Name=workshop"],
+                    related=True,
+                    deletion_policy="DELETE",
+                    update_replace_policy="DELETE",
+                ),
+                r,
+            ),
+        ),
+        lambda r: render_warnings(shown, workflow.warnings(ws, aws, TEMPLATE)),
+        lambda r: render_patch(
+            shown,
+            workflow.patch_file(
+                ws,
+                workflow.PatchRequest(
+                    Path(f"{TEMPLATE}.yaml"),
+                    deletion_policy="Retain",
+                    types=["AWS::EC2::KeyPair"],
+                    in_place=True,
+                ),
+                r,
+            ),
+        ),
+        lambda r: render_import(
+            shown,
+            workflow.run_import(ws, aws, workflow.ImportRequest(STACK, mode=workflow.ImportMode.EXECUTE), r),
+        ),
+    ]
+    for (title, args), call in zip(steps, calls, strict=True):
+        _say(out, title, "iacgen " + " ".join(_quote(a) for a in args))
+        with RichReporter(shown, change_set_table=_changes_table) as reporter:
+            call(reporter)
+
+
 class _local_cloud:
     """moto with our extension, paced so the progress displays have something to show."""
 
@@ -132,36 +193,6 @@ class _local_cloud:
 
         self._mock.stop()
         restore(self._previous)
-
-
-def _passthrough(ctx: typer.Context) -> list[str]:
-    parent = app_context(ctx)
-    args: list[str] = []
-    if parent.output.quiet:
-        args.append("--quiet")
-    if not parent.output.color:
-        args.append("--no-color")
-    if parent.verbose:
-        args.append("--verbose")
-    return args
-
-
-def _run(args: list[str], *, quiet_stdout: bool) -> int:
-    """One real iacgen command, in this process. Under --output json the steps' own output goes to stderr, so
-    stdout carries a single JSON document: the proof."""
-    import contextlib
-    import sys
-
-    from iacgen.cli.app import app
-
-    command = typer.main.get_command(app)
-    redirect = contextlib.redirect_stdout(sys.stderr) if quiet_stdout else contextlib.nullcontext()
-    with redirect:
-        try:
-            result = command.main(args=args, prog_name="iacgen", standalone_mode=False)
-        except typer.Exit as exc:
-            return int(exc.exit_code or 0)
-    return int(result or 0)
 
 
 def _quote(arg: str) -> str:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -18,6 +17,7 @@ if TYPE_CHECKING:
     from iacgen.core.generation import FailedResource, GeneratedTemplate, ResourceWarnings
     from iacgen.core.scans import ScannedResource
     from iacgen.core.selection import Added, Closure, SelectionPlan
+    from iacgen.core.workflow import GenerateResult, WarningsResult
 
 VIA_SHOWN = 2  # selected resources named per "pulled in by" cell; the JSON has them all
 WHY_MIN = 30  # the narrowest "Why" column worth a one-row-per-resource layout
@@ -177,47 +177,15 @@ def _failed_table(failed: list[FailedResource]) -> RenderableType:
     return table
 
 
-def _narrate_selection(output: Output, plan: SelectionPlan, related: bool, depth: int | None) -> None:
-    from iacgen.core.scans import plural, short_id
-
-    closure = plan.closure
-    output.info(f"selected {plural(len(closure.selected), 'resource')} from scan {short_id(plan.scan_id)}")
-    if related:
-        stopped = "" if closure.fixed_point else f"; stopped by --related-depth {depth} before a fixed point"
-        output.info(
-            f"--related added {plural(len(closure.added), 'resource')} in {plural(closure.rounds, 'round')} "
-            f"({plural(closure.calls, 'call')}){stopped}"
-        )
-    left_out = len(closure.skipped_managed) + len(closure.skipped_excluded)
-    if left_out:
-        output.info(
-            f"left out {plural(left_out, 'related resource')}: "
-            f"{len(closure.skipped_managed)} owned by a stack, {len(closure.skipped_excluded)} by --exclude"
-        )
+def render_generate(output: Output, result: GenerateResult) -> None:
+    paths = {"template_path": str(result.template_path), "resources_path": str(result.resources_path)}
+    output.emit(result, lambda: _result_tables(result.selection, result.template, paths, output.out.width))
 
 
-def _narrate_defaults(output: Output, gt: GeneratedTemplate) -> None:
-    """One line: which resources keep Retain and why, or why none could be checked."""
-    from iacgen.core.scans import plural
-
-    found = gt.vpc_defaults
-    if found is None:
-        return
-    if found.note:
-        output.warn(found.note)
-    if found.found:
-        output.info(
-            f"DeletionPolicy Retain on {plural(len(found.found), 'VPC default')} "
-            f"({', '.join(found.logical_ids)}): EC2 deletes them only with their VPC, so Delete would make "
-            "a stack deletion fail; --no-retain-vpc-defaults keeps Delete"
-        )
-
-
-_SUBMITTED = {
-    "created": "creating generated template {name}",
-    "updated": "updating generated template {name}",
-    "resumed": "generated template {name} already has exactly these resources and policies; picking it up",
-}
+def render_warnings(output: Output, result: WarningsResult) -> None:
+    output.emit(
+        result, lambda: _warnings_tables(result.resources, f"{result.name}: {result.counts.sentence()}")
+    )
 
 
 def register(app: typer.Typer) -> None:
@@ -310,81 +278,34 @@ def register(app: typer.Typer) -> None:
         list of resources to import.
 
         Re-running the same command after an interruption picks the generation up where it is."""
-        from iacgen.core import generation, scans, selection
-        from iacgen.core.errors import UsageError
-        from iacgen.core.files import write_atomic
-        from iacgen.core.plan import TemplateRecord, check_overwrite, sha256_of
+        from iacgen.core import generation, workflow
 
         app_ctx = app_context(ctx)
-        output, aws = app_ctx.output, app_ctx.aws
-        template_path = out or Path(f"{name}.{fmt.value}")
-        resources_path = template_path.with_name(f"{name}.resources.json")
-        for expr in [*select, *exclude]:
-            selection.parse_select(expr)  # bad input is exit 2 before any AWS call
-        if not 1 <= len(name) <= 128:
-            raise UsageError(f"template name must be 1-128 characters, got {len(name)}", None)
-        state = app_ctx.load_state()
-        check_overwrite(template_path, state.templates.get(name), force)
-        scan = scans.resolve_scan(aws, scan_id, state.scan_id)
-        related = related or related_depth is not None
-        plan = selection.plan_selection(
-            aws, scan.scan_id, select, exclude, related=related, depth=related_depth
-        )
-        _narrate_selection(output, plan, related, related_depth)
-        total = len(plan.resources)
-        with output.progress() as bar:
-            task = bar.add_task(f"generating {name}", total=total)
-
-            def on_progress(p: generation.TemplateProgress) -> None:
-                bar.update(
-                    task,
-                    completed=p.succeeded + p.failed,
-                    total=p.total or total,
-                    description=f"generating {name}: {p.succeeded} done, {p.pending + p.processing} pending, "
-                    f"{p.failed} failed",
-                )
-
-            try:
-                gt = generation.generate(
-                    aws,
-                    name,
-                    plan.resources,
-                    deletion_policy=deletion_policy.value,
-                    update_replace_policy=update_replace_policy.value,
-                    update=update,
-                    timeout=timeout,
-                    on_progress=on_progress,
-                    on_submitted=lambda _id, action: output.info(_SUBMITTED[action].format(name=name)),
-                    fmt=fmt.value.upper(),
-                    keep_vpc_defaults=retain_vpc_defaults,
-                )
-            except generation.GenerationFailed as exc:
-                bar.stop()
-                if not output.json:
-                    output.err.print(_failed_table(exc.failed))
-                raise
-        write_atomic(template_path, gt.body if gt.body.endswith("\n") else gt.body + "\n")
-        write_atomic(resources_path, json.dumps(gt.resources_to_import, indent=2) + "\n")
-        state.templates[name] = TemplateRecord(
+        output = app_ctx.output
+        request = workflow.GenerateRequest(
             name=name,
-            generated_template_id=gt.template_id,
-            template_path=str(template_path),
-            resources_path=str(resources_path),
-            template_sha256=sha256_of(template_path),
+            select=select,
+            exclude=exclude,
+            related=related,
+            related_depth=related_depth,
+            deletion_policy=deletion_policy.value,
+            update_replace_policy=update_replace_policy.value,
+            retain_vpc_defaults=retain_vpc_defaults,
+            format=fmt.value,
+            out=out,
+            update=update,
+            force=force,
+            scan_id=scan_id,
+            timeout=timeout,
         )
-        state.last_template, state.scan_id, state.region = name, scan.scan_id, aws.region
-        app_ctx.save_state(state)
-        _narrate_defaults(output, gt)
-        counts = generation.WarningCounts.of(gt.warnings)
-        output.info(
-            f"wrote {template_path} and {resources_path} "
-            f"({scans.plural(len(gt.resources_to_import), 'resource')} to import)"
-        )
-        if counts.warnings:
-            output.info(f"{counts.sentence()}; details: iacgen warnings {name}")
-        paths = {"template_path": str(template_path), "resources_path": str(resources_path)}
-        data: dict[str, Any] = {**paths, "template": gt.to_dict(), "selection": plan.to_dict()}
-        output.emit(data, lambda: _result_tables(plan, gt, paths, output.out.width))
+        try:
+            with app_ctx.reporter() as reporter:
+                result = workflow.generate(app_ctx.workspace, app_ctx.aws, request, reporter)
+        except generation.GenerationFailed as exc:
+            if not output.json:
+                output.err.print(_failed_table(exc.failed))
+            raise
+        render_generate(output, result)
 
     @app.command("warnings")
     def warnings(
@@ -401,27 +322,11 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """The property-level warnings of a generated template, grouped by resource, with what to do about
         each type: a parameter to fill, a property that was dropped, a type that became a string."""
-        from iacgen.core import generation
-        from iacgen.core.errors import UsageError
+        from iacgen.core import workflow
 
-        wanted = generation.parse_fail_on(fail_on)
         app_ctx = app_context(ctx)
-        if name is None:
-            name = app_ctx.load_state().last_template
-            if name is None:
-                raise UsageError(
-                    "no template name given and none generated yet", "run: iacgen generate NAME ..."
-                )
-        found = generation.get_warnings(app_ctx.aws, name)
-        counts = generation.WarningCounts.of(found)
-        app_ctx.output.emit(
-            {
-                "name": name,
-                "total": counts.warnings,
-                "properties": counts.properties,
-                "counts": counts.to_dict(),
-                "resources": [r.to_dict() for r in found],
-            },
-            lambda: _warnings_tables(found, f"{name}: {counts.sentence()}"),
-        )
-        generation.check_fail_on(found, wanted)
+        result = workflow.warnings(app_ctx.workspace, app_ctx.aws, name, fail_on)
+        render_warnings(app_ctx.output, result)
+        failure = result.failure()
+        if failure is not None:
+            raise failure

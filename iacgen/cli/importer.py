@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -15,8 +15,7 @@ if TYPE_CHECKING:
 
     from iacgen.cli.render import Output
     from iacgen.core.changeset import ChangeSetResult, ExecuteResult
-    from iacgen.core.preflight import ImportPlan
-    from iacgen.core.stacks import StackEventInfo
+    from iacgen.core.workflow.importing import ImportResult
 
 
 def _parse_parameters(items: list[str]) -> dict[str, str]:
@@ -31,39 +30,6 @@ def _parse_parameters(items: list[str]) -> dict[str, str]:
             )
         parsed[key.strip()] = value
     return parsed
-
-
-def _plan_lines(plan: ImportPlan) -> list[str]:
-    lines: list[str] = []
-    where = "a new stack" if plan.new_stack else f"existing stack ({plan.stack_status})"
-    derived = [r.logical_id for r in plan.to_import if r.identifier_source == "derived"]
-    lines.append(f"preflight: {len(plan.to_import)} resource(s) to import into {plan.stack}, {where}")
-    if plan.resources_path:
-        lines.append(f"  identifiers from {plan.resources_path}")
-    if derived:
-        lines.append(f"  identifiers derived from the template's properties: {', '.join(derived)}")
-    if plan.deletion_policy_added:
-        lines.append(
-            f"  DeletionPolicy {plan.deletion_policy} added (in the body sent, not in the file) to "
-            f"{len(plan.deletion_policy_added)} resource(s): {', '.join(plan.deletion_policy_added)}"
-        )
-    if plan.outputs_set_aside:
-        lines.append(
-            f"  Outputs set aside ({', '.join(plan.outputs_set_aside)}): an import cannot add Outputs; "
-            "add them with a stack update after the import"
-        )
-    if plan.already_in_stack:
-        lines.append(f"  already in the stack, not imported again: {', '.join(plan.already_in_stack)}")
-    if plan.kept_from_stack:
-        lines.append(f"  the stack's other resources are kept unchanged: {', '.join(plan.kept_from_stack)}")
-    if plan.parameters:
-        shown = plan.to_dict()["parameters"]
-        lines.append("  parameters: " + ", ".join(f"{k}={v}" for k, v in shown.items()))
-    if plan.previous_parameters:
-        lines.append(f"  the stack's parameters keep their values: {', '.join(plan.previous_parameters)}")
-    if plan.template_url:
-        lines.append(f"  body is {plan.body_bytes:,} bytes: uploading to s3://{plan.s3_bucket}/{plan.s3_key}")
-    return lines
 
 
 def _identifier_text(identifier: dict[str, str], fallback: str | None) -> str:
@@ -104,13 +70,6 @@ def _resources_table(result: ExecuteResult) -> RenderableType:
     return _table(title, ("Logical id", "Type", "Physical id", "Status"), rows, 2)
 
 
-def _show_event(output: Output, event: StackEventInfo) -> None:
-    from rich.markup import escape
-
-    reason = f": {event.reason}" if event.reason else ""
-    output.info(escape(f"  {event.status} {event.logical_id} ({event.type}){reason}"))
-
-
 def _run(
     ctx: typer.Context,
     *,
@@ -126,11 +85,10 @@ def _run(
     timeout: float,
 ) -> None:
     from iacgen.cli.context import app_context
-    from iacgen.core import changeset, preflight
+    from iacgen.core import workflow
     from iacgen.core.errors import UsageError
 
     app = app_context(ctx)
-    output = app.output
     if dry_run and execute_now:
         raise UsageError("--dry-run and --execute exclude each other", "pass one of them")
     interactive = not (dry_run or execute_now or yes)
@@ -139,75 +97,34 @@ def _run(
             "stdin is not a terminal, so there is no one to confirm the import",
             "pass --execute to import, or --dry-run to only review the change set",
         )
-    from iacgen.core.plan import import_files, record_import
-
-    state = app.load_state()
-    files = import_files(state, template, resources)
-    template_path, resources_path = files.template, files.resources
-    if files.note:
-        output.info(files.note)
-
-    plan = preflight.plan_import(
-        app.aws,
+    if interactive:
+        mode = workflow.ImportMode.CONFIRM
+    else:
+        mode = workflow.ImportMode.EXECUTE if execute_now or yes else workflow.ImportMode.DRY_RUN
+    request = workflow.ImportRequest(
         stack=stack,
-        template_path=template_path,
-        resources_path=resources_path,
+        template=template,
+        resources=resources,
         parameters=_parse_parameters(parameters),
         patch_deletion_policy=patch_deletion_policy,
         s3_bucket=s3_bucket,
+        mode=mode,
+        timeout=timeout,
     )
-    for line in _plan_lines(plan):
-        output.info(line)
-    document: dict[str, Any] = {
-        "plan": plan.to_dict(),
-        "change_set": None,
-        "discarded": None,
-        "execution": None,
-    }
-    if plan.nothing_to_import:
-        output.info(f"nothing to import: stack {stack} already holds every resource in {template_path}")
-        output.emit(document, None)
-        return
 
-    with output.progress() as bar:
-        task = bar.add_task("creating the IMPORT change set", total=None)
-        result = changeset.create_change_set(
-            app.aws,
-            plan,
-            timeout=timeout,
-            on_progress=lambda status: bar.update(task, description=f"change set: {status}"),
-        )
-    document["change_set"] = result.to_dict()
-    if not output.json:
-        output.out.print(_changes_table(result))
+    def confirm(result: ChangeSetResult) -> bool:
+        return typer.confirm(f"Import {len(result.changes)} resource(s) into stack {stack}?", err=True)
 
-    go = execute_now or yes
-    if interactive:
-        try:
-            go = typer.confirm(f"Import {len(result.changes)} resource(s) into stack {stack}?", err=True)
-        except (typer.Abort, KeyboardInterrupt):
-            changeset.discard(app.aws, result)
-            raise
-    if not go:
-        discarded = changeset.discard(app.aws, result)
-        document["discarded"] = discarded.to_dict()
-        what = "change set deleted" + (", empty stack deleted" if discarded.stack_deleted else "")
-        output.info(f"{'dry run' if dry_run else 'not executed'}: {what}; nothing was imported")
-        output.emit(document, None)
-        return
+    with app.reporter(change_set_table=_changes_table) as reporter:
+        result = workflow.run_import(app.workspace, app.aws, request, reporter, confirm=confirm)
+    render_import(app.output, result)
 
-    output.info(f"executing {result.change_set_name}:")
-    executed = changeset.execute(app.aws, result, timeout=timeout, on_event=lambda e: _show_event(output, e))
-    document["execution"] = executed.to_dict()
-    record_import(state, template_path, stack)
-    app.save_state(state)
-    output.info(f"stack {stack} is {executed.status}: {len(executed.resources)} resource(s)")
-    if plan.outputs_set_aside:
-        output.info(
-            f"remember the Outputs set aside ({', '.join(plan.outputs_set_aside)}): "
-            "add them with a stack update"
-        )
-    output.emit(document, lambda: _resources_table(executed))
+
+def render_import(output: Output, result: ImportResult) -> None:
+    """The JSON document; in a table, the stack's resources once executed (the change set's table was shown
+    when it was ready)."""
+    executed = result.execution
+    output.emit(result, (lambda: _resources_table(executed)) if executed is not None else None)
 
 
 def register(app: typer.Typer) -> None:

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import typer
 
 if TYPE_CHECKING:
     from rich.table import Table
 
+    from iacgen.cli.render import Output
     from iacgen.core.template import PatchResult
+    from iacgen.core.workflow import PatchFileResult
 
 _POLICY_HELP = "Delete, Retain, RetainExceptOnCreate or Snapshot (any case)"
 
@@ -49,11 +51,11 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Set resource policies, changing only the policy lines; to stdout unless --out or --in-place."""
         from iacgen.cli.context import app_context
+        from iacgen.core import workflow
         from iacgen.core.errors import UsageError
-        from iacgen.core.files import write_atomic
-        from iacgen.core.template import patch_policies, read_template_file
 
-        output = app_context(ctx).output
+        app_ctx = app_context(ctx)
+        output = app_ctx.output
         if deletion_policy is None and update_replace_policy is None:
             raise UsageError(
                 "patch needs a policy to set", "give --deletion-policy and/or --update-replace-policy"
@@ -70,37 +72,39 @@ def register(app: typer.Typer) -> None:
                 f"--out {out} is the template itself",
                 "use --in-place to overwrite it, or choose another path",
             )
-
+        text: str | None = None
         if from_stdin:
-            source = "<stdin>"
             raw = typer.get_binary_stream("stdin").read()
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError as exc:
                 raise UsageError(f"<stdin>: not UTF-8 text (byte {exc.start})", "save it as UTF-8") from None
-        else:
-            source = template
-            text = read_template_file(Path(template))
-
-        result = patch_policies(
-            text,
+        request = workflow.PatchRequest(
+            template=None if from_stdin else Path(template),
+            text=text,
             deletion_policy=deletion_policy,
             update_replace_policy=update_replace_policy,
-            types=types or None,
-            logical_ids=resources or None,
-            source=source,
+            types=types or [],
+            logical_ids=resources or [],
+            out=out,
+            in_place=in_place,
         )
-        destination = Path(template) if in_place else out
-        if destination is None:
-            stdout = typer.get_binary_stream("stdout")
-            stdout.write(result.text.encode("utf-8"))
-            stdout.flush()
-        elif not (in_place and result.text == text):  # an unchanged file keeps its mtime
-            write_atomic(destination, result.text)
+        with app_ctx.reporter() as reporter:
+            result = workflow.patch_file(app_ctx.workspace, request, reporter)
+        render_patch(output, result)
 
-        _narrate(output, result, destination)
-        if destination is not None:
-            output.emit({**result.to_dict(), "out": str(destination), "in_place": in_place})
+
+def render_patch(output: Output, result: PatchFileResult) -> None:
+    """The patched text on stdout when it went nowhere else; the changes as a table on stderr; the JSON
+    result when a file was written."""
+    if result.destination is None:
+        stdout = typer.get_binary_stream("stdout")
+        stdout.write(result.text.encode("utf-8"))
+        stdout.flush()
+    if result.patch.changed and not output.quiet:
+        output.err.print(_table(result.patch))
+    if result.destination is not None:
+        output.emit(result)
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -110,22 +114,6 @@ def _same_file(a: Path, b: Path) -> bool:
         return a.resolve() == b.resolve()
     except OSError:
         return False
-
-
-def _narrate(output: Any, result: PatchResult, destination: Path | None) -> None:
-    where = str(destination) if destination is not None else "stdout"
-    for skip in result.skipped:
-        if skip.reason not in ("not selected",) and not skip.reason.startswith("already "):
-            output.warn(f"{skip.logical_id} ({skip.type}): {skip.attribute or 'resource'} {skip.reason}")
-    if not result.changed:
-        output.info(f"no changes: the selected resources already have these policies ({where})")
-        return
-    output.info(
-        f"{result.source}: {len(result.changed)} policy change(s) on {result.resources_changed} resource(s)"
-        f" -> {where}"
-    )
-    if not output.quiet:
-        output.err.print(_table(result))
 
 
 def _table(result: PatchResult) -> Table:

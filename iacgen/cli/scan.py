@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -11,7 +11,9 @@ from iacgen.cli.context import app_context
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
-    from iacgen.core.scans import ScanInfo, ScannedResource, ScanOutcome
+    from iacgen.cli.render import Output
+    from iacgen.core.scans import ScanInfo, ScannedResource
+    from iacgen.core.workflow import ScanResult
 
 SCAN_ID_HELP = "The scan: its ARN, or the short id `iacgen scans` shows."
 
@@ -77,21 +79,13 @@ def _resources_table(scan_id: str, resources: list[ScannedResource]) -> Renderab
     return table
 
 
-def _narrate(outcome: ScanOutcome) -> str:
-    """What the scan command tells the user about the scan it works from, once it is known."""
-    from iacgen.core.scans import human_age
-
-    info = outcome.scan
-    age = human_age(info.age())
-    return {
-        "started": f"started scan {info.scan_id}",
-        "joined": f"a scan was already running; using it: {info.scan_id}",
-        "resumed": f"resuming scan {info.scan_id}, left running {age} ago by an interrupted run",
-        "given": f"using scan {info.scan_id} ({age} old)",
-        "waiting": f"scan {info.scan_id} is running and does not cover this request; "
-        "ours can start once it is done",
-        "reused": f"reusing scan {info.scan_id} ({info.scan_type}, {age} old); --new starts a fresh one",
-    }.get(outcome.action, info.scan_id)
+def render_scan(output: Output, result: ScanResult) -> None:
+    """The scan step's result: the scan itself while it runs, else what it found by type."""
+    if result.resources_by_type is None:
+        output.emit(result, lambda: _scan_table([result.outcome.scan]))
+        return
+    counts, managed = result.resources_by_type, result.managed_by_type or {}
+    output.emit(result, lambda: _summary_table(counts, managed, result.types))
 
 
 def register(app: typer.Typer) -> None:
@@ -126,54 +120,15 @@ def register(app: typer.Typer) -> None:
 
         A running scan is joined rather than fought (one runs at a time per account and Region), and its id
         is saved at once: an interrupted wait is resumed by running the command again."""
-        from iacgen.core import scans
+        from iacgen.core import workflow
 
-        wanted = scans.validate_types(types) if types else []  # exit 2 before any call
         app_ctx = app_context(ctx)
-        out, aws = app_ctx.output, app_ctx.aws
-        state = app_ctx.load_state()
-        remembered = state.scan_id
-
-        def on_start(outcome: ScanOutcome) -> None:
-            out.info(_narrate(outcome))
-            if outcome.action != "waiting":  # saved before the wait, so Ctrl-C leaves it for the re-run
-                state.scan_id, state.region = outcome.scan.scan_id, aws.region
-                app_ctx.save_state(state)
-
-        with out.progress() as bar:
-            task = bar.add_task("scanning", total=100.0)
-
-            def on_progress(info: ScanInfo) -> None:
-                bar.update(
-                    task,
-                    completed=info.percentage or 0.0,
-                    description=f"scan {scans.short_id(info.scan_id)} {info.status.lower()}",
-                )
-
-            outcome = scans.ensure_scan(
-                aws,
-                types=wanted or None,
-                new=new,
-                scan_id=scan_id,
-                wait=not no_wait,
-                timeout=timeout,
-                on_progress=on_progress,
-                on_start=on_start,
-                remembered=remembered,
-            )
-        info = outcome.scan
-        data: dict[str, Any] = outcome.to_dict()
-        if info.status != "COMPLETE":
-            out.info(f"scan is {info.status}; run `iacgen scan` again to wait for it")
-            out.emit(data, lambda: _scan_table([info]))
-            return
-        found = list(scans.list_resources(aws, info.scan_id, include_managed=True))
-        if wanted and info.scan_type == "FULL":  # a reused full scan: summarise what was asked for
-            found = [r for r in found if any(scans.type_matches(t, r.type) for t in wanted)]
-        counts = scans.summarize(found)
-        managed = scans.summarize(r for r in found if r.managed)
-        data.update(resources_by_type=counts, managed_by_type=managed, total=len(found))
-        out.emit(data, lambda: _summary_table(counts, managed, wanted))
+        request = workflow.ScanRequest(
+            types=types, new=new, scan_id=scan_id, wait=not no_wait, timeout=timeout
+        )
+        with app_ctx.reporter() as reporter:
+            result = workflow.scan(app_ctx.workspace, app_ctx.aws, request, reporter)
+        render_scan(app_ctx.output, result)
 
     @app.command("scans")
     def list_scans(ctx: typer.Context) -> None:
@@ -213,21 +168,9 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """List what a scan found, filtered by the service; resources a stack owns are left out by default."""
-        from iacgen.core import scans
+        from iacgen.core import workflow
 
         app_ctx = app_context(ctx)
-        aws = app_ctx.aws
-        scan = scans.resolve_scan(aws, scan_id, app_ctx.load_state().scan_id)
-        found = list(
-            scans.list_resources(
-                aws,
-                scan.scan_id,
-                type_prefix=type_prefix,
-                tag_key=tag_key,
-                tag_value=tag_value,
-                identifier=identifier,
-                include_managed=include_managed,
-            )
-        )
-        data = {"scan_id": scan.scan_id, "count": len(found), "resources": [r.to_dict() for r in found]}
-        app_ctx.output.emit(data, lambda: _resources_table(scan.scan_id, found))
+        filters = workflow.ResourceFilters(type_prefix, tag_key, tag_value, identifier, include_managed)
+        listing = workflow.list_resources(app_ctx.workspace, app_ctx.aws, filters, scan_id)
+        app_ctx.output.emit(listing, lambda: _resources_table(listing.scan_id, listing.resources))

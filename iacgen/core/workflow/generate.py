@@ -1,0 +1,156 @@
+"""The generate step: resolve the scan, select (and close over related resources), create or update the
+generated template, write the template and its resources file, and record both in the workspace."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from iacgen.core import generation, scans, selection
+from iacgen.core.errors import UsageError
+from iacgen.core.reporter import GenerationProgress, NullReporter, Reporter
+from iacgen.core.scans import plural, short_id
+from iacgen.core.state import TemplateRecord
+from iacgen.core.workspace import check_overwrite, sha256_of
+
+if TYPE_CHECKING:
+    from iacgen.core.generation import GeneratedTemplate
+    from iacgen.core.selection import SelectionPlan
+    from iacgen.core.session import Aws
+    from iacgen.core.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class GenerateRequest:
+    name: str
+    select: list[str] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)
+    related: bool = False
+    related_depth: int | None = None  # implies related
+    deletion_policy: str = "RETAIN"
+    update_replace_policy: str = "RETAIN"
+    retain_vpc_defaults: bool = True
+    format: str = "yaml"
+    out: Path | None = None
+    update: bool = False
+    force: bool = False
+    scan_id: str | None = None
+    timeout: float = 1800.0
+
+    @property
+    def with_related(self) -> bool:
+        return self.related or self.related_depth is not None
+
+
+@dataclass
+class GenerateResult:
+    template_path: Path
+    resources_path: Path
+    template: GeneratedTemplate
+    selection: SelectionPlan
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "template_path": str(self.template_path),
+            "resources_path": str(self.resources_path),
+            "template": self.template.to_dict(),
+            "selection": self.selection.to_dict(),
+        }
+
+
+_SUBMITTED = {
+    "created": "creating generated template {name}",
+    "updated": "updating generated template {name}",
+    "resumed": "generated template {name} already has exactly these resources and policies; picking it up",
+}
+
+
+def generate(
+    workspace: Workspace, aws: Aws, request: GenerateRequest, reporter: Reporter | None = None
+) -> GenerateResult:
+    """Bad input (expressions, the name, a file that must not be overwritten) fails before any AWS call.
+    Re-running the same request after an interruption picks the generation up where it is."""
+    report = reporter or NullReporter()
+    name = request.name
+    template_path = workspace.template_path(name, request.format, request.out)
+    resources_path = workspace.resources_path(template_path, name)
+    for expr in [*request.select, *request.exclude]:
+        selection.parse_select(expr)
+    if not 1 <= len(name) <= 128:
+        raise UsageError(f"template name must be 1-128 characters, got {len(name)}", None)
+    state = workspace.load()
+    check_overwrite(template_path, state.templates.get(name), request.force)
+    scan = scans.resolve_scan(aws, request.scan_id, state.scan_id)
+    related = request.with_related
+    plan = selection.plan_selection(
+        aws, scan.scan_id, request.select, request.exclude, related=related, depth=request.related_depth
+    )
+    _narrate_selection(report, plan, related, request.related_depth)
+    expected = len(plan.resources)
+    gt = generation.generate(
+        aws,
+        name,
+        plan.resources,
+        deletion_policy=request.deletion_policy,
+        update_replace_policy=request.update_replace_policy,
+        update=request.update,
+        timeout=request.timeout,
+        on_progress=lambda p: report.progress(GenerationProgress(name, p, expected)),
+        on_submitted=lambda _id, action: report.info(_SUBMITTED[action].format(name=name)),
+        fmt=request.format.upper(),
+        keep_vpc_defaults=request.retain_vpc_defaults,
+    )
+    workspace.write(template_path, gt.body if gt.body.endswith("\n") else gt.body + "\n")
+    workspace.write(resources_path, json.dumps(gt.resources_to_import, indent=2) + "\n")
+    with workspace.update() as saved:
+        saved.templates[name] = TemplateRecord(
+            name=name,
+            generated_template_id=gt.template_id,
+            template_path=str(template_path),
+            resources_path=str(resources_path),
+            template_sha256=sha256_of(template_path),
+        )
+        saved.last_template, saved.scan_id, saved.region = name, scan.scan_id, aws.region
+    _narrate_defaults(report, gt)
+    counts = generation.WarningCounts.of(gt.warnings)
+    report.info(
+        f"wrote {template_path} and {resources_path} "
+        f"({plural(len(gt.resources_to_import), 'resource')} to import)"
+    )
+    if counts.warnings:
+        report.info(f"{counts.sentence()}; details: iacgen warnings {name}")
+    return GenerateResult(template_path, resources_path, gt, plan)
+
+
+def _narrate_selection(report: Reporter, plan: SelectionPlan, related: bool, depth: int | None) -> None:
+    closure = plan.closure
+    report.info(f"selected {plural(len(closure.selected), 'resource')} from scan {short_id(plan.scan_id)}")
+    if related:
+        stopped = "" if closure.fixed_point else f"; stopped by --related-depth {depth} before a fixed point"
+        report.info(
+            f"--related added {plural(len(closure.added), 'resource')} in {plural(closure.rounds, 'round')} "
+            f"({plural(closure.calls, 'call')}){stopped}"
+        )
+    left_out = len(closure.skipped_managed) + len(closure.skipped_excluded)
+    if left_out:
+        report.info(
+            f"left out {plural(left_out, 'related resource')}: "
+            f"{len(closure.skipped_managed)} owned by a stack, {len(closure.skipped_excluded)} by --exclude"
+        )
+
+
+def _narrate_defaults(report: Reporter, gt: GeneratedTemplate) -> None:
+    """One line: which resources keep Retain and why, or why none could be checked."""
+    found = gt.vpc_defaults
+    if found is None:
+        return
+    if found.note:
+        report.warn(found.note)
+    if found.found:
+        report.info(
+            f"DeletionPolicy Retain on {plural(len(found.found), 'VPC default')} "
+            f"({', '.join(found.logical_ids)}): EC2 deletes them only with their VPC, so Delete would make "
+            "a stack deletion fail; --no-retain-vpc-defaults keeps Delete"
+        )

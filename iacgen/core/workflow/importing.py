@@ -1,0 +1,199 @@
+"""The import step: preflight (the plan), the IMPORT change set, the review, then execute or discard it, and
+the import recorded in the workspace. Nothing is left behind when the answer is no: the change set, the empty
+REVIEW_IN_PROGRESS stack it created and an uploaded body are removed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from iacgen.core import changeset, preflight
+from iacgen.core.reporter import ChangeSetProgress, ChangeSetReady, NullReporter, Reporter, StackEvent
+
+if TYPE_CHECKING:
+    from iacgen.core.changeset import ChangeSetResult, DiscardResult, ExecuteResult
+    from iacgen.core.preflight import ImportPlan
+    from iacgen.core.session import Aws
+    from iacgen.core.workspace import Workspace
+
+
+class ImportMode(StrEnum):
+    """What happens once the change set is reviewed."""
+
+    DRY_RUN = "dry-run"  # show it, then delete it (and an empty new stack)
+    EXECUTE = "execute"  # execute it and follow the events
+    CONFIRM = "confirm"  # ask `confirm`; execute on yes, discard on no
+
+
+@dataclass(frozen=True)
+class ImportRequest:
+    stack: str
+    template: Path | None = None  # default: the last generated template
+    resources: Path | None = None  # default: the recorded one, or NAME.resources.json beside the template
+    parameters: Mapping[str, str] = field(default_factory=dict)
+    patch_deletion_policy: str | None = None
+    s3_bucket: str | None = None
+    mode: ImportMode = ImportMode.DRY_RUN
+    timeout: float = 3600.0
+
+
+@dataclass
+class ImportResult:
+    plan: ImportPlan
+    change_set: ChangeSetResult | None = None
+    discarded: DiscardResult | None = None
+    execution: ExecuteResult | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "plan": self.plan.to_dict(),
+            "change_set": self.change_set.to_dict() if self.change_set else None,
+            "discarded": self.discarded.to_dict() if self.discarded else None,
+            "execution": self.execution.to_dict() if self.execution else None,
+        }
+
+
+Confirm = Callable[["ChangeSetResult"], bool]
+
+
+def plan(
+    workspace: Workspace, aws: Aws, request: ImportRequest, reporter: Reporter | None = None
+) -> ImportPlan:
+    """Preflight: which files, and every check the service makes, before anything exists in the account."""
+    report = reporter or NullReporter()
+    files = workspace.import_files(request.template, request.resources)
+    if files.note:
+        report.info(files.note)
+    checked = preflight.plan_import(
+        aws,
+        stack=request.stack,
+        template_path=files.template,
+        resources_path=files.resources,
+        parameters=dict(request.parameters),
+        patch_deletion_policy=request.patch_deletion_policy,
+        s3_bucket=request.s3_bucket,
+    )
+    for line in plan_lines(checked):
+        report.info(line)
+    return checked
+
+
+def create(
+    aws: Aws, checked: ImportPlan, reporter: Reporter | None = None, timeout: float = 3600.0
+) -> ChangeSetResult:
+    """Create the IMPORT change set and wait for it; reported as ChangeSetReady once it can be reviewed."""
+    report = reporter or NullReporter()
+    result = changeset.create_change_set(
+        aws,
+        checked,
+        timeout=timeout,
+        on_progress=lambda status: report.progress(ChangeSetProgress(checked.stack, status)),
+    )
+    report.progress(ChangeSetReady(result))
+    return result
+
+
+def discard(aws: Aws, result: ChangeSetResult) -> DiscardResult:
+    return changeset.discard(aws, result)
+
+
+def execute(
+    workspace: Workspace,
+    aws: Aws,
+    checked: ImportPlan,
+    result: ChangeSetResult,
+    reporter: Reporter | None = None,
+    timeout: float = 3600.0,
+) -> ExecuteResult:
+    """Execute, follow the stack's events, and record which stack now holds the template's resources."""
+    report = reporter or NullReporter()
+    report.info(f"executing {result.change_set_name}:")
+    executed = changeset.execute(
+        aws, result, timeout=timeout, on_event=lambda e: report.progress(StackEvent(e))
+    )
+    with workspace.update() as state:
+        record = state.record_for(checked.template_path)
+        if record is not None:
+            record.stack = checked.stack
+    report.info(f"stack {checked.stack} is {executed.status}: {len(executed.resources)} resource(s)")
+    if checked.outputs_set_aside:
+        report.info(
+            f"remember the Outputs set aside ({', '.join(checked.outputs_set_aside)}): "
+            "add them with a stack update"
+        )
+    return executed
+
+
+def run_import(
+    workspace: Workspace,
+    aws: Aws,
+    request: ImportRequest,
+    reporter: Reporter | None = None,
+    *,
+    confirm: Confirm | None = None,
+) -> ImportResult:
+    """The whole import step: plan, create, review, then discard or execute (per request.mode; CONFIRM asks
+    `confirm`, and an interrupted question discards the change set before the interrupt goes on)."""
+    report = reporter or NullReporter()
+    if request.mode is ImportMode.CONFIRM and confirm is None:
+        raise ValueError("ImportMode.CONFIRM needs a confirm callback")
+    checked = plan(workspace, aws, request, report)
+    outcome = ImportResult(checked)
+    if checked.nothing_to_import:
+        where = checked.template_path
+        report.info(f"nothing to import: stack {request.stack} already holds every resource in {where}")
+        return outcome
+    result = create(aws, checked, report, request.timeout)
+    outcome.change_set = result
+    go = request.mode is ImportMode.EXECUTE
+    if request.mode is ImportMode.CONFIRM and confirm is not None:
+        try:
+            go = confirm(result)
+        except BaseException:
+            discard(aws, result)
+            raise
+    if not go:
+        outcome.discarded = discarded = discard(aws, result)
+        what = "change set deleted" + (", empty stack deleted" if discarded.stack_deleted else "")
+        dry = request.mode is ImportMode.DRY_RUN
+        report.info(f"{'dry run' if dry else 'not executed'}: {what}; nothing was imported")
+        return outcome
+    outcome.execution = execute(workspace, aws, checked, result, report, request.timeout)
+    return outcome
+
+
+def plan_lines(plan: ImportPlan) -> list[str]:
+    """The preflight's findings, one line each, for a person."""
+    lines: list[str] = []
+    where = "a new stack" if plan.new_stack else f"existing stack ({plan.stack_status})"
+    derived = [r.logical_id for r in plan.to_import if r.identifier_source == "derived"]
+    lines.append(f"preflight: {len(plan.to_import)} resource(s) to import into {plan.stack}, {where}")
+    if plan.resources_path:
+        lines.append(f"  identifiers from {plan.resources_path}")
+    if derived:
+        lines.append(f"  identifiers derived from the template's properties: {', '.join(derived)}")
+    if plan.deletion_policy_added:
+        lines.append(
+            f"  DeletionPolicy {plan.deletion_policy} added (in the body sent, not in the file) to "
+            f"{len(plan.deletion_policy_added)} resource(s): {', '.join(plan.deletion_policy_added)}"
+        )
+    if plan.outputs_set_aside:
+        lines.append(
+            f"  Outputs set aside ({', '.join(plan.outputs_set_aside)}): an import cannot add Outputs; "
+            "add them with a stack update after the import"
+        )
+    if plan.already_in_stack:
+        lines.append(f"  already in the stack, not imported again: {', '.join(plan.already_in_stack)}")
+    if plan.kept_from_stack:
+        lines.append(f"  the stack's other resources are kept unchanged: {', '.join(plan.kept_from_stack)}")
+    if plan.parameters:
+        shown = plan.to_dict()["parameters"]
+        lines.append("  parameters: " + ", ".join(f"{k}={v}" for k, v in shown.items()))
+    if plan.previous_parameters:
+        lines.append(f"  the stack's parameters keep their values: {', '.join(plan.previous_parameters)}")
+    if plan.template_url:
+        lines.append(f"  body is {plan.body_bytes:,} bytes: uploading to s3://{plan.s3_bucket}/{plan.s3_key}")
+    return lines

@@ -1,0 +1,58 @@
+"""The warnings step: a generated template's property-level warnings, grouped by resource, with advice, and
+whether any is of a type the caller fails on."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from iacgen.core import generation
+from iacgen.core.errors import PolicyFailure, UsageError
+
+if TYPE_CHECKING:
+    from iacgen.core.generation import ResourceWarnings, WarningCounts
+    from iacgen.core.session import Aws
+    from iacgen.core.workspace import Workspace
+
+
+@dataclass
+class WarningsResult:
+    name: str
+    resources: list[ResourceWarnings]
+    fail_on: set[str] = field(default_factory=set)
+
+    @property
+    def counts(self) -> WarningCounts:
+        return generation.WarningCounts.of(self.resources)
+
+    def failure(self) -> PolicyFailure | None:
+        """The PolicyFailure (exit 1) when a warning of a fail-on type is present, else None."""
+        try:
+            generation.check_fail_on(self.resources, self.fail_on)
+        except PolicyFailure as exc:
+            return exc
+        return None
+
+    def to_dict(self) -> dict[str, Any]:
+        counts = self.counts
+        return {
+            "name": self.name,
+            "total": counts.warnings,
+            "properties": counts.properties,
+            "counts": counts.to_dict(),
+            "resources": [r.to_dict() for r in self.resources],
+        }
+
+
+def warnings(
+    workspace: Workspace, aws: Aws, name: str | None = None, fail_on: Iterable[str] = ()
+) -> WarningsResult:
+    """The warnings of NAME (default: the last template generated here). fail_on: warning type names
+    (TYPE or TYPE,TYPE); an unknown one is a UsageError before any call."""
+    wanted = generation.parse_fail_on(fail_on)
+    if name is None:
+        name = workspace.load().last_template
+        if name is None:
+            raise UsageError("no template name given and none generated yet", "run: iacgen generate NAME ...")
+    return WarningsResult(name, generation.get_warnings(aws, name), wanted)

@@ -1,0 +1,181 @@
+"""The workspace: the state directory (.iacgen/, or --state-dir) and the files the steps write.
+
+It is the one owner of the state file: reads see a complete file (every write is a temporary file and a
+rename), and every change is a read-modify-write under an exclusive lock on a separate lock file, so two
+iacgen processes in one directory never lose each other's records. It also holds the default paths a step
+falls back to (NAME.yaml, NAME.resources.json beside the template, the last generated template)."""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import hashlib
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from iacgen.core.errors import UsageError
+from iacgen.core.files import write_atomic
+from iacgen.core.state import State, TemplateRecord
+
+STATE_DIR = Path(".iacgen")
+STATE_FILE = "state.json"
+LOCK_FILE = "state.lock"
+
+
+def sha256_of(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+@dataclass(frozen=True)
+class ImportFiles:
+    template: Path
+    resources: Path | None
+    note: str | None  # where the defaults came from, for the user; None when both were given
+
+
+class Workspace:
+    """The state directory and the files a step writes. Construct it cheaply: nothing is touched until a
+    step reads or writes."""
+
+    def __init__(self, state_dir: Path = STATE_DIR) -> None:
+        self.state_dir = Path(state_dir)
+
+    def __repr__(self) -> str:
+        return f"Workspace({str(self.state_dir)!r})"
+
+    @property
+    def state_path(self) -> Path:
+        return self.state_dir / STATE_FILE
+
+    @property
+    def lock_path(self) -> Path:
+        return self.state_dir / LOCK_FILE
+
+    # --- the state file ------------------------------------------------------------------------------
+
+    def load(self) -> State:
+        """The state as last saved (an empty one if there is none yet)."""
+        path = self.state_path
+        if not path.exists():
+            return State()
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, json.JSONDecodeError) as exc:
+            raise UsageError(
+                f"cannot read {path}: {exc}", f"fix or delete {path}; it is rebuilt by the next run"
+            ) from exc
+        if not isinstance(data, dict):
+            raise UsageError(f"{path} is not a JSON object", f"delete {path}; it is rebuilt by the next run")
+        return State.from_dict(data)
+
+    def save(self, state: State) -> None:
+        """Replace the state file as a whole (under the lock); steps use update(), which keeps others'
+        records."""
+        with self._locked():
+            write_atomic(self.state_path, state.to_json())
+
+    @contextmanager
+    def update(self) -> Iterator[State]:
+        """Read-modify-write under the exclusive lock: the state is re-read after the lock is taken, so what
+        another process saved in the meantime is kept; it is saved only if the block completes."""
+        with self._locked():
+            state = self.load()
+            yield state
+            write_atomic(self.state_path, state.to_json())
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        self._make_dir()
+        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # closing releases the lock
+
+    def _make_dir(self) -> None:
+        try:
+            self.state_dir.mkdir(parents=True, exist_ok=True)
+        except FileExistsError as exc:
+            raise self._not_a_dir() from exc
+        except NotADirectoryError as exc:
+            raise self._not_a_dir() from exc
+        except OSError as exc:
+            if exc.errno == errno.ENOTDIR:
+                raise self._not_a_dir() from exc
+            raise
+
+    def _not_a_dir(self) -> UsageError:
+        return UsageError(
+            f"the state directory {self.state_dir} is not a directory",
+            "pass another --state-dir, or move that file away",
+        )
+
+    # --- files the steps write -----------------------------------------------------------------------
+
+    def write(self, path: Path, data: str | bytes) -> None:
+        """A file a step writes: complete or absent, never half-written."""
+        write_atomic(path, data)
+
+    @staticmethod
+    def template_path(name: str, fmt: str, out: Path | None = None) -> Path:
+        """Where generate writes NAME's template: the path given, else NAME.yaml / NAME.json here."""
+        return out or Path(f"{name}.{fmt.lower()}")
+
+    @staticmethod
+    def resources_path(template_path: Path, name: str) -> Path:
+        """NAME.resources.json, beside the template."""
+        return template_path.with_name(f"{name}.resources.json")
+
+    def import_files(self, template: Path | None, resources: Path | None) -> ImportFiles:
+        """The template and resources file an import uses: explicit paths first, then what generate
+        recorded, then NAME.resources.json beside the template."""
+        state = self.load()
+        note: str | None = None
+        if template is None:
+            record = state.last_record()
+            if record is None or not record.template_path:
+                raise UsageError(
+                    "no template to import", "pass --template PATH, or run iacgen generate NAME first"
+                )
+            template = Path(record.template_path)
+            if resources is None and record.resources_path:
+                resources = Path(record.resources_path)
+            note = f"using {template} from the last generated template ({record.name})"
+        elif resources is None:
+            found = state.record_for(str(template))
+            if found is not None and found.resources_path:
+                resources = Path(found.resources_path)
+        if resources is None:
+            stem = template.name.rsplit(".", 1)[0]
+            sibling = template.with_name(f"{stem}.resources.json")
+            if sibling.exists():
+                resources = sibling
+        return ImportFiles(template, resources, note)
+
+
+def check_overwrite(path: Path, record: TemplateRecord | None, force: bool) -> None:
+    """Refuse to replace a template file that iacgen did not write or that was changed since (a patch, an
+    edit): regenerating must not silently throw that work away."""
+    if path.is_dir():
+        raise UsageError(f"{path} is a directory", "give a file path, e.g. --out dir/NAME.yaml")
+    if force or not path.exists():
+        return
+    written = record.template_sha256 if record and record.template_path == str(path) else None
+    if written is None:
+        raise UsageError(
+            f"{path} exists and was not written by iacgen generate",
+            "pass --out another path, or --force to overwrite it",
+        )
+    if sha256_of(path) != written:
+        raise UsageError(
+            f"{path} was changed since iacgen generate wrote it (a patch or an edit)",
+            "pass --out another path to keep your changes, or --force to overwrite them",
+        )
