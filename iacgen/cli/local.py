@@ -18,6 +18,7 @@ HOST_HELP = "Interface to listen on (loopback by default: the local cloud has no
 class Scenario(StrEnum):
     workshop = "workshop"
     app = "app"
+    estate = "estate"
 
 
 def _usage(exc: Any) -> Exception:
@@ -108,7 +109,8 @@ def register(app: typer.Typer) -> None:
         scenario: Scenario = typer.Argument(
             ...,
             help="workshop: the IaC Generator Workshop VPC; app: two tagged VPCs, "
-            "a Lambda function with its role, a table and a bucket.",
+            "a Lambda function with its role, a table and a bucket; estate: an organization of four "
+            "accounts in two Regions, one of them unreachable, part of it under a stack.",
         ),
         endpoint_url: str | None = typer.Option(
             None,
@@ -132,6 +134,9 @@ def register(app: typer.Typer) -> None:
                 "no local cloud to seed: none is running and no --endpoint-url was given",
                 "start one with: iacgen local start",
             )
+        if scenario is Scenario.estate:
+            _seed_estate(context, endpoint)
+            return
         region = context.settings.region or scenarios.DEFAULT_REGION
         context.output.info(f"seeding the {scenario.value} scenario into {endpoint} ({region}) ...")
         if scenario is Scenario.workshop:
@@ -147,3 +152,34 @@ def register(app: typer.Typer) -> None:
         context.output.emit(data, lambda: _kv_table(f"Seeded {scenario.value} ({region})", world.to_dict()))
 
     app.add_typer(local)
+
+
+def _seed_estate(context: Any, endpoint: str) -> None:
+    from rich.table import Table
+
+    from iacgen.localcloud import estate
+
+    context.output.info(f"seeding the estate scenario into {endpoint} ({', '.join(estate.REGIONS)}) ...")
+    world = estate.seed_estate(endpoint)
+    data = {
+        "scenario": "estate",
+        "endpoint_url": endpoint,
+        "regions": world.regions,
+        "resources": world.to_dict(),
+    }
+
+    def table() -> Table:
+        out = Table(title="Seeded estate (resources a scan finds / managed by a stack)", title_justify="left")
+        for column in ("Account", "Id", "Role", *world.regions):
+            out.add_column(column)
+        for name, account in world.accounts.items():
+            cells = [
+                f"{sum(world.found(account, r).values())} / {sum(world.managed_counts(account, r).values())}"
+                for r in world.regions
+            ]
+            out.add_row(name, account, "caller" if account == world.management else world.role_name, *cells)
+        for name, account in world.unreachable.items():
+            out.add_row(name, account, f"{world.role_name} missing", *["-" for _ in world.regions])
+        return out
+
+    context.output.emit(data, table)

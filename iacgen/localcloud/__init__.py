@@ -13,8 +13,10 @@ def install() -> None:
     global _installed
     if _installed:
         return
-    from iacgen.localcloud import importing, responses
+    from iacgen.localcloud import accounts, ec2, importing, responses
 
+    accounts.install()
+    ec2.install()
     importing.install()
     responses.install()  # last: it answers a clean error for whatever is still missing
     _installed = True

@@ -25,7 +25,11 @@ _TOKEN_PREFIX = "iacgen-page"
 
 
 def where(response: Any) -> tuple[str, str]:
-    """(account, Region) of the request a moto response object is handling."""
+    """(account, Region) of the request a moto response object is handling; a Region the account has not
+    opted in to is refused first, as the service does."""
+    from iacgen.localcloud.accounts import require_enabled
+
+    require_enabled(str(response.region))
     return str(response.current_account), str(response.region)
 
 
