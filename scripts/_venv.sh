@@ -1,12 +1,15 @@
 # Sourced by scripts/demo and scripts/test: make .venv if needed and install the project into it.
+# Installs with uv (from PATH, or pip-installed into the venv from PyPI: one wheel), falling back to pip.
 # Re-installs only when pyproject.toml changed, so repeated runs start at once.
-# Usage: . scripts/_venv.sh base|dev   (always pass one: a sourced script without arguments sees its caller's)
+# Usage: . scripts/_venv.sh local|dev   (always pass one: a sourced script without arguments sees its caller's)
+#   local: the product and the local cloud (iacgen[local]); dev: that plus the test and lint tools.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-case "${1:-}" in
-  base) extra="" ;;
-  dev) extra="dev" ;;
-  *) echo "usage: . scripts/_venv.sh base|dev" >&2; exit 2 ;;
+mode="${1:-}"
+case "$mode" in
+  local) extras="local"; enough="local dev" ;;
+  dev) extras="dev,local"; enough="dev" ;;
+  *) echo "usage: . scripts/_venv.sh local|dev" >&2; exit 2 ;;
 esac
 py="${PYTHON:-python3}"
 if ! "$py" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
@@ -14,16 +17,39 @@ if ! "$py" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; th
   exit 2
 fi
 venv="$root/.venv"
-[ -x "$venv/bin/python" ] || "$py" -m venv "$venv"
-spec="$root"
-[ -n "$extra" ] && spec="$root[$extra]"
-stamp="$venv/.iacgen-installed-${extra:-base}"
 want="$(sha256sum "$root/pyproject.toml" | cut -d' ' -f1)"
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-  echo "Installing iacgen${extra:+ with $extra extras} into .venv ..." >&2
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip >&2
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -e "$spec" >&2
-  echo "$want" > "$stamp"
+current=""
+for m in $enough; do
+  if [ -f "$venv/.iacgen-installed-$m" ] && [ "$(cat "$venv/.iacgen-installed-$m")" = "$want" ]; then
+    current="$m"
+  fi
+done
+if [ -z "$current" ] || [ ! -x "$venv/bin/python" ]; then
+  echo "Setting up .venv: iacgen[$extras] ..." >&2
+  uv="$(command -v uv || true)"
+  [ -z "$uv" ] && [ -x "$venv/bin/uv" ] && uv="$venv/bin/uv"
+  if [ ! -x "$venv/bin/python" ]; then
+    if [ -n "$uv" ]; then
+      "$uv" venv --quiet --python "$py" "$venv" >&2
+    else
+      "$py" -m venv "$venv"
+    fi
+  fi
+  if [ -z "$uv" ]; then
+    # uv is one wheel on PyPI; if it cannot be had, pip does the install (slower, same result)
+    "$venv/bin/python" -m pip --version >/dev/null 2>&1 || "$venv/bin/python" -m ensurepip --quiet >&2
+    if "$venv/bin/python" -m pip install --quiet --quiet --disable-pip-version-check uv >&2; then
+      uv="$venv/bin/uv"
+    else
+      echo "uv could not be installed; installing with pip instead" >&2
+    fi
+  fi
+  if [ -n "$uv" ]; then
+    "$uv" pip install --quiet --python "$venv/bin/python" -e "$root[$extras]" >&2
+  else
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -e "$root[$extras]" >&2
+  fi
+  echo "$want" > "$venv/.iacgen-installed-$mode"
 fi
 export PATH="$venv/bin:$PATH"
 cd "$root"

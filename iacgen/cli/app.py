@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -10,9 +9,10 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
+from iacgen import __version__
 from iacgen.cli import demo, generate, importer, local, patch, scan
 from iacgen.cli.context import AppContext
-from iacgen.cli.render import Output, OutputFormat
+from iacgen.cli.render import Output, OutputFormat, color_wanted
 from iacgen.core.errors import EXIT_INTERRUPTED, IacgenError, UsageError
 
 EXIT_INTERNAL = 70
@@ -83,7 +83,7 @@ def _verbose(ctx: typer.Context) -> bool:
 
 def _output(ctx: typer.Context) -> Output:
     obj = _app_context(ctx)
-    return obj.output if obj else Output(color="NO_COLOR" not in os.environ)
+    return obj.output if obj else Output(color=color_wanted())
 
 
 app = typer.Typer(
@@ -92,16 +92,25 @@ app = typer.Typer(
     help="Adopt hand-made AWS resources into CloudFormation stacks through the IaC generator.\n\n"
     "Workflow: scan -> generate NAME --related -> warnings NAME -> patch TEMPLATE -> import --stack S",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion for bash, zsh, fish (typer's)
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"iacgen {__version__}\n")
+        raise typer.Exit()
+
+
 @app.callback()
 def root(
     ctx: typer.Context,
+    version: bool = typer.Option(
+        False, "--version", is_eager=True, callback=_print_version, help="Print the version and exit."
+    ),
     profile: str | None = typer.Option(
         None, "--profile", envvar="AWS_PROFILE", metavar="NAME", help="AWS profile to use."
     ),
@@ -133,8 +142,7 @@ def root(
 ) -> None:
     from iacgen.core.session import AwsSettings
 
-    color = not no_color and "NO_COLOR" not in os.environ
-    out = Output(output, quiet=quiet, color=color)
+    out = Output(output, quiet=quiet, color=color_wanted(no_color))
     if local_cloud:
         from iacgen.localcloud.record import read_record
 

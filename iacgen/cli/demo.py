@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from iacgen.cli.context import app_context
+from iacgen.cli.extras import require_local
 
 if TYPE_CHECKING:
     from iacgen.cli.render import Output
@@ -38,6 +39,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Run scan -> generate --related -> warnings -> patch -> import on an offline copy of AWS's IaC
         generator workshop, and show that the stack now owns the very resources that were there before."""
+        require_local("iacgen demo")
         out = app_context(ctx).output
         workdir = directory or Path(tempfile.mkdtemp(prefix="iacgen-demo-"))
         workdir.mkdir(parents=True, exist_ok=True)

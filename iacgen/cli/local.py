@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from iacgen.cli.context import app_context
+from iacgen.cli.extras import require_local
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -52,6 +53,7 @@ def register(app: typer.Typer) -> None:
         port: int = typer.Option(4566, "--port", metavar="PORT", help="TCP port."),
     ) -> None:
         """Serve the local cloud in the foreground until Ctrl-C."""
+        require_local("iacgen local serve")
         from iacgen.localcloud import server
 
         output = app_context(ctx).output
@@ -70,6 +72,7 @@ def register(app: typer.Typer) -> None:
         port: int = typer.Option(4566, "--port", metavar="PORT", help="TCP port."),
     ) -> None:
         """Start the local cloud in the background and record it for --local."""
+        require_local("iacgen local start")
         from iacgen.localcloud import server
 
         output = app_context(ctx).output
@@ -85,6 +88,7 @@ def register(app: typer.Typer) -> None:
     @local.command("stop")
     def stop(ctx: typer.Context) -> None:
         """Stop the background local cloud (its state is lost)."""
+        require_local("iacgen local stop")
         from iacgen.localcloud import server
 
         output = app_context(ctx).output
@@ -95,6 +99,7 @@ def register(app: typer.Typer) -> None:
     @local.command("status")
     def status(ctx: typer.Context) -> None:
         """Whether the background local cloud runs and answers."""
+        require_local("iacgen local status")
         from iacgen.localcloud import server
 
         output = app_context(ctx).output
@@ -120,6 +125,7 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """Create a scenario's resources as a team would have by hand (boto3), and print their ids."""
+        require_local("iacgen local seed")
         from iacgen.core.errors import UsageError
         from iacgen.localcloud import scenarios
         from iacgen.localcloud.record import read_record

@@ -35,6 +35,11 @@ def to_json(data: Any) -> str:
     return json.dumps(data, indent=2, default=_json_default)
 
 
+def color_wanted(no_color: bool = False) -> bool:
+    """Colour and styles unless --no-color, or NO_COLOR is set to a non-empty value (no-color.org)."""
+    return not no_color and not os.environ.get("NO_COLOR")
+
+
 def _width(stream: Any) -> int | None:
     """A terminal's own width; for pipes and files (CI logs), wide enough that ids and types never wrap."""
     if os.environ.get("COLUMNS"):
@@ -62,9 +67,7 @@ class Output:
         if self._out is None:
             from rich.console import Console
 
-            self._out = Console(
-                file=sys.stdout, no_color=not self.color, highlight=False, width=_width(sys.stdout)
-            )
+            self._out = Console(file=sys.stdout, highlight=False, width=_width(sys.stdout), **self._plain())
         return self._out
 
     @property
@@ -73,13 +76,14 @@ class Output:
             from rich.console import Console
 
             self._err = Console(
-                file=sys.stderr,
-                no_color=not self.color,
-                highlight=False,
-                stderr=True,
-                width=_width(sys.stderr),
+                file=sys.stderr, highlight=False, stderr=True, width=_width(sys.stderr), **self._plain()
             )
         return self._err
+
+    def _plain(self) -> dict[str, Any]:
+        """NO_COLOR / --no-color: no escape code at all. rich's own no_color drops colours but keeps bold, dim
+        and italic; without a colour system it writes none of them."""
+        return {} if self.color else {"color_system": None, "no_color": True}
 
     def emit(self, data: Any, table: Callable[[], RenderableType] | None = None) -> None:
         """The command's result: JSON on stdout under --output json, else the table (if any)."""
@@ -108,7 +112,8 @@ class Output:
 
     @contextmanager
     def progress(self, *columns: Any, transient: bool = True) -> Iterator[Progress]:
-        """A live progress display on stderr; silent under --quiet and when stderr is not a terminal."""
+        """A live progress display on stderr; silent under --quiet, when stderr is not a terminal, and in
+        plain mode (a live display redraws with cursor escape codes; the narration says what happens)."""
         from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
         cols = columns or (
@@ -119,6 +124,9 @@ class Output:
             TimeElapsedColumn(),
         )
         with Progress(
-            *cols, console=self.err, transient=transient, disable=self.quiet or not self.err.is_terminal
+            *cols,
+            console=self.err,
+            transient=transient,
+            disable=self.quiet or not self.err.is_terminal or not self.color,
         ) as bar:
             yield bar

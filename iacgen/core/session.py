@@ -65,6 +65,9 @@ class Aws:
             from iacgen.core.errors import UsageError
 
             raise UsageError("no AWS Region is set", "pass --region or set AWS_REGION")
+        from iacgen.core.regions import check_region
+
+        check_region(region)
         return region
 
     def client(self, service: str) -> Any:

@@ -1,0 +1,209 @@
+"""The conventions of a CLI: --version, shell completion, NO_COLOR on a real terminal, unknown Regions, the
+local extra's absence reported in one line."""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+import select
+import subprocess
+import sys
+import time
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import iacgen
+
+ROOT = Path(iacgen.__file__).parent
+ESCAPE = re.compile(rb"\x1b")
+
+
+def _env(**changes: str | None) -> dict[str, str]:
+    env = dict(os.environ)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env["TERM"] = "xterm-256color"
+    for key, value in changes.items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
+    return env
+
+
+def _on_pty(args: list[str], env: dict[str, str], timeout: float = 300) -> tuple[int, bytes]:
+    """Run iacgen with stdin, stdout and stderr on a pseudo-terminal (100 columns), as a shell would."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 100, 0, 0))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "iacgen", *args], stdin=slave, stdout=slave, stderr=slave, env=env
+    )
+    os.close(slave)
+    chunks: list[bytes] = []
+    deadline = time.monotonic() + timeout  # a safety net only: the loop ends when the child closes the pty
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 1.0)
+            if not ready:
+                if proc.poll() is not None:
+                    break
+                continue
+            try:
+                data = os.read(master, 65536)
+            except OSError:  # EIO: every slave end is closed
+                break
+            if not data:
+                break
+            chunks.append(data)
+    finally:
+        os.close(master)
+    return proc.wait(timeout=60), b"".join(chunks)
+
+
+def test_version_is_the_packages(cli: Any) -> None:
+    result = cli("--version")
+    assert result.exit_code == 0
+    assert result.stdout == f"iacgen {version('iacgen')}\n"
+    assert version("iacgen") == iacgen.__version__
+
+
+def test_bash_completion_completes_commands_and_choices(tmp_path: Path) -> None:
+    """The script --show-completion prints, sourced into a real bash, completes what a user types."""
+    script = (
+        'eval "$(iacgen --show-completion)"\n'
+        "complete -p iacgen\n"
+        "COMP_WORDS=(iacgen sc); COMP_CWORD=1; _iacgen_completion iacgen\n"
+        'echo "commands: ${COMPREPLY[*]}"\n'
+        "COMP_WORDS=(iacgen generate ws --deletion-policy ''); COMP_CWORD=4; _iacgen_completion iacgen\n"
+        'echo "policies: ${COMPREPLY[*]}"\n'
+    )
+    done = subprocess.run(
+        ["bash", "--norc", "--noprofile", "-c", script],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "complete -o default -F _iacgen_completion iacgen"
+    assert "commands: scan scans" in lines
+    assert "policies: DELETE RETAIN" in lines
+
+
+def test_no_color_means_no_escape_code_on_a_terminal(tmp_path: Path) -> None:
+    """The whole demo (narration, progress, tables, the proof) on a pseudo-terminal under NO_COLOR=1: not one
+    escape code, bold, dim and italic included. Without NO_COLOR the same terminal gets styles."""
+    home = str(tmp_path / "home")
+    code, styled = _on_pty(["local", "status"], _env(NO_COLOR=None, IACGEN_HOME=home))
+    assert code == 0
+    assert b"\x1b[3m" in styled or b"\x1b[1m" in styled  # the control: styles reach a terminal
+
+    code, plain = _on_pty(["--no-color", "local", "status"], _env(NO_COLOR=None, IACGEN_HOME=home))
+    assert code == 0 and b"running" in plain
+    assert not ESCAPE.search(plain), plain
+
+    code, error = _on_pty(["--local", "scans"], _env(NO_COLOR="1", IACGEN_HOME=home))
+    assert code == 2
+    assert b"error: --local: no local cloud is running" in error
+    assert not ESCAPE.search(error), error
+
+    workdir = tmp_path / "demo"
+    code, demo = _on_pty(["demo", "--pace", "0", "--dir", str(workdir)], _env(NO_COLOR="1", IACGEN_HOME=home))
+    assert code == 0, demo.decode(errors="replace")[-2000:]
+    assert b"No resource count changed" in demo
+    found = ESCAPE.search(demo)
+    assert found is None, demo[max(0, found.start() - 200) : found.start() + 50]
+
+
+def test_an_unknown_region_is_named_as_such(cli: Any) -> None:
+    result = cli("--region", "nowhere-1", "scans")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[0] == "error: unknown AWS Region 'nowhere-1'"
+    assert "cannot reach" not in result.stderr
+
+    typo = cli("--region", "us-east1", "scans")
+    assert typo.exit_code == 2
+    assert "did you mean us-east-1?" in typo.stderr
+
+
+def test_regions_are_botocores_partitions() -> None:
+    from iacgen.core.regions import partition_of
+
+    assert partition_of("eu-west-1") == "aws"
+    assert partition_of("cn-north-1") == "aws-cn"
+    assert partition_of("us-gov-west-1") == "aws-us-gov"
+    assert partition_of("ap-southeast-9") == "aws"  # newer than botocore's list, in AWS's pattern: allowed
+    assert partition_of("nowhere-1") is None
+    assert partition_of("aws-global") is None  # an endpoint, not a Region
+
+
+def _without_local_extra(*args: str) -> subprocess.CompletedProcess[str]:
+    """iacgen in a process where moto cannot be imported, as after `pip install iacgen` without the extra."""
+    code = (
+        "import sys\n"
+        "sys.modules['moto'] = None\n"  # import moto -> ImportError; find_spec('moto') -> None
+        "from iacgen.cli.app import main\n"
+        f"sys.argv = ['iacgen', *{list(args)!r}]\n"
+        "main()\n"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=_env(), timeout=120
+    )
+
+
+@pytest.mark.parametrize("command", [["local", "start"], ["local", "seed", "workshop"], ["demo"]])
+def test_the_local_cloud_without_its_extra_is_one_line_and_exit_2(command: list[str]) -> None:
+    done = _without_local_extra(*command)
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.splitlines()
+    assert lines[0] == (
+        f"error: iacgen {' '.join(command[:2] if command[0] == 'local' else command)} needs the local cloud, "
+        "which is not installed (missing: moto)"
+    )
+    assert lines[1] == "hint: install it with: pip install 'iacgen[local]'"
+    assert "Traceback" not in done.stderr
+
+
+def test_the_product_runs_without_the_local_extra() -> None:
+    assert _without_local_extra("scan", "--help").returncode == 0
+    local = _without_local_extra("--local", "scans")  # reads the record only: no moto needed to say so
+    assert local.returncode == 2 and "no local cloud is running" in local.stderr
+
+
+def _imports(path: Path) -> list[tuple[str, bool]]:
+    """Every module a file imports, with whether the import is at module level."""
+    tree = ast.parse(path.read_text())
+    top = {id(node) for node in tree.body}
+    found: list[tuple[str, bool]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [(alias.name, id(node) in top) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.append((node.module, id(node) in top))
+    return found
+
+
+def test_only_the_local_cloud_and_its_two_commands_import_moto() -> None:
+    lazy_only = {ROOT / "cli" / "local.py", ROOT / "cli" / "demo.py"}
+    offenders = []
+    for path in sorted(ROOT.rglob("*.py")):
+        if (ROOT / "localcloud") in path.parents:
+            continue
+        for module, top_level in _imports(path):
+            if module.split(".")[0] != "moto":
+                continue
+            if path not in lazy_only or top_level:
+                offenders.append(f"{path.relative_to(ROOT)}: {module}")
+    assert offenders == []
+    # and the two commands reach the local cloud only from inside their functions
+    for path in lazy_only:
+        assert not [m for m, top in _imports(path) if top and m.startswith("iacgen.localcloud")], path
