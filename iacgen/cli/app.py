@@ -70,6 +70,10 @@ def _report_calls(ctx: typer.Context) -> None:
     calls = aws.calls
     detail = ", ".join(f"{op} {n}" for op, n in sorted(calls.items()))
     obj.output.err.print(f"API calls: {sum(calls.values())} ({detail})", soft_wrap=True, highlight=False)
+    retried = aws.retry.retried
+    if retried:
+        detail = ", ".join(f"{code} {n}" for code, n in sorted(retried.items()))
+        obj.output.err.print(f"retries: {sum(retried.values())} ({detail})", soft_wrap=True, highlight=False)
 
 
 def _app_context(ctx: typer.Context) -> AppContext | None:

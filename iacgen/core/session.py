@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from iacgen import __version__
+from iacgen.core import retries
 from iacgen.core.errors import from_aws_exception
 
 if TYPE_CHECKING:
@@ -29,10 +30,12 @@ class AwsSettings:
 
 @dataclass
 class Aws:
-    """Builds and caches clients; counts every API call by operation name (used by reports and benchmarks)."""
+    """Builds and caches clients; counts every API call by operation name (used by reports and benchmarks),
+    and the retries granted by error code (`retry.retried`)."""
 
     settings: AwsSettings = field(default_factory=AwsSettings)
     calls: Counter[str] = field(default_factory=Counter)
+    _retry: retries.RetryPolicy | None = None
     _session: boto3.Session | None = None
     _clients: dict[str, Any] = field(default_factory=dict)
 
@@ -70,12 +73,23 @@ class Aws:
         check_region(region)
         return region
 
+    @property
+    def retry(self) -> retries.RetryPolicy:
+        """One retry policy (attempts, budget, counts) for every client of this run."""
+        if self._retry is None:
+            botocore_session = self.session._session
+            _, attempts = retries.resolve(None, botocore_session.get_config_variable("max_attempts"))
+            self._retry = retries.RetryPolicy(max_attempts=attempts)
+        return self._retry
+
     def client(self, service: str) -> Any:
         if service not in self._clients:
             from botocore.config import Config
 
+            mode, _ = retries.resolve(self.session._session.get_config_variable("retry_mode"), None)
             config = Config(
-                retries={"mode": "standard", "max_attempts": 5},
+                # botocore's handler makes one attempt; retries.RetryPolicy decides the rest
+                retries={"mode": mode, "total_max_attempts": 1},
                 user_agent_extra=f"iacgen/{__version__}",
                 connect_timeout=10,
                 read_timeout=60,
@@ -90,6 +104,7 @@ class Aws:
             except Exception as exc:
                 raise (from_aws_exception(exc) or exc) from exc
             client.meta.events.register("before-call", self._count)
+            retries.install(client, self.retry)
             self._clients[service] = client
         return self._clients[service]
 

@@ -13,8 +13,9 @@ def install() -> None:
     global _installed
     if _installed:
         return
-    from iacgen.localcloud import accounts, ec2, importing, responses
+    from iacgen.localcloud import accounts, ec2, faults, importing, responses
 
+    faults.install()
     accounts.install()
     ec2.install()
     importing.install()

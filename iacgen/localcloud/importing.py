@@ -43,7 +43,7 @@ from moto.cloudformation import utils as cfn_utils
 from moto.cloudformation.exceptions import CloudFormationError
 from moto.core.responses import ActionResult, EmptyResult
 
-from iacgen.localcloud import inventory, schemas
+from iacgen.localcloud import faults, inventory, schemas
 from iacgen.localcloud.errors import AlreadyExists, ValidationError, too_long
 from iacgen.localcloud.wire import install_operations
 
@@ -462,6 +462,7 @@ def create_change_set(self: Any) -> ActionResult:
     )
     change_set.status = "CREATE_COMPLETE"
     change_set.execution_status = "AVAILABLE"
+    faults.change_set_created(change_set)
     backend.change_sets[change_set.change_set_id] = change_set
     return ActionResult({"Id": change_set.change_set_id, "StackId": stack.stack_id})
 
@@ -517,6 +518,7 @@ def _adopt(backend: Any, change_set: ImportChangeSet, account: str, region: str)
             problems.append((p, f"Resource {p.key} of type {p.type_name} no longer exists"))
         elif (p.type_name, p.key) in owners:
             problems.append((p, f"Resource {p.key} already belongs to stack {owners[(p.type_name, p.key)]}"))
+    problems.extend(faults.import_failures(change_set.planned))
     if problems:
         for p, reason in problems:
             _resource_event(stack, p.logical_id, p.key, p.type_name, "IMPORT_FAILED", reason=reason)

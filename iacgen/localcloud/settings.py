@@ -19,6 +19,10 @@ class LocalCloudSettings:
     failed_scan_cooldown_seconds: float = 600.0  # the service's 10-minute cool-down after a failed scan
     fail_next_scan: str = ""  # fault injection: the next scan ends FAILED with this StatusReason
     fail_resource_ids: str = ""  # fault injection: comma-separated identifier values whose generation FAILS
+    fail_next_change_set: str = ""  # fault injection: the next IMPORT change set ends FAILED with this reason
+    fail_next_execute: str = ""  # fault injection: the next import execution rolls back with this reason
+    faults: str = ""  # per-operation faults, OPERATION=KIND[:RATE[:TIMES]],... (see faults.py)
+    fault_seed: int = 0  # the seed of the random sequence that picks which calls a RATE fails
     clock: Callable[[], float] = field(default=time.time, repr=False)  # tests can move time forward
 
     @classmethod
@@ -44,6 +48,12 @@ class LocalCloudSettings:
 
 
 settings = LocalCloudSettings.from_env()
+revision = 0  # counts configure()/restore() calls: the fault injector starts afresh after each
+
+
+def _changed() -> None:
+    global revision
+    revision += 1
 
 
 def configure(**changes: object) -> LocalCloudSettings:
@@ -53,9 +63,11 @@ def configure(**changes: object) -> LocalCloudSettings:
         if not hasattr(settings, name):
             raise AttributeError(f"unknown local cloud setting {name!r}")
         setattr(settings, name, value)
+    _changed()
     return previous
 
 
 def restore(previous: LocalCloudSettings) -> None:
     for f in fields(LocalCloudSettings):
         setattr(settings, f.name, getattr(previous, f.name))
+    _changed()
