@@ -20,6 +20,7 @@ class Scenario(StrEnum):
     workshop = "workshop"
     app = "app"
     estate = "estate"
+    sprawl = "sprawl"
 
 
 def _usage(exc: Any) -> Exception:
@@ -115,7 +116,16 @@ def register(app: typer.Typer) -> None:
             ...,
             help="workshop: the IaC Generator Workshop VPC; app: two tagged VPCs, "
             "a Lambda function with its role, a table and a bucket; estate: an organization of four "
-            "accounts in two Regions, one of them unreachable, part of it under a stack.",
+            "accounts in two Regions, one of them unreachable, part of it under a stack; sprawl: an "
+            "account of --resources N.",
+        ),
+        resources: int | None = typer.Option(
+            None,
+            "--resources",
+            metavar="N",
+            min=0,
+            help="sprawl only: grow the account to N resources (what a full scan finds): networks with "
+            "instances, buckets, tables, roles with functions.",
         ),
         endpoint_url: str | None = typer.Option(
             None,
@@ -140,13 +150,27 @@ def register(app: typer.Typer) -> None:
                 "no local cloud to seed: none is running and no --endpoint-url was given",
                 "start one with: iacgen local start",
             )
+        if (resources is None) != (scenario is not Scenario.sprawl):
+            raise UsageError(
+                "--resources N goes with the sprawl scenario, and only with it",
+                "e.g. iacgen local seed sprawl --resources 20000",
+            )
         if scenario is Scenario.estate:
             _seed_estate(context, endpoint)
             return
         region = context.settings.region or scenarios.DEFAULT_REGION
         context.output.info(f"seeding the {scenario.value} scenario into {endpoint} ({region}) ...")
-        if scenario is Scenario.workshop:
-            world: Any = scenarios.seed_workshop(endpoint, region)
+        if scenario is Scenario.sprawl:
+            from iacgen.localcloud import sprawl
+
+            try:
+                world: Any = sprawl.seed_remote(endpoint, resources or 0, region)
+            except ValueError as exc:
+                raise UsageError(
+                    f"cannot seed the sprawl: {exc}", "is it a local cloud? iacgen local status"
+                ) from exc
+        elif scenario is Scenario.workshop:
+            world = scenarios.seed_workshop(endpoint, region)
         else:
             world = scenarios.seed_app(endpoint, region)
         data = {

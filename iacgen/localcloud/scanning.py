@@ -108,6 +108,8 @@ class ResourceScan:
     client_token: str | None = None
     fail_reason: str = ""  # non-empty: ends FAILED with this StatusReason
     snapshot: Snapshot | None = None
+    scanned: int = 0  # resources the scan found (ResourcesScanned), even when it failed over the limit
+    over_limit: bool = False  # failed for finding more than the service processes: a 24-hour cool-down
 
     @property
     def scan_type(self) -> str:
@@ -147,9 +149,8 @@ class ResourceScan:
         """DescribeResourceScan's output, shaped for botocore's serialiser."""
         out = self._common(now)
         if out["Status"] != IN_PROGRESS:
-            count = len(self.snapshot.resources) if self.snapshot else 0
-            out["ResourcesScanned"] = count
-            out["ResourcesRead"] = count
+            out["ResourcesScanned"] = self.scanned
+            out["ResourcesRead"] = len(self.snapshot.resources) if self.snapshot else 0
         if out["Status"] in (COMPLETE, FAILED):
             out["ResourceTypes"] = self.resource_types()
         if self.scan_filters:
@@ -211,10 +212,24 @@ def state(account_id: str, region: str) -> ScanState:
 
 
 def _refresh(scan: ResourceScan, now: float) -> str:
-    """The scan's status now, taking its snapshot the first time it is seen complete."""
+    """The scan's status now, taking its snapshot the first time it is seen complete. A scan that finds
+    more resources than the service processes (100,000) ends FAILED instead, reads nothing, and starts the
+    24-hour cool-down (reference §2.2); the reason's wording is not the service's (unverified)."""
     status = scan.status(now)
     if status in (COMPLETE, EXPIRED) and scan.snapshot is None:
-        scan.snapshot = _take_snapshot(scan)
+        snapshot = _take_snapshot(scan)
+        scan.scanned = len(snapshot.resources)
+        limit = settings.max_scan_resources
+        if scan.scanned > limit:
+            scan.over_limit = True
+            scan.fail_reason = (
+                f"Resource scan failed: it found {scan.scanned:,} resources, more than the maximum of "
+                f"{limit:,} a scan processes; scan fewer resource types (ScanFilters) instead. A new scan "
+                "can start after 24 hours"
+            )
+            snapshot = Snapshot([], {})
+        scan.snapshot = snapshot
+        status = scan.status(now)
     return status
 
 
@@ -276,14 +291,20 @@ def start_scan(
     failed = [s for s in current.scans.values() if statuses[s.scan_id] == FAILED]
     if failed:
         last = max(failed, key=lambda s: s.end)
-        ready_at = last.end + settings.failed_scan_cooldown_seconds
+        ready_at = last.end + (DAY if last.over_limit else settings.failed_scan_cooldown_seconds)
         if now < ready_at:
+            which = f"over-{settings.max_scan_resources:,}-resources" if last.over_limit else "failed"
             raise ResourceScanLimitExceeded(
-                f"Resource scan cool-down after the failed scan {last.scan_id}: "
+                f"Resource scan cool-down after the {which} scan {last.scan_id}: "
                 f"a new scan can start in {int(ready_at - now) + 1} seconds"
             )
-    recent = sum(1 for s in current.scans.values() if now - s.start < DAY)
-    if recent >= settings.daily_scan_quota:
+    recent = [s for s in current.scans.values() if now - s.start < DAY]
+    if any(s.scanned > settings.large_scan_resources for s in recent):
+        raise ResourceScanLimitExceeded(
+            "Resource scan quota exceeded: 1 scan per account and Region in 24 hours for scans of more "
+            f"than {settings.large_scan_resources:,} resources"
+        )
+    if len(recent) >= settings.daily_scan_quota:
         raise ResourceScanLimitExceeded(
             f"Resource scan quota exceeded: {settings.daily_scan_quota} scans per account and Region "
             f"in 24 hours"

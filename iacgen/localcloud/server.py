@@ -74,7 +74,7 @@ def make_server(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> Any:
     from iacgen.localcloud import install
 
     install()
-    app = DomainDispatcherApplication(create_backend_app)
+    app = _with_seed_route(DomainDispatcherApplication(create_backend_app))
     if port:
         _port_free(host, port)  # werkzeug prints and exits on a taken port; say it our way first
     try:
@@ -83,6 +83,33 @@ def make_server(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> Any:
         raise _bind_error(host, port, exc) from exc
     except SystemExit as exc:  # lost a race for the port after the check
         raise ServerError(f"cannot listen on {host}:{port}", "pick another --port") from exc
+
+
+def _with_seed_route(app: Any) -> Any:
+    """The moto app, plus POST /_iacgen/seed/sprawl?resources=N&region=R: the sprawl is built from moto's
+    state directly, so it must run in the serving process (no AWS API creates 100,000 resources quickly)."""
+    import json
+    from urllib.parse import parse_qs
+
+    from iacgen.localcloud import sprawl
+
+    def wsgi(environ: dict[str, Any], start_response: Any) -> Any:
+        if environ.get("PATH_INFO") != sprawl.ROUTE:
+            return app(environ, start_response)
+        query = parse_qs(environ.get("QUERY_STRING", ""))
+        try:
+            if environ.get("REQUEST_METHOD") != "POST":
+                raise ValueError("use POST")
+            resources = int(query.get("resources", [""])[0])
+            region = query.get("region", [sprawl.DEFAULT_REGION])[0]
+            status, data = "200 OK", sprawl.seed(resources, region=region).to_dict()
+        except ValueError as exc:
+            status, data = "400 Bad Request", {"error": str(exc)}
+        body = json.dumps(data).encode()
+        start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+        return [body]
+
+    return wsgi
 
 
 def _bind_error(host: str, port: int, exc: OSError) -> ServerError:

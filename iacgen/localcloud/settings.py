@@ -17,6 +17,8 @@ class LocalCloudSettings:
     template_seconds: float = 0.2  # how long a generated template stays in *_IN_PROGRESS
     daily_scan_quota: int = 10  # scans per account+Region per 24 h (the service's, under 10,000 resources)
     failed_scan_cooldown_seconds: float = 600.0  # the service's 10-minute cool-down after a failed scan
+    max_scan_resources: int = 100_000  # a scan finding more ends FAILED, then a 24-hour cool-down
+    large_scan_resources: int = 10_000  # after a scan finding more, the quota is 1 scan a day
     fail_next_scan: str = ""  # fault injection: the next scan ends FAILED with this StatusReason
     fail_resource_ids: str = ""  # fault injection: comma-separated identifier values whose generation FAILS
     fail_next_change_set: str = ""  # fault injection: the next IMPORT change set ends FAILED with this reason
