@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from iacgen.core.template import load_template, patch_policies
+from iacgen.core.template import load_template
+from iacgen.core.template_edits import patch_policies
 from tests.core.test_template import (
     CRLF_YAML,
     GENERATED_YAML,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +65,11 @@ def test_partial_scan_listed_and_bad_types_exit_2(cli: Any, cloud: None) -> None
 
 
 def test_a_running_scan_is_waited_on(cli: Any, cloud: None, local_settings: Any) -> None:
-    local_settings.configure(scan_seconds=1.0)
+    """The local cloud's clock moves one second each time it is read, not with the wall clock: the scan is
+    still running when iacgen tries to start its own (a handful of reads later), and ends after a few of
+    iacgen's polls, however slow the machine is."""
+    ticks = itertools.count(time.time(), 1.0)
+    local_settings.configure(scan_seconds=20.0, clock=lambda: next(ticks))
     running = boto3.client("cloudformation", region_name=REGION).start_resource_scan()["ResourceScanId"]
     result = cli("-o", "json", "scan", "--new")
     assert result.exit_code == 0, result.stderr

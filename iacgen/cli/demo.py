@@ -121,6 +121,7 @@ def _run_steps(out: Output) -> None:
     from iacgen.cli.reporting import RichReporter
     from iacgen.cli.scan import render_scan
     from iacgen.core import workflow
+    from iacgen.core.policies import GeneratorPolicy
     from iacgen.core.session import Aws, AwsSettings
     from iacgen.core.workspace import Workspace
 
@@ -140,8 +141,8 @@ def _run_steps(out: Output) -> None:
                     TEMPLATE,
                     select=["tag:Name=workshop"],
                     related=True,
-                    deletion_policy="DELETE",
-                    update_replace_policy="DELETE",
+                    deletion_policy=GeneratorPolicy.DELETE,
+                    update_replace_policy=GeneratorPolicy.DELETE,
                 ),
                 r,
             ),

@@ -9,23 +9,20 @@ from typing import TYPE_CHECKING
 import typer
 
 from iacgen.cli.context import app_context
+from iacgen.core.policies import GeneratorPolicy
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
     from iacgen.cli.render import Output
-    from iacgen.core.generation import FailedResource, GeneratedTemplate, ResourceWarnings
+    from iacgen.core.generation import FailedResource, GeneratedTemplate
     from iacgen.core.scans import ScannedResource
     from iacgen.core.selection import Added, Closure, SelectionPlan
+    from iacgen.core.template_warnings import ResourceWarnings
     from iacgen.core.workflow import GenerateResult, WarningsResult
 
 VIA_SHOWN = 2  # selected resources named per "pulled in by" cell; the JSON has them all
 WHY_MIN = 30  # the narrowest "Why" column worth a one-row-per-resource layout
-
-
-class Policy(StrEnum):
-    DELETE = "DELETE"
-    RETAIN = "RETAIN"
 
 
 class Format(StrEnum):
@@ -115,7 +112,7 @@ def _warnings_summary(gt: GeneratedTemplate) -> RenderableType:
     """Counts by warning type, in the same words as `iacgen warnings`, which has the detail."""
     from rich.table import Table
 
-    from iacgen.core.generation import FIX_MEANING, WarningCounts, advice_for
+    from iacgen.core.template_warnings import FIX_MEANING, WarningCounts, advice_for
 
     counts = WarningCounts.of(gt.warnings)
     table = Table(title=f"{counts.sentence()}; details: iacgen warnings {gt.name}")
@@ -225,8 +222,8 @@ def register(app: typer.Typer) -> None:
             min=0,
             help="Stop --related after N rounds (implies --related).",
         ),
-        deletion_policy: Policy = typer.Option(
-            Policy.RETAIN,
+        deletion_policy: GeneratorPolicy = typer.Option(
+            GeneratorPolicy.RETAIN,
             "--deletion-policy",
             metavar="DELETE|RETAIN",
             case_sensitive=False,
@@ -235,8 +232,8 @@ def register(app: typer.Typer) -> None:
             "and subnet associations with that ACL get Retain: EC2 deletes them only with their VPC, so "
             "Delete would make a stack deletion fail (EC2 Describe calls; see --no-retain-vpc-defaults).",
         ),
-        update_replace_policy: Policy = typer.Option(
-            Policy.RETAIN,
+        update_replace_policy: GeneratorPolicy = typer.Option(
+            GeneratorPolicy.RETAIN,
             "--update-replace-policy",
             metavar="DELETE|RETAIN",
             case_sensitive=False,
@@ -288,8 +285,8 @@ def register(app: typer.Typer) -> None:
             exclude=exclude,
             related=related,
             related_depth=related_depth,
-            deletion_policy=deletion_policy.value,
-            update_replace_policy=update_replace_policy.value,
+            deletion_policy=deletion_policy,
+            update_replace_policy=update_replace_policy,
             retain_vpc_defaults=retain_vpc_defaults,
             format=fmt.value,
             out=out,

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from rich.table import Table
 
     from iacgen.cli.render import Output
-    from iacgen.core.template import PatchResult
+    from iacgen.core.template_edits import PatchResult
     from iacgen.core.workflow import PatchFileResult
 
 _POLICY_HELP = "Delete, Retain, RetainExceptOnCreate or Snapshot (any case)"

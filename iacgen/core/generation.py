@@ -1,4 +1,5 @@
-"""Generated templates: create or update, wait, fetch the body, and read the warnings they carry.
+"""Generated templates' life cycle: create or update, resume, wait, fetch the body (what the warnings mean and
+what to do about them is core/template_warnings.py's).
 
 A FAILED generation is an AwsError (exit 3), not a PolicyFailure: the service could not read or model some
 resources (gone, unreadable, unsupported), which is an AWS-side fact, not a rule the user chose to enforce.
@@ -8,14 +9,17 @@ The error carries every failed resource with the service's reason (GenerationFai
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from iacgen.core.errors import AwsError, PolicyFailure, UsageError, aws_error, error_code
+from iacgen.core.errors import AwsError, UsageError, aws_error, error_code
+from iacgen.core.policies import GeneratorPolicy, Policy
 from iacgen.core.polling import poll
-from iacgen.core.scans import ScannedResource, plural
+from iacgen.core.scans import ScannedResource
 from iacgen.core.selection import MAX_TEMPLATE_RESOURCES
+from iacgen.core.template_warnings import ResourceWarnings, WarningCounts, warnings_from_describe
 
 if TYPE_CHECKING:
     from iacgen.core.session import Aws
@@ -23,114 +27,16 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-POLICIES = ("DELETE", "RETAIN")
 FORMATS = ("YAML", "JSON")
 TERMINAL = ("COMPLETE", "FAILED")
-WARNING_TYPES = (
-    "MUTUALLY_EXCLUSIVE_PROPERTIES",
-    "UNSUPPORTED_PROPERTIES",
-    "MUTUALLY_EXCLUSIVE_TYPES",
-    "EXCLUDED_PROPERTIES",
-    "EXCLUDED_RESOURCES",
-)
-
-# What the user should do, per warning type (reference §4). `fix` is a short category for summaries.
-_ADVICE: dict[str, tuple[str, str]] = {
-    "MUTUALLY_EXCLUSIVE_PROPERTIES": (
-        "parameter",
-        "kept as a template parameter (name contains OneOf): give its value at import (--parameter K=V), "
-        "or swap in the alternative property the resource really uses",
-    ),
-    "UNSUPPORTED_PROPERTIES": (
-        "dropped",
-        "left out of the template (write-only, cannot be read back): add it by hand if the resource uses it",
-    ),
-    "MUTUALLY_EXCLUSIVE_TYPES": (
-        "string",
-        "typed as a string in the template although it accepts several types: check the value's shape",
-    ),
-    "EXCLUDED_PROPERTIES": (
-        "excluded",
-        "left out of the template by the generator: add it by hand if the stack should manage it",
-    ),
-    "EXCLUDED_RESOURCES": (
-        "excluded",
-        "the generator left this resource (or part of it) out: adopt it separately or add it by hand",
-    ),
-}
-# What each `fix` category means, in a few words, for summaries that have no room for the advice.
-FIX_MEANING = {
-    "parameter": "a template parameter to fill at import",
-    "dropped": "left out of the template",
-    "string": "typed as a string",
-    "excluded": "left out by the generator",
-    "other": "check by hand",
-}
-_REQUIRED_WRITE_ONLY = ("parameter", "required write-only property: a template parameter to fill at import")
 
 
-@dataclass
-class WarningItem:
-    type: str
-    property_path: str | None
-    required: bool
-    description: str | None
-    fix: str
-    advice: str
+class TemplateAction(StrEnum):
+    """What generate asked of the service for this request."""
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-@dataclass
-class ResourceWarnings:
-    """One resource's warnings, one item per property; `details` counts the service's WarningDetail entries
-    (what TotalWarnings adds up), which may each name several properties."""
-
-    logical_id: str
-    resource_type: str
-    identifier: dict[str, str]
-    warnings: list[WarningItem]
-    details: int = 0
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-@dataclass(frozen=True)
-class WarningCounts:
-    """The same counts, worded the same way, wherever warnings are summarised (generate and warnings)."""
-
-    warnings: int  # WarningDetail entries, as the service's TotalWarnings counts them
-    properties: int
-    resources: int
-    by_type: dict[str, dict[str, int]]  # per warning type: {"resources": n, "properties": m}
-
-    @classmethod
-    def of(cls, found: list[ResourceWarnings]) -> WarningCounts:
-        by_type: dict[str, dict[str, int]] = {}
-        for r in found:
-            for kind in dict.fromkeys(w.type for w in r.warnings):
-                counts = by_type.setdefault(kind, {"resources": 0, "properties": 0})
-                counts["resources"] += 1
-                counts["properties"] += sum(1 for w in r.warnings if w.type == kind)
-        return cls(
-            warnings=sum(r.details for r in found),
-            properties=sum(len(r.warnings) for r in found),
-            resources=len(found),
-            by_type=by_type,
-        )
-
-    def sentence(self) -> str:
-        if not self.warnings:
-            return "no warnings"
-        return (
-            f"{plural(self.warnings, 'warning')} on {plural(self.resources, 'resource')}, "
-            f"naming {plural(self.properties, 'property', 'properties')}"
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+    CREATED = "created"
+    UPDATED = "updated"
+    RESUMED = "resumed"  # the same request re-run: nothing sent, the existing template picked up
 
 
 @dataclass
@@ -184,7 +90,7 @@ class GeneratedTemplate:
     status_reason: str | None
     format: str
     body: str
-    action: str  # "created" | "updated" | "resumed" (the same request re-run: nothing sent, picked up)
+    action: TemplateAction
     configuration: dict[str, str]
     resources: list[dict[str, Any]]  # logical id, type, identifier, status per resource
     warnings: list[ResourceWarnings]
@@ -218,70 +124,6 @@ class GeneratedTemplate:
 
 
 # --- pure helpers ----------------------------------------------------------------------------------------
-
-
-def advice_for(warning_type: str, required: bool) -> tuple[str, str]:
-    if warning_type == "UNSUPPORTED_PROPERTIES" and required:
-        return _REQUIRED_WRITE_ONLY
-    return _ADVICE.get(warning_type, ("other", "see the description; check the template by hand"))
-
-
-def warnings_from_describe(data: Any) -> list[ResourceWarnings]:
-    """DescribeGeneratedTemplate's per-resource warnings, one item per property, grouped by logical id."""
-    out: list[ResourceWarnings] = []
-    for res in data.get("Resources") or []:
-        items: list[WarningItem] = []
-        details = res.get("Warnings") or []
-        for w in details:
-            kind = str(w.get("Type", ""))
-            props = w.get("Properties") or [{}]
-            for p in props:
-                required = bool(p.get("Required", False))
-                fix, advice = advice_for(kind, required)
-                items.append(
-                    WarningItem(kind, p.get("PropertyPath"), required, p.get("Description"), fix, advice)
-                )
-        if items:
-            out.append(
-                ResourceWarnings(
-                    str(res.get("LogicalResourceId", "")),
-                    str(res.get("ResourceType", "")),
-                    dict(res.get("ResourceIdentifier") or {}),
-                    items,
-                    len(details),
-                )
-            )
-    return out
-
-
-def parse_fail_on(values: Iterable[str]) -> set[str]:
-    """--fail-on TYPE[,TYPE]: warning types, case-insensitive; unknown ones are a UsageError (exit 2)."""
-    wanted: set[str] = set()
-    for value in values:
-        for part in value.split(","):
-            name = part.strip().upper()
-            if not name:
-                continue
-            if name not in WARNING_TYPES:
-                raise UsageError(
-                    f"unknown warning type {part.strip()!r} in --fail-on",
-                    "one of: " + ", ".join(WARNING_TYPES),
-                )
-            wanted.add(name)
-    return wanted
-
-
-def check_fail_on(warnings: list[ResourceWarnings], fail_on: set[str]) -> None:
-    """PolicyFailure (exit 1) when any warning of a --fail-on type is present."""
-    hits = [(r.logical_id, w.type) for r in warnings for w in r.warnings if w.type in fail_on]
-    if hits:
-        types = sorted({t for _, t in hits})
-        resources = sorted({lid for lid, _ in hits})
-        raise PolicyFailure(
-            f"--fail-on: {', '.join(types)} on {plural(len(resources), 'resource')} "
-            f"({plural(len(hits), 'property', 'properties')}): " + ", ".join(resources),
-            'resolve them in the template (see "What to do"), or drop the type from --fail-on',
-        )
 
 
 def resources_to_import(
@@ -414,7 +256,9 @@ def wait_for_template(
     )
 
 
-def _check_inputs(name: str, resources: list[ScannedResource], deletion: str, replace: str, fmt: str) -> None:
+def _check_inputs(
+    name: str, resources: list[ScannedResource], deletion: str, replace: str, fmt: str
+) -> tuple[GeneratorPolicy, GeneratorPolicy]:
     if not 1 <= len(name) <= 128:
         raise UsageError(f"template name must be 1-128 characters, got {len(name)}", None)
     if not resources:
@@ -424,11 +268,13 @@ def _check_inputs(name: str, resources: list[ScannedResource], deletion: str, re
             f"{len(resources)} resources selected; a template holds at most {MAX_TEMPLATE_RESOURCES}",
             "narrow the selection (--select, --exclude, --related-depth)",
         )
-    for label, value in (("deletion policy", deletion), ("update replace policy", replace)):
-        if value not in POLICIES:
-            raise UsageError(f"{label} {value!r} is not one of {', '.join(POLICIES)}", None)
+    policies = (
+        GeneratorPolicy.parse(deletion, "deletion policy"),
+        GeneratorPolicy.parse(replace, "update replace policy"),
+    )
     if fmt not in FORMATS:
         raise UsageError(f"format {fmt!r} is not one of {', '.join(FORMATS)}", None)
+    return policies
 
 
 @dataclass
@@ -436,7 +282,7 @@ class _Submitted:
     """What was asked of the service for this request, before waiting on it."""
 
     template_id: str
-    action: str
+    action: TemplateAction
     added: int
     removed: list[str]
 
@@ -482,7 +328,7 @@ def _reconcile(
     same = not to_add and not removed and existing.get("TemplateConfiguration") == config
     failed = existing.get("Status") == "FAILED"
     if same and not failed:
-        return _Submitted(template_id, "resumed", 0, [])
+        return _Submitted(template_id, TemplateAction.RESUMED, 0, [])
     if not update:
         if same:
             raise UsageError(
@@ -504,7 +350,7 @@ def _reconcile(
     if failed:  # read every resource again: what failed may have been fixed since
         kwargs["RefreshAllResources"] = True
     _when_free(lambda: aws.cloudformation.update_generated_template(**kwargs), f"update {name}", timeout)
-    return _Submitted(template_id, "updated", len(to_add), removed)
+    return _Submitted(template_id, TemplateAction.UPDATED, len(to_add), removed)
 
 
 def _raise_failed(name: str, final: dict[str, Any]) -> None:
@@ -525,12 +371,12 @@ def generate(
     name: str,
     resources: list[ScannedResource],
     *,
-    deletion_policy: str = "RETAIN",
-    update_replace_policy: str = "RETAIN",
+    deletion_policy: GeneratorPolicy | str = GeneratorPolicy.RETAIN,
+    update_replace_policy: GeneratorPolicy | str = GeneratorPolicy.RETAIN,
     update: bool = False,
     timeout: float = 1800.0,
     on_progress: Callable[[TemplateProgress], None] | None = None,
-    on_submitted: Callable[[str, str], None] | None = None,
+    on_submitted: Callable[[str, TemplateAction], None] | None = None,
     fmt: str = "YAML",
     keep_vpc_defaults: bool = True,
 ) -> GeneratedTemplate:
@@ -542,14 +388,10 @@ def generate(
     With DeletionPolicy DELETE and `keep_vpc_defaults`, the VPC defaults in the template (main route table,
     default security group and network ACL, associations with that ACL) get Retain in the returned body: EC2
     refuses to delete them apart from their VPC, so Delete would leave a stack deletion DELETE_FAILED."""
-    deletion_policy, update_replace_policy, fmt = (
-        deletion_policy.upper(),
-        update_replace_policy.upper(),
-        fmt.upper(),
-    )
+    fmt = fmt.upper()
     unique = list(dict.fromkeys(resources))
-    _check_inputs(name, unique, deletion_policy, update_replace_policy, fmt)
-    config = {"DeletionPolicy": deletion_policy, "UpdateReplacePolicy": update_replace_policy}
+    deletion, replace = _check_inputs(name, unique, deletion_policy, update_replace_policy, fmt)
+    config = {"DeletionPolicy": deletion.value, "UpdateReplacePolicy": replace.value}
     definitions = [r.to_api() for r in unique]
     existing = describe_template(aws, name)
     if existing is None:
@@ -562,7 +404,7 @@ def generate(
             if existing is None:
                 raise aws_error(exc) from exc
     if existing is None:
-        submitted = _Submitted(created, "created", len(definitions), [])
+        submitted = _Submitted(created, TemplateAction.CREATED, len(definitions), [])
     else:
         submitted = _reconcile(
             aws, existing, definitions, config, update=update, timeout=timeout, on_progress=on_progress
@@ -573,7 +415,7 @@ def generate(
     if final.get("Status") == "FAILED":
         _raise_failed(name, final)
     gt = _result(aws, name, final, submitted, config, fmt)
-    if deletion_policy == "DELETE" and keep_vpc_defaults:
+    if deletion is GeneratorPolicy.DELETE and keep_vpc_defaults:
         retain_vpc_defaults(aws, gt)
     return gt
 
@@ -582,7 +424,7 @@ def retain_vpc_defaults(aws: Aws, gt: GeneratedTemplate) -> VpcDefaults:
     """Find the VPC defaults among gt's resources and set DeletionPolicy Retain on them in gt.body, changing
     only those policy lines. EC2 denying the lookup leaves the body as it was, with a note: it never fails
     the generation, whose template the service has already built."""
-    from iacgen.core.template import patch_policies
+    from iacgen.core.template_edits import patch_policies
     from iacgen.core.vpc_defaults import entries_of, find_vpc_defaults
 
     in_body = template_logical_ids(gt.body, gt.format) or set()
@@ -590,7 +432,7 @@ def retain_vpc_defaults(aws: Aws, gt: GeneratedTemplate) -> VpcDefaults:
     found = find_vpc_defaults(aws, entries)
     if found.found:
         patched = patch_policies(
-            gt.body, deletion_policy="Retain", logical_ids=found.logical_ids, source=gt.name
+            gt.body, deletion_policy=Policy.RETAIN, logical_ids=found.logical_ids, source=gt.name
         )
         gt.body = patched.text
     gt.vpc_defaults = found

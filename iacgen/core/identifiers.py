@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,14 +22,21 @@ AddProblem = Callable[[str, str | None], None]
 _HINT_FILE = "the resources file is a JSON list of {ResourceType, LogicalResourceId, ResourceIdentifier}"
 
 
+class IdentifierSource(StrEnum):
+    """Where an import's resource identifier came from."""
+
+    RESOURCES_FILE = "resources file"
+    DERIVED = "derived"  # from the template's properties (the type's primary identifier)
+
+
 @dataclass
 class ImportResource:
-    """One entry of ResourcesToImport, and where its identifier came from ('resources file' or 'derived')."""
+    """One entry of ResourcesToImport, and where its identifier came from."""
 
     logical_id: str
     type: str
     identifier: dict[str, str]
-    identifier_source: str
+    identifier_source: IdentifierSource
 
     def to_request(self) -> dict[str, Any]:
         return {
@@ -97,7 +105,7 @@ def listed_identifiers(
                 "a resource can be imported only once",
             )
         seen[key] = lid
-        listed[lid] = ImportResource(lid, rtype, ident, "resources file")
+        listed[lid] = ImportResource(lid, rtype, ident, IdentifierSource.RESOURCES_FILE)
         if lid not in resources:
             problem(
                 f"resources file lists {lid} ({rtype}), which is not in the template",
@@ -127,7 +135,9 @@ def derived_identifiers(
         if not all(_is_plain_scalar(v) for v in values.values()):
             why_not[lid] = f"its identifier {'+'.join(props)} is not set as a literal in the template"
             continue
-        derived[lid] = ImportResource(lid, res.type, {p: str(v) for p, v in values.items()}, "derived")
+        derived[lid] = ImportResource(
+            lid, res.type, {p: str(v) for p, v in values.items()}, IdentifierSource.DERIVED
+        )
     return derived, why_not
 
 

@@ -134,14 +134,14 @@ class Override(_Strict):
     @field_validator("deletion")
     @classmethod
     def _deletion(cls, value: str | None) -> str | None:
-        from iacgen.core.template import DELETION_POLICY, normalize_policy
+        from iacgen.core.policies import DELETION_POLICY, normalize_policy
 
         return None if value is None else _usage_to_value(normalize_policy, value, DELETION_POLICY)
 
     @field_validator("update_replace")
     @classmethod
     def _update_replace(cls, value: str | None) -> str | None:
-        from iacgen.core.template import UPDATE_REPLACE_POLICY, normalize_policy
+        from iacgen.core.policies import UPDATE_REPLACE_POLICY, normalize_policy
 
         return None if value is None else _usage_to_value(normalize_policy, value, UPDATE_REPLACE_POLICY)
 
@@ -260,7 +260,7 @@ class TemplateEntry(_Strict):
 
 def parse_fail_on_entry(value: str) -> str:
     """One fail_on entry: 'drift' or a warning type, any case; ValueError names the allowed ones."""
-    from iacgen.core.generation import WARNING_TYPES
+    from iacgen.core.template_warnings import WARNING_TYPES
 
     name = value.strip()
     if name.lower() == DRIFT:

@@ -21,6 +21,7 @@ from urllib.parse import quote
 
 from iacgen.core.errors import UsageError
 from iacgen.core.identifiers import (
+    IdentifierSource,
     ImportResource,
     derived_identifiers,
     listed_identifiers,
@@ -153,13 +154,8 @@ def plan_import(
 
     Reads only: DescribeStacks, for an existing stack ListStackResources and GetTemplate, and
     GetTemplateSummary when an identifier has to be derived. All problems found go into one UsageError."""
-    from iacgen.core.template import (
-        body_size,
-        dump_template,
-        load_template,
-        normalize_policy,
-        read_template_file,
-    )
+    from iacgen.core.policies import normalize_policy
+    from iacgen.core.template import body_size, dump_template, load_template, read_template_file
 
     given = dict(parameters or {})
     _check_stack_name(stack)
@@ -280,7 +276,7 @@ def _split_by_stack(
         ident = known.get(lid)
         value = next(iter(ident.identifier.values())) if ident and len(ident.identifier) == 1 else None
         if value is not None and owned.physical_id and value != owned.physical_id:
-            from_file = ident is not None and ident.identifier_source == "resources file"
+            from_file = ident is not None and ident.identifier_source is IdentifierSource.RESOURCES_FILE
             names = "resources file imports" if from_file else "template names"
             problems.add(
                 f"stack {target.name} already has {lid} as {owned.physical_id}, but the {names} {value} "
@@ -323,7 +319,7 @@ def _add_deletion_policy(
     problems: _Problems,
 ) -> list[str]:
     """Every resource to import needs a DeletionPolicy; `policy` adds it in the body (never in the file)."""
-    from iacgen.core.template import set_missing_deletion_policy
+    from iacgen.core.template_edits import set_missing_deletion_policy
 
     missing = [lid for lid in candidates if not resources[lid].deletion_policy]
     if not missing:
@@ -344,7 +340,7 @@ def _fold_in_stack(
 ) -> tuple[Merged, str | None]:
     """An import may not add or change Outputs, and into an existing stack it must describe the whole stack:
     the user's new Outputs are set aside (returned as text for a later update) and the stack is merged in."""
-    from iacgen.core.template import strip_outputs
+    from iacgen.core.template_edits import strip_outputs
 
     user_outputs = template.outputs()
     if target.owned:

@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from iacgen.core.errors import AwsError, UsageError, aws_error, error_code
@@ -159,12 +160,23 @@ class ScannedResource:
         return {"type": self.type, "identifier": dict(self.identifier), "managed_by_stack": self.managed}
 
 
+class ScanAction(StrEnum):
+    """How `ensure_scan` came by the scan it returns."""
+
+    STARTED = "started"  # a new scan
+    REUSED = "reused"  # the newest usable scan that covers the request
+    JOINED = "joined"  # one that was already running and covers the request
+    GIVEN = "given"  # the one the caller named
+    RESUMED = "resumed"  # the one an interrupted run left running (from the state file)
+    WAITING = "waiting"  # someone else's running scan that must finish before ours can start
+
+
 @dataclass
 class ScanOutcome:
-    """What `ensure_scan` did: started a scan, reused one, joined a running one, or used the one given."""
+    """What `ensure_scan` did, and the scan it did it with."""
 
     scan: ScanInfo
-    action: str  # "started" | "reused" | "joined" | "given"
+    action: ScanAction
     note: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
@@ -426,7 +438,7 @@ def _start_or_join(
     request, else wait for it to finish and start ours."""
     for attempt in range(2):
         try:
-            return ScanOutcome(describe_scan(aws, start_scan(aws, types, token)), "started")
+            return ScanOutcome(describe_scan(aws, start_scan(aws, types, token)), ScanAction.STARTED)
         except Exception as exc:
             code = error_code(exc)
             if code == "ResourceScanLimitExceeded":
@@ -438,11 +450,15 @@ def _start_or_join(
             continue
         running = _with_details(aws, running)
         if covers(running, types):
-            return ScanOutcome(running, "joined", "a scan was already running; waiting for it instead")
+            return ScanOutcome(
+                running, ScanAction.JOINED, "a scan was already running; waiting for it instead"
+            )
         if not wait:  # ours cannot start until it is done; a re-run will wait it out
-            return ScanOutcome(running, "waiting", "another scan is running; ours starts after it")
+            return ScanOutcome(running, ScanAction.WAITING, "another scan is running; ours starts after it")
         if on_start is not None:
-            on_start(ScanOutcome(running, "waiting", "another scan is running; ours starts after it"))
+            on_start(
+                ScanOutcome(running, ScanAction.WAITING, "another scan is running; ours starts after it")
+            )
         wait_for_scan(aws, running.scan_id, timeout, on_progress, check=False)
     raise AwsError(
         "could not start a scan: another scan kept running", "wait for it (iacgen scans) and re-run"
@@ -469,13 +485,15 @@ def ensure_scan(
     id: an interrupted wait is then resumed by the next run."""
     checked = validate_types(types) if types else None
     if scan_id:
-        outcome = ScanOutcome(_given_scan(aws, scan_id), "given")
+        outcome = ScanOutcome(_given_scan(aws, scan_id), ScanAction.GIVEN)
     else:
         resumed = _resumable(aws, remembered, checked)
         if resumed is not None:
-            outcome = ScanOutcome(resumed, "resumed", "the scan an interrupted run left running")
+            outcome = ScanOutcome(resumed, ScanAction.RESUMED, "the scan an interrupted run left running")
         elif not new and (reusable := find_reusable_scan(aws, checked)) is not None:
-            outcome = ScanOutcome(reusable, "reused", f"reusing a scan from {human_age(reusable.age())} ago")
+            outcome = ScanOutcome(
+                reusable, ScanAction.REUSED, f"reusing a scan from {human_age(reusable.age())} ago"
+            )
         else:
             outcome = _start_or_join(
                 aws,

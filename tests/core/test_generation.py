@@ -10,8 +10,9 @@ import pytest
 from ruamel.yaml import YAML
 
 from iacgen.core import generation, scans
-from iacgen.core.errors import AwsError, PolicyFailure, UsageError
+from iacgen.core.errors import AwsError, UsageError
 from iacgen.core.scans import ScannedResource
+from tests.core.test_template_warnings import DESCRIBE
 
 REGION = "us-east-1"
 
@@ -26,63 +27,6 @@ def workshop_core(w: Any) -> list[ScannedResource]:
 
 
 # --- pure ---------------------------------------------------------------------------------
-
-DESCRIBE = {
-    "Resources": [
-        {
-            "ResourceType": "AWS::EC2::Instance",
-            "LogicalResourceId": "EC2Instance",
-            "ResourceIdentifier": {"InstanceId": "i-1"},
-            "ResourceStatus": "COMPLETE",
-            "Warnings": [
-                {
-                    "Type": "UNSUPPORTED_PROPERTIES",
-                    "Properties": [
-                        {"PropertyPath": "AdditionalInfo", "Required": False, "Description": "d1"},
-                        {"PropertyPath": "Ipv6Addresses", "Required": False, "Description": "d2"},
-                    ],
-                },
-                {
-                    "Type": "MUTUALLY_EXCLUSIVE_TYPES",
-                    "Properties": [{"PropertyPath": "Body", "Required": True}],
-                },
-            ],
-        },
-        {
-            "ResourceType": "AWS::EC2::VPC",
-            "LogicalResourceId": "EC2VPC",
-            "ResourceIdentifier": {"VpcId": "vpc-1"},
-            "ResourceStatus": "COMPLETE",
-            "Warnings": [],
-        },
-        {
-            "ResourceType": "AWS::EC2::Subnet",
-            "LogicalResourceId": "EC2Subnet",
-            "ResourceIdentifier": {"SubnetId": "subnet-1"},
-            "ResourceStatus": "FAILED",
-            "ResourceStatusReason": "gone",
-        },
-    ]
-}
-
-
-def test_warnings_are_grouped_by_resource_with_advice() -> None:
-    found = generation.warnings_from_describe(DESCRIBE)
-    assert [r.logical_id for r in found] == ["EC2Instance"]
-    items = found[0].warnings
-    assert [(w.type, w.property_path, w.required, w.fix) for w in items] == [
-        ("UNSUPPORTED_PROPERTIES", "AdditionalInfo", False, "dropped"),
-        ("UNSUPPORTED_PROPERTIES", "Ipv6Addresses", False, "dropped"),
-        ("MUTUALLY_EXCLUSIVE_TYPES", "Body", True, "string"),
-    ]
-    assert "string" in items[2].advice
-
-
-def test_every_warning_type_has_advice() -> None:
-    for kind in generation.WARNING_TYPES:
-        fix, advice = generation.advice_for(kind, False)
-        assert fix != "other" and advice
-    assert generation.advice_for("MUTUALLY_EXCLUSIVE_PROPERTIES", True)[0] == "parameter"
 
 
 def test_resources_to_import_skips_failed_and_absent() -> None:
@@ -101,23 +45,6 @@ def test_resources_to_import_skips_failed_and_absent() -> None:
     assert [r["LogicalResourceId"] for r in generation.resources_to_import(DESCRIBE, {"EC2VPC"})] == [
         "EC2VPC"
     ]
-
-
-def test_fail_on_parsing_and_check() -> None:
-    assert generation.parse_fail_on(["unsupported_properties, MUTUALLY_EXCLUSIVE_TYPES"]) == {
-        "UNSUPPORTED_PROPERTIES",
-        "MUTUALLY_EXCLUSIVE_TYPES",
-    }
-    with pytest.raises(UsageError, match="NOPE"):
-        generation.parse_fail_on(["UNSUPPORTED_PROPERTIES,NOPE"])
-    found = generation.warnings_from_describe(DESCRIBE)
-    generation.check_fail_on(found, {"EXCLUDED_RESOURCES"})
-    with pytest.raises(PolicyFailure) as err:
-        generation.check_fail_on(found, {"MUTUALLY_EXCLUSIVE_TYPES", "UNSUPPORTED_PROPERTIES"})
-    assert err.value.message == (
-        "--fail-on: MUTUALLY_EXCLUSIVE_TYPES, UNSUPPORTED_PROPERTIES on 1 resource (3 properties): "
-        "EC2Instance"
-    )
 
 
 def test_inputs_are_checked_before_any_call() -> None:
@@ -265,17 +192,6 @@ def test_the_same_request_again_resumes_without_creating_or_updating(aws: Any, w
 
 
 # --- review fixes -------------------------------------------------------------------------------------
-
-
-def test_warning_counts_are_worded_once() -> None:
-    counts = generation.WarningCounts.of(generation.warnings_from_describe(DESCRIBE))
-    assert (counts.warnings, counts.properties, counts.resources) == (2, 3, 1)
-    assert counts.by_type == {
-        "UNSUPPORTED_PROPERTIES": {"resources": 1, "properties": 2},
-        "MUTUALLY_EXCLUSIVE_TYPES": {"resources": 1, "properties": 1},
-    }
-    assert counts.sentence() == "2 warnings on 1 resource, naming 3 properties"
-    assert generation.WarningCounts.of([]).sentence() == "no warnings"
 
 
 def test_on_submitted_comes_before_the_wait(aws: Any, workshop: Any) -> None:

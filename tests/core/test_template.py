@@ -12,16 +12,9 @@ from typing import Any
 import pytest
 
 from iacgen.core.errors import UsageError
-from iacgen.core.template import (
-    SNAPSHOT_TYPES,
-    body_size,
-    dump_template,
-    load_template,
-    normalize_policy,
-    patch_policies,
-    set_missing_deletion_policy,
-    strip_outputs,
-)
+from iacgen.core.policies import SNAPSHOT_TYPES, normalize_policy
+from iacgen.core.template import body_size, dump_template, load_template
+from iacgen.core.template_edits import patch_policies, set_missing_deletion_policy, strip_outputs
 
 # What the IaC generator returns (YAML): quoted scalars, long-form intrinsics, sequences not indented.
 GENERATED_YAML = """---

@@ -10,9 +10,11 @@ from typing import TYPE_CHECKING, Any
 
 from iacgen.core import generation, scans, selection
 from iacgen.core.errors import UsageError
+from iacgen.core.policies import GeneratorPolicy
 from iacgen.core.reporter import GenerationProgress, NullReporter, Reporter
 from iacgen.core.scans import plural, short_id
 from iacgen.core.state import TemplateRecord
+from iacgen.core.template_warnings import WarningCounts
 from iacgen.core.workspace import check_overwrite, sha256_of
 
 if TYPE_CHECKING:
@@ -29,8 +31,8 @@ class GenerateRequest:
     exclude: list[str] = field(default_factory=list)
     related: bool = False
     related_depth: int | None = None  # implies related
-    deletion_policy: str = "RETAIN"
-    update_replace_policy: str = "RETAIN"
+    deletion_policy: GeneratorPolicy = GeneratorPolicy.RETAIN
+    update_replace_policy: GeneratorPolicy = GeneratorPolicy.RETAIN
     retain_vpc_defaults: bool = True
     format: str = "yaml"
     out: Path | None = None
@@ -114,7 +116,7 @@ def generate(
         )
         saved.last_template, saved.scan_id, saved.region = name, scan.scan_id, aws.region
     _narrate_defaults(report, gt)
-    counts = generation.WarningCounts.of(gt.warnings)
+    counts = WarningCounts.of(gt.warnings)
     report.info(
         f"wrote {template_path} and {resources_path} "
         f"({plural(len(gt.resources_to_import), 'resource')} to import)"

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from iacgen.core import changeset, preflight
+from iacgen.core.identifiers import IdentifierSource
 from iacgen.core.reporter import ChangeSetProgress, ChangeSetReady, NullReporter, Reporter, StackEvent
 
 if TYPE_CHECKING:
@@ -169,7 +170,7 @@ def plan_lines(plan: ImportPlan) -> list[str]:
     """The preflight's findings, one line each, for a person."""
     lines: list[str] = []
     where = "a new stack" if plan.new_stack else f"existing stack ({plan.stack_status})"
-    derived = [r.logical_id for r in plan.to_import if r.identifier_source == "derived"]
+    derived = [r.logical_id for r in plan.to_import if r.identifier_source is IdentifierSource.DERIVED]
     lines.append(f"preflight: {len(plan.to_import)} resource(s) to import into {plan.stack}, {where}")
     if plan.resources_path:
         lines.append(f"  identifiers from {plan.resources_path}")

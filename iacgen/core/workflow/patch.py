@@ -10,7 +10,8 @@ from typing import Any
 
 from iacgen.core.errors import UsageError
 from iacgen.core.reporter import NullReporter, Reporter
-from iacgen.core.template import PatchResult, patch_policies, read_template_file
+from iacgen.core.template import read_template_file
+from iacgen.core.template_edits import PatchResult, patch_policies
 from iacgen.core.workspace import Workspace
 
 

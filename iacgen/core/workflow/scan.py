@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from iacgen.core import scans
 from iacgen.core.reporter import NullReporter, Reporter, ScanProgress
+from iacgen.core.scans import ScanAction
 
 if TYPE_CHECKING:
     from iacgen.core.scans import ScannedResource, ScanOutcome
@@ -51,15 +52,17 @@ def narrate(outcome: ScanOutcome) -> str:
     """What the scan step tells the user about the scan it works from, once it is known."""
     info = outcome.scan
     age = scans.human_age(info.age())
-    return {
-        "started": f"started scan {info.scan_id}",
-        "joined": f"a scan was already running; using it: {info.scan_id}",
-        "resumed": f"resuming scan {info.scan_id}, left running {age} ago by an interrupted run",
-        "given": f"using scan {info.scan_id} ({age} old)",
-        "waiting": f"scan {info.scan_id} is running and does not cover this request; "
+    words: dict[ScanAction, str] = {
+        ScanAction.STARTED: f"started scan {info.scan_id}",
+        ScanAction.JOINED: f"a scan was already running; using it: {info.scan_id}",
+        ScanAction.RESUMED: f"resuming scan {info.scan_id}, left running {age} ago by an interrupted run",
+        ScanAction.GIVEN: f"using scan {info.scan_id} ({age} old)",
+        ScanAction.WAITING: f"scan {info.scan_id} is running and does not cover this request; "
         "ours can start once it is done",
-        "reused": f"reusing scan {info.scan_id} ({info.scan_type}, {age} old); --new starts a fresh one",
-    }.get(outcome.action, info.scan_id)
+        ScanAction.REUSED: f"reusing scan {info.scan_id} ({info.scan_type}, {age} old); "
+        "--new starts a fresh one",
+    }
+    return words[outcome.action]
 
 
 def scan(
@@ -73,7 +76,9 @@ def scan(
 
     def on_start(outcome: ScanOutcome) -> None:
         report.info(narrate(outcome))
-        if outcome.action != "waiting":  # saved before the wait, so Ctrl-C leaves it for the re-run
+        if (
+            outcome.action is not ScanAction.WAITING
+        ):  # saved before the wait, so Ctrl-C leaves it for the re-run
             with workspace.update() as state:
                 state.scan_id, state.region = outcome.scan.scan_id, aws.region
 

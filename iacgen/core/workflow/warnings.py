@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING, Any
 
 from iacgen.core import generation
 from iacgen.core.errors import PolicyFailure, UsageError
+from iacgen.core.template_warnings import WarningCounts, check_fail_on, parse_fail_on
 
 if TYPE_CHECKING:
-    from iacgen.core.generation import ResourceWarnings, WarningCounts
     from iacgen.core.session import Aws
+    from iacgen.core.template_warnings import ResourceWarnings
     from iacgen.core.workspace import Workspace
 
 
@@ -24,12 +25,12 @@ class WarningsResult:
 
     @property
     def counts(self) -> WarningCounts:
-        return generation.WarningCounts.of(self.resources)
+        return WarningCounts.of(self.resources)
 
     def failure(self) -> PolicyFailure | None:
         """The PolicyFailure (exit 1) when a warning of a fail-on type is present, else None."""
         try:
-            generation.check_fail_on(self.resources, self.fail_on)
+            check_fail_on(self.resources, self.fail_on)
         except PolicyFailure as exc:
             return exc
         return None
@@ -50,7 +51,7 @@ def warnings(
 ) -> WarningsResult:
     """The warnings of NAME (default: the last template generated here). fail_on: warning type names
     (TYPE or TYPE,TYPE); an unknown one is a UsageError before any call."""
-    wanted = generation.parse_fail_on(fail_on)
+    wanted = parse_fail_on(fail_on)
     if name is None:
         name = workspace.load().last_template
         if name is None:
