@@ -17,6 +17,7 @@ if ! "$py" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; th
   exit 2
 fi
 venv="$root/.venv"
+venv_pip() { "$venv/bin/python" -m pip --version >/dev/null 2>&1 || "$venv/bin/python" -m ensurepip >/dev/null; }
 want="$(sha256sum "$root/pyproject.toml" | cut -d' ' -f1)"
 current=""
 for m in $enough; do
@@ -29,24 +30,23 @@ if [ -z "$current" ] || [ ! -x "$venv/bin/python" ]; then
   uv="$(command -v uv || true)"
   [ -z "$uv" ] && [ -x "$venv/bin/uv" ] && uv="$venv/bin/uv"
   if [ ! -x "$venv/bin/python" ]; then
-    if [ -n "$uv" ]; then
-      "$uv" venv --quiet --python "$py" "$venv" >&2
-    else
-      "$py" -m venv "$venv"
-    fi
+    # without pip: seconds faster than seeding pip we may never need
+    [ -n "$uv" ] && "$uv" venv --quiet --python "$py" "$venv" >&2 || "$py" -m venv --without-pip "$venv"
   fi
   if [ -z "$uv" ]; then
-    # uv is one wheel on PyPI; if it cannot be had, pip does the install (slower, same result)
-    "$venv/bin/python" -m pip --version >/dev/null 2>&1 || "$venv/bin/python" -m ensurepip --quiet >&2
-    if "$venv/bin/python" -m pip install --quiet --quiet --disable-pip-version-check uv >&2; then
+    # uv is one wheel on PyPI: the caller's pip puts it into the venv (pip >= 22.3 has --python), else the
+    # venv's own pip; if uv cannot be had, pip does the install (slower, same result)
+    pipq=(install --quiet --quiet --disable-pip-version-check uv)
+    if "$py" -m pip --python "$venv/bin/python" "${pipq[@]}" >&2 2>/dev/null \
+      || { venv_pip && "$venv/bin/python" -m pip "${pipq[@]}" >&2; }; then
       uv="$venv/bin/uv"
     else
       echo "uv could not be installed; installing with pip instead" >&2
     fi
   fi
-  if [ -n "$uv" ]; then
-    "$uv" pip install --quiet --python "$venv/bin/python" -e "$root[$extras]" >&2
-  else
+  if [ -z "$uv" ] || ! "$uv" pip install --quiet --python "$venv/bin/python" -e "$root[$extras]" >&2; then
+    [ -n "$uv" ] && echo "uv failed (above); trying pip" >&2
+    venv_pip
     "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -e "$root[$extras]" >&2
   fi
   echo "$want" > "$venv/.iacgen-installed-$mode"
