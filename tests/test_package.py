@@ -81,9 +81,8 @@ def test_wheel_and_sdist_build_check_and_install_lean_then_with_the_local_extra(
 
     extra = f"iacgen[local] @ {wheels[0].as_uri()}"
     _ok(_run(uv, "pip", "install", "--quiet", "--python", python, extra, cwd=tmp_path, env=env))
-    demo = _run(
-        bin_iacgen, "-o", "json", "-q", "demo", "--pace", "0", "--dir", tmp_path / "demo", cwd=away, env=env_run
-    )
+    demo_args = ("-o", "json", "-q", "demo", "--pace", "0", "--dir", tmp_path / "demo")
+    demo = _run(bin_iacgen, *demo_args, cwd=away, env=env_run)
     proof = json.loads(_ok(demo))
     assert proof["status"] == "IMPORT_COMPLETE"
     assert proof["resources"] and all(row["same"] for row in proof["resources"])

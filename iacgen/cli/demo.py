@@ -34,7 +34,7 @@ def register(app: typer.Typer) -> None:
             None, "--dir", help="Where the demo writes its files (default: a new temporary directory)."
         ),
         pace: float = typer.Option(
-            2.0, "--pace", min=0.0, help="Seconds the local cloud takes per scan (templates take half)."
+            1.0, "--pace", min=0.0, help="Seconds the local cloud takes per scan (templates take half)."
         ),
     ) -> None:
         """Run scan -> generate --related -> warnings -> patch -> import on an offline copy of AWS's IaC
