@@ -10,7 +10,7 @@ import typer
 from typer.core import TyperGroup
 
 from iacgen import __version__
-from iacgen.cli import demo, generate, importer, local, patch, scan
+from iacgen.cli import ci, demo, generate, importer, local, patch, scan
 from iacgen.cli.context import AppContext
 from iacgen.cli.render import Output, OutputFormat, color_wanted
 from iacgen.core.errors import EXIT_INTERRUPTED, IacgenError, UsageError
@@ -159,7 +159,7 @@ def root(
     ctx.obj = AppContext(settings=settings, output=out, verbose=verbose, state_dir=state_dir)
 
 
-for module in (scan, generate, patch, importer, local, demo):
+for module in (scan, generate, patch, importer, ci, local, demo):
     module.register(app)
 
 
