@@ -1,14 +1,74 @@
-"""`iacgen iam-policy`: the least-privilege IAM policy a command needs (from core.permissions' table)."""
+"""`iacgen init`, `iacgen ci`, `iacgen iam-policy`: the manifest, the CI dry run, the policy it needs."""
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
+from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import typer
 
+if TYPE_CHECKING:
+    from iacgen.core.ci import CiRun
+
 
 def register(app: typer.Typer) -> None:
+    @app.command("init")
+    def init(
+        ctx: typer.Context,
+        out: Path = typer.Option(Path("iacgen.yaml"), "--out", metavar="FILE", help="Where to write it."),
+    ) -> None:
+        """Write a commented starter iacgen.yaml (from the last generate here, else an example)."""
+        from iacgen.cli.context import app_context
+        from iacgen.core.manifest import init_manifest
+
+        app_ctx = app_context(ctx)
+        result = init_manifest(out, app_ctx.workspace)
+        app_ctx.output.emit(result.to_dict())
+        if not app_ctx.output.json:
+            app_ctx.output.info(
+                f"wrote {result.path} ({result.origin}: {result.template}); check it with: iacgen ci"
+            )
+
+    @app.command("ci")
+    def ci(
+        ctx: typer.Context,
+        config: Path = typer.Option(Path("iacgen.yaml"), "--config", metavar="FILE", help="The manifest."),
+        fail_on: list[str] | None = typer.Option(
+            None,
+            "--fail-on",
+            metavar="TYPES|drift",
+            help="Also fail on these warning types and/or drift (comma-separated, repeatable).",
+        ),
+        report_dir: Path = typer.Option(
+            Path("iacgen-report"), "--report-dir", metavar="DIR", help="Where report.json/.md/.sarif go."
+        ),
+    ) -> None:
+        """The pipeline as a dry run, with reports: exit 0 clean, 1 not acceptable, 2 bad input, 3 AWS."""
+        from iacgen.cli.context import app_context
+        from iacgen.core.ci import CiRequest, run_ci
+
+        app_ctx = app_context(ctx)
+        summary = os.environ.get("GITHUB_STEP_SUMMARY")
+        request = CiRequest(
+            config=config,
+            report_dir=report_dir,
+            fail_on=list(fail_on or []),
+            step_summary=Path(summary) if summary else None,
+        )
+        previous = signal.signal(signal.SIGTERM, _interrupt)  # clean up on the way out, as for Ctrl-C
+        try:
+            with app_ctx.reporter() as reporter:
+                run = run_ci(app_ctx.workspace, app_ctx.aws, request, reporter)
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+        app_ctx.output.emit(run.to_dict(), lambda: _summary(run))
+        if run.exit_code:
+            raise typer.Exit(run.exit_code)
+
     @app.command("iam-policy")
     def iam_policy(
         command: str | None = typer.Option(
@@ -29,3 +89,63 @@ def register(app: typer.Typer) -> None:
 
         document = policy_document(command, stacks=stacks, buckets=buckets, config=config)
         sys.stdout.write(document.to_json())
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def _summary(run: CiRun) -> Any:
+    """What a person reads in ten seconds: the verdict, per template what would be imported, and why not."""
+    from rich.console import Group
+    from rich.text import Text
+
+    lines: list[Text] = []
+    total = sum(len(t.resources) for t in run.templates)
+    lines.append(
+        Text(
+            f"iacgen ci: {run.verdict.value.upper()} (exit {run.exit_code}): "
+            f"{len(run.templates)} template(s), {total} resource(s) to import; nothing executed"
+        )
+    )
+    for t in run.templates:
+        where = "" if t.new_stack is None else (" (new)" if t.new_stack else " (existing)")
+        types = Counter(r.type.removeprefix("AWS::") for r in t.resources)
+        lines.append(
+            Text(
+                f"{t.name} -> stack {t.stack}{where}: "
+                + (", ".join(f"{k} {v}" for k, v in sorted(types.items())) or "nothing to import")
+            )
+        )
+        warnings = Counter(w.type for r in t.warnings for w in r.warnings)
+        if warnings:
+            lines.append(Text("  warnings: " + ", ".join(f"{k} {v}" for k, v in sorted(warnings.items()))))
+        if t.lint is not None:
+            lines.append(
+                Text(f"  cfn-lint: {len(t.lint.errors)} error(s), {len(t.lint.warnings)} warning(s)")
+            )
+        if t.change_set is not None:
+            lines.append(
+                Text(f"  change set: {t.change_set.status}, {len(t.change_set.changes)} import(s); deleted")
+            )
+        if t.drift is not None:
+            d = t.drift.to_dict()
+            lines.append(
+                Text(
+                    f"  drift vs {t.committed_path}: {d['changed']} changed, {d['added']} added, "
+                    f"{d['removed']} removed"
+                    if t.drift.drifted
+                    else f"  drift vs {t.committed_path}: none"
+                )
+            )
+    if run.reasons:
+        lines.append(Text("why it fails:"))
+        lines += [Text(f"  - {r}") for r in run.reasons[:10]]
+        if len(run.reasons) > 10:
+            lines.append(Text(f"  ... and {len(run.reasons) - 10} more (report.md)"))
+    left = [c for c in run.cleanup if not c.removed]
+    if left:
+        lines.append(Text(f"not cleaned up (the next run retries): {', '.join(c.id for c in left)}"))
+    if run.reports is not None:
+        lines.append(Text(f"reports: {run.reports.json}, {run.reports.markdown}, {run.reports.sarif}"))
+    return Group(*lines)

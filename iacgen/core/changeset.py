@@ -96,9 +96,12 @@ def create_change_set(
     plan: ImportPlan,
     timeout: float = 3600,
     on_progress: Callable[[str], None] | None = None,
+    on_created: Callable[[ChangeSetResult], None] | None = None,
 ) -> ChangeSetResult:
     """Create the IMPORT change set and wait for it. A FAILED change set is a PolicyFailure carrying the
-    service's StatusReason; what it left behind (the change set, an empty new stack) is cleaned up first."""
+    service's StatusReason; what it left behind (the change set, an empty new stack) is cleaned up first.
+    on_created(result) is called once the change set exists, before the wait: a caller that must clean up
+    after an interrupted wait (ci) records it there."""
     if plan.nothing_to_import:
         raise UsageError(
             f"nothing to import: every resource in {plan.template_path} is already in stack {plan.stack}",
@@ -114,6 +117,19 @@ def create_change_set(
             _delete_object(aws, uploaded)
         raise
     change_set_id = created["Id"]
+    if on_created is not None:
+        on_created(
+            ChangeSetResult(
+                stack=plan.stack,
+                stack_id=created["StackId"],
+                change_set_id=change_set_id,
+                change_set_name=name,
+                status="CREATE_PENDING",
+                status_reason=None,
+                new_stack=plan.new_stack,
+                uploaded=uploaded,
+            )
+        )
     final = poll(
         lambda: dict(cfn.describe_change_set(ChangeSetName=change_set_id)),
         lambda v: v.get("Status") in CHANGE_SET_DONE,

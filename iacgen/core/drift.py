@@ -81,6 +81,7 @@ class Drift:
     committed: str  # the committed file's path, as given
     items: list[DriftItem]
     unchanged: int  # matched resources without differences
+    matches: dict[str, str] = field(default_factory=dict)  # generated logical id -> committed logical id
 
     @property
     def drifted(self) -> bool:
@@ -171,7 +172,7 @@ def compare(
             items.append(
                 DriftItem(DriftKind.ADDED, other.type, glid, glid, other.identifier, None, resources_line)
             )
-    return Drift(committed.source, items, unchanged)
+    return Drift(committed.source, items, unchanged, {g: c for c, (g, _) in pairs.items()})
 
 
 def _key(side: _Side) -> tuple[str, tuple[tuple[str, str], ...]]:

@@ -21,14 +21,18 @@ from __future__ import annotations
 import json
 import os
 import re
+from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from iacgen.core.errors import UsageError
+
+if TYPE_CHECKING:
+    from iacgen.core.workspace import Workspace
 
 MANIFEST_FILE = Path("iacgen.yaml")
 MANIFEST_VERSION = 1
@@ -420,3 +424,81 @@ def _line_of(text: str, loc: list[str | int]) -> int | None:
         except (AttributeError, KeyError, IndexError, TypeError):
             break
     return line
+
+
+# --- a starter manifest (iacgen init)
+
+_EXAMPLE_ENTRY = """\
+  - name: {name}
+    # The same expressions as `iacgen generate --select` (an AND of terms; several entries are an OR).
+    select: [{select}]
+    exclude: []
+    related: true          # add what the selection relates to (route tables, gateways, ...)
+    # depth: 1             # bound --related; unset: to a fixed point
+    format: {format}
+    path: {path}   # the committed template: ci reports drift against it
+    policies:
+      deletion: RETAIN     # what the generator writes on every resource: RETAIN or DELETE
+      update_replace: RETAIN
+      retain_vpc_defaults: true
+      overrides: []        # e.g. {{type: "AWS::EC2::KeyPair", deletion: Retain}}, {{logical_id: X, ...}}
+    stack: {{name: {stack}, mode: auto}}   # new | existing | auto
+    parameters: {{}}         # write-only properties: Name: literal | {{env: VAR}} | "{{{{resolve:ssm:/p}}}}"
+    # s3_bucket: my-bucket # for bodies over 51,200 bytes (uploaded under iacgen/, removed after)
+    fail_on: []            # warning types that fail the run, and/or drift
+"""
+
+_HEADER = """\
+# iacgen.yaml: the adoption plan `iacgen ci` checks (a dry run: it never executes a change set).
+# Reference: the README's CI section. Written by `iacgen init` {origin}.
+version: 1
+# region: us-east-1      # default: --region, AWS_REGION or the profile's
+# profile: ci
+scan:
+  policy: reuse          # reuse the newest usable scan up to max_age, else start one; `new`: always start one
+  max_age: 7d
+  # types: [AWS::EC2::*]  # a partial scan of these types only
+templates:
+"""
+
+
+@dataclass(frozen=True)
+class InitResult:
+    path: Path
+    origin: Literal["last generate", "example"]
+    template: str  # the template name the starter names
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": str(self.path), "origin": self.origin, "template": self.template}
+
+
+def init_manifest(path: Path, workspace: Workspace) -> InitResult:
+    """Write a commented starter manifest at `path`, from the last `generate` recorded in the workspace if
+    there is one, else an example; never over an existing file (UsageError, exit 2). It always validates."""
+    from iacgen.core.files import write_atomic
+
+    if path.exists() or path.is_symlink():
+        raise UsageError(f"{path} already exists; iacgen init never overwrites it", "edit it, or pass --out")
+    record = workspace.load().last_record()
+    if record is not None and record.template_path:
+        name, template_path = record.name, record.template_path
+        fmt = "json" if template_path.endswith(".json") else "yaml"
+        types: list[str] = []
+        if record.resources_path and Path(record.resources_path).exists():
+            from iacgen.core.identifiers import read_resources_file
+
+            entries = read_resources_file(Path(record.resources_path))
+            types = sorted({str(e["ResourceType"]) for e in entries})
+        select = ", ".join(f'"type={t}"' for t in types) or '"tag:Name=' + name + '"'
+        origin: Literal["last generate", "example"] = "last generate"
+        where = f"from the last generate here ({name}); narrow select to what you passed to generate"
+    else:
+        name, template_path, fmt, select = "workshop", "workshop.yaml", "yaml", '"tag:Name=workshop"'
+        origin, where = "example", "as an example: change the selection to your resources"
+    stack = name if re.fullmatch(r"[a-zA-Z][-a-zA-Z0-9]{0,127}", name) else "my-stack"
+    text = _HEADER.format(origin=where) + _EXAMPLE_ENTRY.format(
+        name=name, select=select, format=fmt, path=template_path, stack=stack
+    )
+    parse_manifest(text, str(path))  # a starter that does not validate would be a bug
+    write_atomic(path, text)
+    return InitResult(path, origin, name)

@@ -83,15 +83,21 @@ def plan(
 
 
 def create(
-    aws: Aws, checked: ImportPlan, reporter: Reporter | None = None, timeout: float = 3600.0
+    aws: Aws,
+    checked: ImportPlan,
+    reporter: Reporter | None = None,
+    timeout: float = 3600.0,
+    on_created: Callable[[ChangeSetResult], None] | None = None,
 ) -> ChangeSetResult:
-    """Create the IMPORT change set and wait for it; reported as ChangeSetReady once it can be reviewed."""
+    """Create the IMPORT change set and wait for it; reported as ChangeSetReady once it can be reviewed.
+    on_created(result) runs once it exists, before the wait (ci records it for clean-up there)."""
     report = reporter or NullReporter()
     result = changeset.create_change_set(
         aws,
         checked,
         timeout=timeout,
         on_progress=lambda status: report.progress(ChangeSetProgress(checked.stack, status)),
+        on_created=on_created,
     )
     report.progress(ChangeSetReady(result))
     return result

@@ -1,0 +1,46 @@
+"""A ci run's result as files: report.json (the versioned schema, CiRun.to_dict()), report.md (a pull-request
+comment, also appended to $GITHUB_STEP_SUMMARY) and report.sarif (SARIF 2.1.0 for code scanning)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from iacgen.core.files import write_atomic
+from iacgen.core.report.markdown import markdown
+from iacgen.core.report.sarif import sarif
+
+if TYPE_CHECKING:
+    from iacgen.core.ci import CiRun
+
+__all__ = ["ReportFiles", "markdown", "sarif", "write_reports"]
+
+
+@dataclass(frozen=True)
+class ReportFiles:
+    json: Path
+    markdown: Path
+    sarif: Path
+    step_summary: Path | None  # the file report.md was appended to, if any
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: str(v) if v else None for k, v in self.__dict__.items()}
+
+
+def write_reports(run: CiRun, report_dir: Path, step_summary: Path | None = None) -> ReportFiles:
+    """Write the three reports (each atomically) and append the Markdown to the step summary if given."""
+    report_dir.mkdir(parents=True, exist_ok=True)
+    files = ReportFiles(
+        report_dir / "report.json", report_dir / "report.md", report_dir / "report.sarif", None
+    )
+    md = markdown(run)
+    write_atomic(files.json, json.dumps(run.to_dict(), indent=2) + "\n")
+    write_atomic(files.markdown, md)
+    write_atomic(files.sarif, json.dumps(sarif(run), indent=2) + "\n")
+    if step_summary is not None:
+        with step_summary.open("a", encoding="utf-8") as summary:
+            summary.write(md + "\n")
+        files = ReportFiles(files.json, files.markdown, files.sarif, step_summary)
+    return files

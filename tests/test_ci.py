@@ -1,0 +1,244 @@
+"""`iacgen ci` against the local cloud: the verdicts and their exit codes, the reports (SARIF validated
+against the 2.1.0 schema, each location's line holding its logical id), every API call allowed by the
+example CI policy, and an account left exactly as it was found after every run."""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from tests.conftest import REGION
+
+ROOT = Path(__file__).resolve().parents[1]
+SCHEMA = ROOT / "tests" / "data" / "sarif-schema-2.1.0.json"
+
+MANIFEST = """\
+version: 1
+templates:
+  - name: workshop
+    select: ["tag:Name=workshop"]
+    related: true
+    path: workshop.yaml
+    policies:
+      deletion: DELETE
+      overrides:
+        - {type: "AWS::EC2::KeyPair", deletion: Retain}
+    stack: {name: workshop, mode: new}
+"""
+
+
+def account_is_clean() -> None:
+    """No generated template, no stack (not even REVIEW_IN_PROGRESS), hence no change set."""
+    cfn = boto3.client("cloudformation", region_name=REGION)
+    assert cfn.list_generated_templates()["Summaries"] == []
+    stacks = [s for s in cfn.list_stacks()["StackSummaries"] if s["StackStatus"] != "DELETE_COMPLETE"]
+    assert stacks == []
+
+
+def write(text: str = MANIFEST) -> None:
+    Path("iacgen.yaml").write_text(text)
+
+
+def report() -> dict[str, Any]:
+    return dict(json.loads(Path("iacgen-report/report.json").read_text()))
+
+
+def test_a_clean_plan_exits_0_with_reports_and_leaves_nothing(cli: Any, workshop: Any) -> None:
+    import jsonschema
+
+    write()
+    result = cli("ci")
+    assert result.exit_code == 0, result.stderr
+    assert "iacgen ci: PASS (exit 0): 1 template(s), 14 resource(s) to import" in result.stdout
+    data = report()
+    assert (data["schema_version"], data["verdict"], data["exit_code"], data["reasons"]) == (1, "pass", 0, [])
+    (t,) = data["templates"]
+    assert t["new_stack"] is True and t["preflight"]["passed"] is True
+    assert t["change_set"]["status"] == "CREATE_COMPLETE"
+    assert sorted(c["action"] for c in t["change_set"]["changes"]) == ["Import"] * 14
+    ids = {r["logical_id"]: r for r in t["resources"]}
+    assert ids["EC2VPC"]["why"] == "selected"
+    assert ids["EC2VPC"]["identifier"] == {"VpcId": workshop.vpc_id}
+    assert ids["EC2Route"]["why"].startswith("related (depth 1) via ")
+    assert [p["logical_id"] for p in t["patches"]] == ["EC2KeyPair"]
+    assert data["api_calls"]["cloudformation:CreateChangeSet"] == 1
+    assert data["api_calls"]["cloudformation:DeleteGeneratedTemplate"] == 1
+    assert "cloudformation:ExecuteChangeSet" not in data["api_calls"]
+    assert all(c["removed"] for c in data["cleanup"]) and len(data["cleanup"]) == 2
+    sarif = json.loads(Path("iacgen-report/report.sarif").read_text())
+    jsonschema.validate(sarif, json.loads(SCHEMA.read_text()))
+    assert Path("iacgen-report/report.md").read_text().startswith("## iacgen ci: ✅ PASS (exit 0)")
+    assert not Path("workshop.yaml").exists()  # the committed file is never written
+    account_is_clean()
+
+
+def test_fail_on_a_warning_type_exits_1_and_sarif_points_at_each_resource(
+    cli: Any, workshop: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import jsonschema
+
+    summary = tmp_path / "summary.md"
+    summary.write_text("earlier step\n")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    write()
+    result = cli("ci", "--fail-on", "unsupported_properties")
+    assert result.exit_code == 1, result.stderr
+    data = report()
+    assert data["verdict"] == "fail"
+    assert any("UNSUPPORTED_PROPERTIES" in r for r in data["reasons"])
+    assert "why it fails:" in result.stdout
+    assert summary.read_text().startswith("earlier step\n## iacgen ci: ❌ FAIL (exit 1)")
+    sarif = json.loads(Path("iacgen-report/report.sarif").read_text())
+    jsonschema.validate(sarif, json.loads(SCHEMA.read_text()))
+    results = sarif["runs"][0]["results"]
+    failing = [r for r in results if r["properties"]["fails"]]
+    assert failing and all(r["ruleId"] == "UNSUPPORTED_PROPERTIES" and r["level"] == "error" for r in failing)
+    rules = {r["id"]: r for r in sarif["runs"][0]["tool"]["driver"]["rules"]}
+    assert "write-only" in rules["UNSUPPORTED_PROPERTIES"]["help"]["text"]
+    checked = 0
+    for r in results:
+        (location,) = r["locations"]
+        if "logicalLocations" not in location:
+            continue
+        uri = location["physicalLocation"]["artifactLocation"]["uri"]
+        line = location["physicalLocation"]["region"]["startLine"]
+        text = Path(uri).read_text().splitlines()[line - 1]
+        assert location["logicalLocations"][0]["name"] in text, (uri, line, text)
+        checked += 1
+    assert checked >= 6
+    account_is_clean()
+
+
+def test_drift_against_the_committed_template_fails_when_asked(cli: Any, workshop: Any) -> None:
+    write()
+    assert cli("ci").exit_code == 0
+    committed = Path("iacgen-report/templates/workshop.yaml").read_text()
+    Path("workshop.yaml").write_text(committed)  # the reviewed template, committed with its identifiers
+    (resources,) = Path("iacgen-report/templates").glob("*.resources.json")
+    Path("workshop.resources.json").write_text(resources.read_text())
+    ec2 = boto3.client("ec2", region_name=REGION)
+    ec2.create_tags(Resources=[workshop.vpc_id], Tags=[{"Key": "Name", "Value": "changed-by-hand"}])
+    # The tag selection no longer matches the VPC; select it by id so it stays in the plan.
+    write(MANIFEST.replace('"tag:Name=workshop"', f'"tag:Name=workshop", "id={workshop.vpc_id}"'))
+    assert cli("ci").exit_code == 0  # drift is reported, not failed on, unless asked
+    data = report()
+    (t,) = data["templates"]
+    changed = [i for i in t["drift"]["items"] if i["kind"] == "changed"]
+    assert [(i["logical_id"], i["matched_by"]) for i in changed] == [("EC2VPC", "identifier")]
+    assert [(d["path"], d["committed"], d["generated"]) for d in changed[0]["diffs"]] == [
+        ("Properties.Tags[0].Value", "workshop", "changed-by-hand")
+    ]
+    result = cli("ci", "--fail-on", "drift")
+    assert result.exit_code == 1, result.stderr
+    assert any("EC2VPC (AWS::EC2::VPC) changed: Properties.Tags[0].Value" in r for r in report()["reasons"])
+    sarif = json.loads(Path("iacgen-report/report.sarif").read_text())
+    drift = [r for r in sarif["runs"][0]["results"] if r["ruleId"] == "drift-changed"]
+    (location,) = drift[0]["locations"]
+    assert location["physicalLocation"]["artifactLocation"]["uri"] == "workshop.yaml"
+    line = location["physicalLocation"]["region"]["startLine"]
+    assert Path("workshop.yaml").read_text().splitlines()[line - 1].strip() == "EC2VPC:"
+    assert Path("workshop.yaml").read_text() == committed  # never touched
+    account_is_clean()
+
+
+def test_a_preflight_failure_exits_1(cli: Any, workshop: Any) -> None:
+    write(MANIFEST.replace("mode: new", "mode: existing"))
+    result = cli("ci")
+    assert result.exit_code == 1, result.stderr
+    assert report()["reasons"] == [
+        "workshop: stack workshop does not exist but the manifest says mode: existing"
+    ]
+    assert report()["templates"][0]["change_set"] is None
+    account_is_clean()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (MANIFEST.replace('"tag:Name=workshop"', '"tag:Name=workshop", "nope"'), "templates[0].select[1]:"),
+        (
+            MANIFEST.replace("related: true", "related: true\n    colour: red"),
+            "templates[0].colour: unknown key",
+        ),
+        (MANIFEST + "    parameters: {Secret: {env: IACGEN_TEST_UNSET}}\n", "IACGEN_TEST_UNSET is not set"),
+    ],
+)
+def test_a_bad_manifest_exits_2_before_anything_is_created(
+    cli: Any, workshop: Any, text: str, expected: str
+) -> None:
+    write(text)
+    result = cli("ci")
+    assert result.exit_code == 2, result.stderr
+    assert expected in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not Path("iacgen-report").exists()
+    cfn = boto3.client("cloudformation", region_name=REGION)
+    assert cfn.list_resource_scans()["ResourceScanSummaries"] == []
+    account_is_clean()
+
+
+def test_bad_fail_on_and_a_missing_manifest_exit_2(cli: Any) -> None:
+    result = cli("ci")
+    assert result.exit_code == 2 and "iacgen.yaml: no such file" in result.stderr
+    write()
+    result = cli("ci", "--fail-on", "drift,bogus")
+    assert result.exit_code == 2 and "--fail-on: expected drift or a warning type" in result.stderr
+
+
+def _allowed(policy: dict[str, Any], action: str, resource: str) -> bool:
+    for statement in policy["Statement"]:
+        resources = (
+            statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+        )
+        if action in statement["Action"] and any(fnmatch.fnmatchcase(resource, r) for r in resources):
+            return True
+    return False
+
+
+def _resource(service: str, params: dict[str, Any]) -> str:
+    """The ARN IAM authorises the call on: the stack named (an ARN names its stack after 'stack/'), the
+    object; '*' for calls that name none."""
+    if service == "cloudformation":
+        stack = str(params.get("StackName") or "")
+        if stack.startswith("arn:"):
+            stack = stack.split(":stack/", 1)[1].split("/")[0] if ":stack/" in stack else ""
+        return f"arn:aws:cloudformation:{REGION}:123456789012:stack/{stack}/id" if stack else "*"
+    if service == "s3":
+        return f"arn:aws:s3:::{params['Bucket']}/{params.get('Key', '')}"
+    return "*"
+
+
+def test_every_api_call_ci_makes_is_allowed_by_the_example_policy(workshop: Any) -> None:
+    from iacgen.core.ci import CiRequest, run_ci
+    from iacgen.core.session import Aws, AwsSettings
+    from iacgen.core.workspace import Workspace
+
+    policy = json.loads((ROOT / "examples" / "iam-policy-ci.json").read_text())
+    write()
+    aws = Aws(AwsSettings(region=REGION))
+    calls: list[tuple[str, str]] = []
+
+    def record(model: Any, params: dict[str, Any], **_: Any) -> None:
+        service = model.service_model.signing_name
+        action = f"{service}:{model.name}"
+        body = params.get("body") if isinstance(params.get("body"), dict) else {}
+        calls.append((action, _resource(service, params.get("query_string") or body or {})))
+
+    aws.session.events.register("before-call", record)
+    run = run_ci(Workspace(), aws, CiRequest())
+    assert run.exit_code == 0, run.reasons
+    assert {a for a, _ in calls} >= {"cloudformation:CreateChangeSet", "cloudformation:DeleteChangeSet"}
+    # Stack-scoped calls carry the stack; the policy's stack statement is checked for those by name.
+    denied = [
+        (a, r)
+        for a, r in calls
+        if not _allowed(policy, a, r)
+        and not _allowed(policy, a, "arn:aws:cloudformation:x:y:stack/workshop/z")
+    ]
+    assert denied == []
+    assert sum(run.api_calls.values()) == len(calls)
