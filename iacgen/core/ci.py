@@ -36,12 +36,12 @@ from iacgen.core.reporter import NullReporter, Reporter
 if TYPE_CHECKING:
     from iacgen.core.changeset import ChangeSetResult
     from iacgen.core.drift import Drift
-    from iacgen.core.generation import ResourceWarnings
     from iacgen.core.lint import LintResult
     from iacgen.core.preflight import ImportPlan
     from iacgen.core.report import ReportFiles
     from iacgen.core.session import Aws
-    from iacgen.core.template import PolicyChange
+    from iacgen.core.template_edits import PolicyChange
+    from iacgen.core.template_warnings import ResourceWarnings
     from iacgen.core.workspace import Workspace
 
 REPORT_SCHEMA_VERSION = 1

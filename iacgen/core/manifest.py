@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from iacgen.core.errors import UsageError
+from iacgen.core.policies import GeneratorPolicy, Policy
 
 if TYPE_CHECKING:
     from iacgen.core.workspace import Workspace
@@ -124,8 +125,8 @@ class Override(_Strict):
 
     type: str | None = None
     logical_id: str | None = None
-    deletion: str | None = None
-    update_replace: str | None = None
+    deletion: Policy | None = None
+    update_replace: Policy | None = None
 
     @model_validator(mode="after")
     def _complete(self) -> Override:
@@ -135,29 +136,30 @@ class Override(_Strict):
             raise ValueError("expected deletion and/or update_replace")
         return self
 
-    @field_validator("deletion")
+    @field_validator("deletion", mode="before")
     @classmethod
-    def _deletion(cls, value: str | None) -> str | None:
+    def _deletion(cls, value: Any) -> Policy | None:
         from iacgen.core.policies import DELETION_POLICY, normalize_policy
 
+        if value is not None and not isinstance(value, str):
+            raise ValueError("expected a policy such as Retain or Delete")
         return None if value is None else _usage_to_value(normalize_policy, value, DELETION_POLICY)
 
-    @field_validator("update_replace")
+    @field_validator("update_replace", mode="before")
     @classmethod
-    def _update_replace(cls, value: str | None) -> str | None:
+    def _update_replace(cls, value: Any) -> Policy | None:
         from iacgen.core.policies import UPDATE_REPLACE_POLICY, normalize_policy
 
+        if value is not None and not isinstance(value, str):
+            raise ValueError("expected a policy such as Retain or Delete")
         return None if value is None else _usage_to_value(normalize_policy, value, UPDATE_REPLACE_POLICY)
-
-
-GeneratorPolicy = Literal["DELETE", "RETAIN"]
 
 
 class Policies(_Strict):
     """What the generator writes on every resource (DELETE or RETAIN), then the overrides `patch` applies."""
 
-    deletion: GeneratorPolicy = "RETAIN"
-    update_replace: GeneratorPolicy = "RETAIN"
+    deletion: GeneratorPolicy = GeneratorPolicy.RETAIN
+    update_replace: GeneratorPolicy = GeneratorPolicy.RETAIN
     retain_vpc_defaults: bool = True
     overrides: list[Override] = Field(default_factory=list)
 

@@ -121,7 +121,7 @@ def sarif(run: CiRun) -> dict[str, Any]:
 
 def _help_for(tr: TemplateRun) -> Callable[[str], tuple[str, str, str | None]]:
     """(short description, help text, help URI) for a rule id seen in this template run."""
-    from iacgen.core.generation import advice_for
+    from iacgen.core.template_warnings import advice_for
 
     lint_rules = {f.rule.id: f.rule for f in (tr.lint.findings if tr.lint else [])}
 
