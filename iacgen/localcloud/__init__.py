@@ -13,11 +13,11 @@ def install() -> None:
     global _installed
     if _installed:
         return
-    from iacgen.localcloud import accounts, ec2, faults, importing, responses
+    from iacgen.localcloud import accounts, ec2, faults, import_responses, responses
 
     faults.install()
     accounts.install()
     ec2.install()
-    importing.install()
+    import_responses.install()
     responses.install()  # last: it answers a clean error for whatever is still missing
     _installed = True

@@ -470,14 +470,14 @@ def test_create_and_update_change_sets_still_use_moto(cloud: None) -> None:
 
 
 def test_moto_internals_the_import_override_relies_on() -> None:
-    """Fails loudly when a moto upgrade moves what iacgen.localcloud.importing patches or reads."""
+    """Fails loudly when a moto upgrade moves what iacgen.localcloud.import_responses patches or reads."""
     import inspect
 
     from moto.cloudformation import models, parsing, responses, utils
 
-    from iacgen.localcloud import importing
+    from iacgen.localcloud import import_responses
 
-    for name in importing.PATCHED_RESPONSE_METHODS:
+    for name in import_responses.PATCHED_RESPONSE_METHODS:
         assert callable(getattr(responses.CloudFormationResponse, name, None)), name
     assert callable(responses.get_template_summary_response_from_template)
     for name in (
