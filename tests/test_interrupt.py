@@ -57,8 +57,8 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(iacgen(*args), capture_output=True, text=True, timeout=120, env=env())
 
 
-def interrupt_after(args: list[str], marker: str) -> tuple[int, str]:
-    """Start the CLI, send SIGINT once stderr shows `marker`; (exit code, all of stderr)."""
+def interrupt_after(args: list[str], marker: str, sig: int = signal.SIGINT) -> tuple[int, str]:
+    """Start the CLI, send `sig` once stderr shows `marker`; (exit code, all of stderr)."""
     proc = subprocess.Popen(
         iacgen(*args), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env()
     )
@@ -69,7 +69,7 @@ def interrupt_after(args: list[str], marker: str) -> tuple[int, str]:
         seen.append(line)
         if marker in line:
             time.sleep(0.3)  # into the wait
-            proc.send_signal(signal.SIGINT)
+            proc.send_signal(sig)
             break
         assert time.monotonic() < deadline, "".join(seen)
     else:
@@ -132,3 +132,84 @@ def test_interrupted_generate_exits_130_and_the_rerun_resumes_the_template(slow_
         template_id
     ]
     assert Path("ws.yaml").exists() and saved_state()["last_template"] == "ws"
+
+
+@pytest.mark.parametrize("slow_cloud", [{"scan_seconds": 30}], indirect=True)
+def test_sigterm_during_a_wait_is_handled_like_ctrl_c(slow_cloud: str) -> None:
+    code, err = interrupt_after(["scan"], "started scan arn:", signal.SIGTERM)
+    assert code == 130, err
+    assert [line for line in err.splitlines() if line.startswith("error:")] == ["error: interrupted"]
+    assert "Traceback" not in err
+    assert saved_state()["scan_id"].startswith("arn:aws:cloudformation:")
+
+
+def bucket_import(endpoint: str, name: str = "hand-made-logs") -> list[str]:
+    """A hand-made bucket in the server's cloud, and the import arguments that adopt it into stack `adopt`."""
+    boto3.client("s3", region_name=REGION, endpoint_url=endpoint).create_bucket(Bucket=name)
+    Path("t.yaml").write_text(
+        f"Resources:\n  Logs:\n    Type: AWS::S3::Bucket\n    DeletionPolicy: Retain\n"
+        f"    Properties:\n      BucketName: {name}\n"
+    )
+    return ["import", "--stack", "adopt", "--template", "t.yaml"]
+
+
+def leftovers(endpoint: str) -> tuple[list[str], list[str]]:
+    """(change sets of stack adopt, stacks in REVIEW_IN_PROGRESS) in the server's cloud."""
+    client = cfn(endpoint)
+    stacks = [s for s in client.list_stacks()["StackSummaries"] if s["StackStatus"] == "REVIEW_IN_PROGRESS"]
+    change_sets: list[str] = []
+    for s in stacks:
+        change_sets += [
+            c["ChangeSetName"] for c in client.list_change_sets(StackName=s["StackId"])["Summaries"]
+        ]
+    return change_sets, [s["StackName"] for s in stacks]
+
+
+@pytest.mark.parametrize("slow_cloud", [{"change_set_seconds": 60}], indirect=True)
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_an_import_interrupted_while_its_change_set_is_created_removes_it(slow_cloud: str, sig: int) -> None:
+    args = bucket_import(slow_cloud)
+    code, err = interrupt_after([*args, "--dry-run"], "created change set iacgen-import-", sig)
+    assert code == 130, err
+    assert "stopped: change set deleted, empty stack deleted; nothing was imported" in err
+    assert [line for line in err.splitlines() if line.startswith("error:")] == ["error: interrupted"]
+    assert leftovers(slow_cloud) == ([], [])
+    assert saved_state()["pending_change_sets"] == []
+
+
+@pytest.mark.parametrize("slow_cloud", [{"change_set_seconds": 60}], indirect=True)
+def test_a_killed_import_leaves_a_record_and_the_next_import_removes_what_it_left(slow_cloud: str) -> None:
+    args = bucket_import(slow_cloud)
+    code, err = interrupt_after([*args, "--dry-run"], "created change set iacgen-import-", signal.SIGKILL)
+    assert code == -signal.SIGKILL, err
+    change_sets, stacks = leftovers(slow_cloud)
+    assert len(change_sets) == 1 and stacks == ["adopt"]  # what the killed run could not clean up
+    (pending,) = saved_state()["pending_change_sets"]
+    assert pending["change_set_name"] == change_sets[0] and pending["stack"] == "adopt"
+
+    other = bucket_import(slow_cloud, "other-logs")  # the next import, of another template, cleans up first
+    Path("o.yaml").write_text(Path("t.yaml").read_text())
+    again = subprocess.Popen(
+        iacgen(*other[:2], "other", "--template", "o.yaml", "--dry-run"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env(),
+    )
+    assert again.stderr is not None
+    seen: list[str] = []
+    for line in again.stderr:
+        seen.append(line)
+        if "created change set" in line:  # the leftover is gone before the new change set is made
+            assert leftovers(slow_cloud)[1] == ["other"], "".join(seen)
+            again.send_signal(signal.SIGINT)
+            break
+    rest = again.stderr.read()
+    assert again.wait(timeout=30) == 130
+    text = "".join(seen) + rest
+    assert (
+        f"an interrupted import left change set {change_sets[0]} on stack adopt: "
+        "change set deleted, empty stack deleted"
+    ) in " ".join(text.split()), text
+    assert leftovers(slow_cloud) == ([], [])
+    assert saved_state()["pending_change_sets"] == []

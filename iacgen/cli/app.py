@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -163,5 +164,12 @@ for module in (scan, generate, patch, importer, ci, local, demo):
     module.register(app)
 
 
+def _terminate(signum: int, frame: Any) -> None:
+    """SIGTERM (a CI runner cancelling the job, `kill`) ends a run as Ctrl-C does: exit 130, state saved,
+    what the run created cleaned up on the way out."""
+    raise KeyboardInterrupt
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, _terminate)
     app(prog_name="iacgen")

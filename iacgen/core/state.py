@@ -5,8 +5,13 @@ Reading, locking and writing it is core/workspace.py's job."""
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
 from typing import Any
+
+
+class StateFormatError(ValueError):
+    """A field of the state file has the wrong type; the message names it (templates.web.stack ...)."""
 
 
 @dataclass
@@ -22,26 +27,50 @@ class TemplateRecord:
 
 
 @dataclass
+class PendingChangeSet:
+    """An IMPORT change set this workspace created and has not yet executed or deleted: if the run is killed
+    before it can clean up, the next import removes it (and the empty stack it created)."""
+
+    stack: str
+    stack_id: str
+    change_set_id: str
+    change_set_name: str
+    new_stack: bool
+    bucket: str | None = None  # a template body this run uploaded (bucket, key)
+    key: str | None = None
+    pid: int | None = None  # the process waiting on it: a live one's change set is not a leftover
+
+
+@dataclass
 class State:
     region: str | None = None
     scan_id: str | None = None
     templates: dict[str, TemplateRecord] = field(default_factory=dict)
     last_template: str | None = None
+    pending_change_sets: list[PendingChangeSet] = field(default_factory=list)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True) + "\n"
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> State:
-        templates = {
-            name: TemplateRecord(**{k: v for k, v in rec.items() if k in TemplateRecord.__dataclass_fields__})
-            for name, rec in (data.get("templates") or {}).items()
-        }
+        """The state from the file's JSON; unknown keys are ignored (a newer iacgen's), a known key with the
+        wrong type is a StateFormatError."""
+        templates = _mapping(data.get("templates"), "templates")
+        pending = data.get("pending_change_sets") or []
+        if not isinstance(pending, list):
+            raise StateFormatError(f"pending_change_sets: expected a list, got {_kind(pending)}")
         return cls(
-            region=data.get("region"),
-            scan_id=data.get("scan_id"),
-            templates=templates,
-            last_template=data.get("last_template"),
+            region=_text(data.get("region"), "region"),
+            scan_id=_text(data.get("scan_id"), "scan_id"),
+            templates={
+                str(name): _record(TemplateRecord, rec, f"templates.{name}", name=str(name))
+                for name, rec in templates.items()
+            },
+            last_template=_text(data.get("last_template"), "last_template"),
+            pending_change_sets=[
+                _record(PendingChangeSet, item, f"pending_change_sets[{i}]") for i, item in enumerate(pending)
+            ],
         )
 
     def last_record(self) -> TemplateRecord | None:
@@ -49,9 +78,58 @@ class State:
 
     def record_for(self, template: str) -> TemplateRecord | None:
         """The record of the generated template written at this path, if any."""
-        from pathlib import Path
-
         for record in self.templates.values():
             if record.template_path and Path(record.template_path) == Path(template):
                 return record
         return None
+
+
+def _kind(value: Any) -> str:
+    return {dict: "an object", list: "a list", str: "a string", bool: "true/false", int: "a number"}.get(
+        type(value), type(value).__name__
+    )
+
+
+def _mapping(value: Any, where: str) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise StateFormatError(f"{where}: expected an object, got {_kind(value)}")
+    return value
+
+
+def _text(value: Any, where: str) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    raise StateFormatError(f"{where}: expected a string or null, got {_kind(value)}")
+
+
+def _record(kind: Any, value: Any, where: str, **given: Any) -> Any:
+    """A dataclass from a JSON object, each field checked against its annotation (str, bool, optional)."""
+    found = _mapping(value, where)
+    values: dict[str, Any] = {}
+    for f in fields(kind):
+        if f.name not in found:
+            continue
+        item = found[f.name]
+        optional = "None" in str(f.type)
+        if item is None and optional:
+            values[f.name] = None
+        elif "int" in str(f.type):
+            if not isinstance(item, int) or isinstance(item, bool):
+                raise StateFormatError(f"{where}.{f.name}: expected a number, got {_kind(item)}")
+            values[f.name] = item
+        elif "bool" in str(f.type):
+            if not isinstance(item, bool):
+                raise StateFormatError(f"{where}.{f.name}: expected true or false, got {_kind(item)}")
+            values[f.name] = item
+        elif not isinstance(item, str):
+            raise StateFormatError(f"{where}.{f.name}: expected a string, got {_kind(item)}")
+        else:
+            values[f.name] = item
+    values.update(given)
+    try:
+        return kind(**values)
+    except TypeError:
+        missing = [f.name for f in fields(kind) if f.name not in values]
+        raise StateFormatError(f"{where}: missing {', '.join(missing)}") from None

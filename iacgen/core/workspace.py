@@ -19,11 +19,13 @@ from pathlib import Path
 
 from iacgen.core.errors import UsageError
 from iacgen.core.files import write_atomic
-from iacgen.core.state import State, TemplateRecord
+from iacgen.core.state import State, StateFormatError, TemplateRecord
 
 STATE_DIR = Path(".iacgen")
 STATE_FILE = "state.json"
 LOCK_FILE = "state.lock"
+DIR_MODE = 0o700  # ids of the account's resources: for the user only
+FILE_MODE = 0o600
 
 
 def sha256_of(path: Path) -> str | None:
@@ -61,25 +63,38 @@ class Workspace:
     # --- the state file ------------------------------------------------------------------------------
 
     def load(self) -> State:
-        """The state as last saved (an empty one if there is none yet)."""
+        """The state as last saved (an empty one if there is none yet). A state file iacgen cannot use is a
+        UsageError naming the file and the field; a state directory that is a file, too."""
         path = self.state_path
-        if not path.exists():
-            return State()
+        hint = f"fix or delete {path}; it is rebuilt by the next run (the ids it held are then forgotten)"
         try:
-            data = json.loads(path.read_text())
-        except (OSError, json.JSONDecodeError) as exc:
-            raise UsageError(
-                f"cannot read {path}: {exc}", f"fix or delete {path}; it is rebuilt by the next run"
-            ) from exc
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            return State()
+        except NotADirectoryError:
+            raise self._not_a_dir() from None
+        except IsADirectoryError:
+            raise UsageError(f"{path} is a directory, not the state file", f"move {path} away") from None
+        except OSError as exc:
+            raise UsageError(f"cannot read {path}: {exc.strerror or exc}", hint) from exc
+        try:
+            data = json.loads(raw.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            raise UsageError(f"{path} is not UTF-8 text (byte {exc.start})", hint) from None
+        except json.JSONDecodeError as exc:
+            raise UsageError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}", hint) from None
         if not isinstance(data, dict):
-            raise UsageError(f"{path} is not a JSON object", f"delete {path}; it is rebuilt by the next run")
-        return State.from_dict(data)
+            raise UsageError(f"{path} is not a JSON object", hint)
+        try:
+            return State.from_dict(data)
+        except StateFormatError as exc:
+            raise UsageError(f"{path}: {exc}", hint) from None
 
     def save(self, state: State) -> None:
         """Replace the state file as a whole (under the lock); steps use update(), which keeps others'
         records."""
         with self._locked():
-            write_atomic(self.state_path, state.to_json())
+            write_atomic(self.state_path, state.to_json(), mode=FILE_MODE)
 
     @contextmanager
     def update(self) -> Iterator[State]:
@@ -88,12 +103,12 @@ class Workspace:
         with self._locked():
             state = self.load()
             yield state
-            write_atomic(self.state_path, state.to_json())
+            write_atomic(self.state_path, state.to_json(), mode=FILE_MODE)
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
         self._make_dir()
-        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, FILE_MODE)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             yield
@@ -102,7 +117,9 @@ class Workspace:
 
     def _make_dir(self) -> None:
         try:
-            self.state_dir.mkdir(parents=True, exist_ok=True)
+            if not self.state_dir.is_dir():
+                self.state_dir.parent.mkdir(parents=True, exist_ok=True)
+                self.state_dir.mkdir(mode=DIR_MODE, exist_ok=True)
         except FileExistsError as exc:
             raise self._not_a_dir() from exc
         except NotADirectoryError as exc:

@@ -30,10 +30,12 @@ from iacgen.localcloud.importing import (
     holds_adopted,
     identifier_summaries,
     invalid,
+    pace_change_set,
     parse_template,
     plan_imports,
     refuse_update_of_imported,
 )
+from iacgen.localcloud.settings import settings
 from iacgen.localcloud.wire import install_operations
 
 Response = cfn_responses.CloudFormationResponse
@@ -166,6 +168,7 @@ def create_change_set(self: Any) -> ActionResult:
     change_set.status = "CREATE_COMPLETE"
     change_set.execution_status = "AVAILABLE"
     faults.change_set_created(change_set)
+    pace_change_set(change_set, settings.change_set_seconds, settings.clock())
     backend.change_sets[change_set.change_set_id] = change_set
     return ActionResult({"Id": change_set.change_set_id, "StackId": stack.stack_id})
 

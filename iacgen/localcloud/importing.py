@@ -44,6 +44,7 @@ from moto.cloudformation.exceptions import CloudFormationError
 
 from iacgen.localcloud import faults, inventory, schemas
 from iacgen.localcloud.errors import ValidationError, too_long
+from iacgen.localcloud.settings import settings
 
 MAX_TEMPLATE_BODY_BYTES = 51_200
 MAX_TEMPLATE_URL_OBJECT_BYTES = 1_048_576
@@ -162,7 +163,24 @@ def find_live_stack(backend: Any, name_or_id: str) -> Any | None:
     return None
 
 
+def pace_change_set(change_set: Any, seconds: float, now: float) -> None:
+    """Stay CREATE_IN_PROGRESS (not executable) for `seconds`, then show the status it was created with;
+    settled lazily whenever the change set is looked up (find_change_set)."""
+    if seconds > 0:
+        change_set.settles = (now + seconds, change_set.status, change_set.execution_status)
+        change_set.status, change_set.execution_status = "CREATE_IN_PROGRESS", "UNAVAILABLE"
+
+
 def find_change_set(backend: Any, name_or_arn: str, stack_name: str | None) -> Any:
+    found = _lookup_change_set(backend, name_or_arn, stack_name)
+    settles = getattr(found, "settles", None)
+    if settles is not None and settings.clock() >= settles[0]:
+        found.status, found.execution_status = settles[1], settles[2]
+        found.settles = None
+    return found
+
+
+def _lookup_change_set(backend: Any, name_or_arn: str, stack_name: str | None) -> Any:
     if name_or_arn in backend.change_sets:
         return backend.change_sets[name_or_arn]
     for change_set in backend.change_sets.values():

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, fields
 class LocalCloudSettings:
     scan_seconds: float = 0.3  # how long a scan stays IN_PROGRESS
     template_seconds: float = 0.2  # how long a generated template stays in *_IN_PROGRESS
+    change_set_seconds: float = 0.0  # how long an IMPORT change set stays CREATE_IN_PROGRESS
     daily_scan_quota: int = 10  # scans per account+Region per 24 h (the service's, under 10,000 resources)
     failed_scan_cooldown_seconds: float = 600.0  # the service's 10-minute cool-down after a failed scan
     max_scan_resources: int = 100_000  # a scan finding more ends FAILED, then a 24-hour cool-down

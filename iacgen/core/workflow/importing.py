@@ -4,6 +4,7 @@ REVIEW_IN_PROGRESS stack it created and an uploaded body are removed."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -11,11 +12,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from iacgen.core import changeset, preflight
+from iacgen.core.changeset import ChangeSetResult
+from iacgen.core.errors import PolicyFailure, aws_error
 from iacgen.core.identifiers import IdentifierSource
 from iacgen.core.reporter import ChangeSetProgress, ChangeSetReady, NullReporter, Reporter, StackEvent
+from iacgen.core.state import PendingChangeSet
 
 if TYPE_CHECKING:
-    from iacgen.core.changeset import ChangeSetResult, DiscardResult, ExecuteResult
+    from iacgen.core.changeset import DiscardResult, ExecuteResult
     from iacgen.core.preflight import ImportPlan
     from iacgen.core.session import Aws
     from iacgen.core.workspace import Workspace
@@ -88,23 +92,132 @@ def create(
     reporter: Reporter | None = None,
     timeout: float = 3600.0,
     on_created: Callable[[ChangeSetResult], None] | None = None,
+    *,
+    workspace: Workspace | None = None,
 ) -> ChangeSetResult:
     """Create the IMPORT change set and wait for it; reported as ChangeSetReady once it can be reviewed.
-    on_created(result) runs once it exists, before the wait (ci records it for clean-up there)."""
+    on_created(result) runs once it exists, before the wait (ci records it for clean-up there).
+
+    With a workspace, the change set is recorded there as soon as it exists, and if the wait ends any other
+    way than complete (Ctrl-C, SIGTERM, a timeout, an error), the change set and the empty stack it created
+    are removed on the way out; if even that cannot be done (the process was killed), the next import's
+    clean_leftovers() does it."""
     report = reporter or NullReporter()
-    result = changeset.create_change_set(
-        aws,
-        checked,
-        timeout=timeout,
-        on_progress=lambda status: report.progress(ChangeSetProgress(checked.stack, status)),
-        on_created=on_created,
-    )
+    created: list[ChangeSetResult] = []
+
+    def created_now(result: ChangeSetResult) -> None:
+        created.append(result)
+        if workspace is not None:
+            _remember(workspace, result)
+        report.info(f"created change set {result.change_set_name}; waiting for it to be ready")
+        if on_created is not None:
+            on_created(result)
+
+    try:
+        result = changeset.create_change_set(
+            aws,
+            checked,
+            timeout=timeout,
+            on_progress=lambda status: report.progress(ChangeSetProgress(checked.stack, status)),
+            on_created=created_now,
+        )
+    except PolicyFailure:  # a FAILED change set: create_change_set has deleted what it left
+        if created and workspace is not None:
+            _forget(workspace, created[0])
+        raise
+    except BaseException:
+        if created and workspace is not None:
+            cleaned = discard(aws, created[0], workspace)
+            report.info(f"stopped: {_discarded_words(cleaned)}; nothing was imported")
+        raise
     report.progress(ChangeSetReady(result))
     return result
 
 
-def discard(aws: Aws, result: ChangeSetResult) -> DiscardResult:
-    return changeset.discard(aws, result)
+def discard(aws: Aws, result: ChangeSetResult, workspace: Workspace | None = None) -> DiscardResult:
+    """Delete the change set, the empty stack it created and a body this run uploaded; then the workspace
+    (if given) forgets it."""
+    discarded = changeset.discard(aws, result)
+    if workspace is not None:
+        _forget(workspace, result)
+    return discarded
+
+
+def clean_leftovers(workspace: Workspace, aws: Aws, reporter: Reporter | None = None) -> list[DiscardResult]:
+    """Remove what an import that was killed before it could clean up left behind (recorded in the
+    workspace): its change set and the empty REVIEW_IN_PROGRESS stack it created. Says so for each."""
+    report = reporter or NullReporter()
+    done: list[DiscardResult] = []
+    for pending in workspace.load().pending_change_sets:
+        if pending.pid is not None and pending.pid != os.getpid() and _alive(pending.pid):
+            continue  # another iacgen in this directory is still waiting on it
+        left = ChangeSetResult(
+            stack=pending.stack,
+            stack_id=pending.stack_id,
+            change_set_id=pending.change_set_id,
+            change_set_name=pending.change_set_name,
+            status="",
+            status_reason=None,
+            new_stack=pending.new_stack,
+            uploaded=(pending.bucket, pending.key) if pending.bucket and pending.key else None,
+        )
+        try:
+            discarded = discard(aws, left, workspace)
+        except Exception as exc:  # it cannot be removed (e.g. executing): say so once, and let it go
+            _forget(workspace, left)
+            error = aws_error(exc)
+            name = pending.change_set_name
+            report.warn(f"could not remove change set {name} left by an interrupted import: {error}")
+            continue
+        done.append(discarded)
+        if discarded.change_set_deleted or discarded.stack_deleted:
+            report.info(
+                f"an interrupted import left change set {pending.change_set_name} on stack {pending.stack}: "
+                f"{_discarded_words(discarded)}"
+            )
+    return done
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
+def _remember(workspace: Workspace, result: ChangeSetResult) -> None:
+    bucket, key = result.uploaded or (None, None)
+    with workspace.update() as state:
+        state.pending_change_sets.append(
+            PendingChangeSet(
+                result.stack,
+                result.stack_id,
+                result.change_set_id,
+                result.change_set_name,
+                result.new_stack,
+                bucket,
+                key,
+                os.getpid(),
+            )
+        )
+
+
+def _forget(workspace: Workspace, result: ChangeSetResult) -> None:
+    with workspace.update() as state:
+        state.pending_change_sets = [
+            p for p in state.pending_change_sets if p.change_set_id != result.change_set_id
+        ]
+
+
+def _discarded_words(discarded: DiscardResult) -> str:
+    if not discarded.change_set_deleted:
+        return "the change set was already gone" + (
+            ", empty stack deleted" if discarded.stack_deleted else ""
+        )
+    return "change set deleted" + (", empty stack deleted" if discarded.stack_deleted else "")
 
 
 def execute(
@@ -118,6 +231,7 @@ def execute(
     """Execute, follow the stack's events, and record which stack now holds the template's resources."""
     report = reporter or NullReporter()
     report.info(f"executing {result.change_set_name}:")
+    _forget(workspace, result)  # once executed, there is nothing to remove: the import runs to its end
     executed = changeset.execute(
         aws, result, timeout=timeout, on_event=lambda e: report.progress(StackEvent(e))
     )
@@ -147,24 +261,25 @@ def run_import(
     report = reporter or NullReporter()
     if request.mode is ImportMode.CONFIRM and confirm is None:
         raise ValueError("ImportMode.CONFIRM needs a confirm callback")
+    clean_leftovers(workspace, aws, report)
     checked = plan(workspace, aws, request, report)
     outcome = ImportResult(checked)
     if checked.nothing_to_import:
         where = checked.template_path
         report.info(f"nothing to import: stack {request.stack} already holds every resource in {where}")
         return outcome
-    result = create(aws, checked, report, request.timeout)
+    result = create(aws, checked, report, request.timeout, workspace=workspace)
     outcome.change_set = result
     go = request.mode is ImportMode.EXECUTE
     if request.mode is ImportMode.CONFIRM and confirm is not None:
         try:
             go = confirm(result)
         except BaseException:
-            discard(aws, result)
+            discard(aws, result, workspace)
             raise
     if not go:
-        outcome.discarded = discarded = discard(aws, result)
-        what = "change set deleted" + (", empty stack deleted" if discarded.stack_deleted else "")
+        outcome.discarded = discarded = discard(aws, result, workspace)
+        what = _discarded_words(discarded)
         dry = request.mode is ImportMode.DRY_RUN
         report.info(f"{'dry run' if dry else 'not executed'}: {what}; nothing was imported")
         return outcome
