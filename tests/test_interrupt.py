@@ -53,6 +53,13 @@ def env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
 
 
+def sigint_as_on_a_terminal() -> None:
+    """A test suite run in the background (a CI job, `cmd &` in a script) starts with SIGINT ignored, and a
+    child inherits that; give the CLI the disposition it has when a person runs it (Python then turns SIGINT
+    into KeyboardInterrupt)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(iacgen(*args), capture_output=True, text=True, timeout=120, env=env())
 
@@ -60,7 +67,12 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 def interrupt_after(args: list[str], marker: str, sig: int = signal.SIGINT) -> tuple[int, str]:
     """Start the CLI, send `sig` once stderr shows `marker`; (exit code, all of stderr)."""
     proc = subprocess.Popen(
-        iacgen(*args), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env()
+        iacgen(*args),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env(),
+        preexec_fn=sigint_as_on_a_terminal,
     )
     assert proc.stderr is not None
     seen: list[str] = []
@@ -195,6 +207,7 @@ def test_a_killed_import_leaves_a_record_and_the_next_import_removes_what_it_lef
         stderr=subprocess.PIPE,
         text=True,
         env=env(),
+        preexec_fn=sigint_as_on_a_terminal,
     )
     assert again.stderr is not None
     seen: list[str] = []
