@@ -58,7 +58,9 @@ class IacgenGroup(TyperGroup):
             import traceback
 
             traceback.print_exception(cause or exc, file=sys.stderr)
-        _output(ctx).error(exc.message, exc.hint)
+        from iacgen.cli.flags import FLAGS
+
+        _output(ctx).error(exc.message, exc.hint_in(FLAGS))
         ctx.exit(exc.exit_code)
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
+from enum import StrEnum
 from typing import Any
 
 EXIT_OK = 0
@@ -11,13 +14,62 @@ EXIT_AWS = 3  # an AWS-side error: permissions, quota, service
 EXIT_INTERRUPTED = 130
 
 
+class Option(StrEnum):
+    """An option a hint can point the user at, named for what it does. Hints raised by the core write
+    `{opt:NAME}` where a front end has its own words for it: the CLI its flags (cli/flags.py), `ci` the
+    manifest's keys; without words, hint_in() says "the NAME option"."""
+
+    DELETION_POLICY = "deletion_policy"
+    ENDPOINT_URL = "endpoint_url"
+    EXCLUDE = "exclude"
+    FORCE = "force"
+    LOCAL = "local"
+    OUT = "out"
+    PARAMETER = "parameter"
+    PATCH_DELETION_POLICY = "patch_deletion_policy"
+    PROFILE = "profile"
+    REGION = "region"
+    RELATED_DEPTH = "related_depth"
+    RESOURCES = "resources"
+    S3_BUCKET = "s3_bucket"
+    SELECT = "select"
+    STACK = "stack"
+    STATE_DIR = "state_dir"
+    TEMPLATE = "template"
+    TIMEOUT = "timeout"
+    TYPE = "type"
+    UPDATE = "update"
+
+
+_OPTION = re.compile(r"\{opt:([a-z0-9_]+)\}")
+
+
 class IacgenError(Exception):
     exit_code = EXIT_AWS
 
     def __init__(self, message: str, hint: str | None = None) -> None:
         super().__init__(message)
         self.message = message
-        self.hint = hint
+        self.hint_text = hint  # may hold {opt:NAME} placeholders
+
+    @property
+    def options(self) -> list[Option]:
+        """The options the hint points at (typed: a front end maps them to its own words)."""
+        return [Option(name) for name in _OPTION.findall(self.hint_text or "")]
+
+    @property
+    def hint(self) -> str | None:
+        """The hint in words no front end owns ("the update option")."""
+        return self.hint_in({})
+
+    def hint_in(self, words: Mapping[Option, str]) -> str | None:
+        """The hint with each option in the caller's words (the CLI passes its flags)."""
+        if self.hint_text is None:
+            return None
+        return _OPTION.sub(
+            lambda m: words.get(Option(m.group(1))) or f"the {m.group(1).replace('_', ' ')} option",
+            self.hint_text,
+        )
 
 
 class UsageError(IacgenError):
@@ -50,7 +102,7 @@ _HINTS: dict[str, str] = {
     "reuse a recent scan (iacgen scans) or try again later",
     "ResourceScanNotFound": "check the scan id and the Region (iacgen scans lists them)",
     "GeneratedTemplateNotFound": "check the template name and the Region",
-    "AlreadyExistsException": "choose another name, or reuse it with --update",
+    "AlreadyExistsException": "choose another name, or reuse it with {opt:update}",
     "LimitExceededException": "an account quota was reached (1,000 generated templates); delete old ones",
     "ConcurrentResourcesLimitExceeded": "at most 5 templates can generate at once; wait and retry",
     "AccessDenied": "the credentials lack a permission; see the README's IAM section",
@@ -58,7 +110,7 @@ _HINTS: dict[str, str] = {
     "UnauthorizedOperation": "the credentials lack a permission; see the README's IAM section",
     "ExpiredToken": "the credentials have expired; refresh them (aws sso login, or new keys)",
     "ExpiredTokenException": "the credentials have expired; refresh them (aws sso login, or new keys)",
-    "InvalidClientTokenId": "the access key is not valid in this partition; check --profile",
+    "InvalidClientTokenId": "the access key is not valid in this partition; check {opt:profile}",
     "Throttling": "the API rate was exceeded after retries; wait a minute and re-run",
     "ValidationError": "the request was refused as invalid; the message above says which part",
 }
@@ -85,16 +137,16 @@ def from_aws_exception(exc: BaseException, action: str | None = None) -> IacgenE
     if isinstance(exc, NoCredentialsError):
         return UsageError(
             f"{prefix}no AWS credentials found",
-            "set AWS_PROFILE or pass --profile, or use --local with a running local cloud",
+            "set AWS_PROFILE or pass {opt:profile}, or use {opt:local} with a running local cloud",
         )
     if isinstance(exc, NoRegionError):
-        return UsageError(f"{prefix}no AWS Region is set", "pass --region or set AWS_REGION")
+        return UsageError(f"{prefix}no AWS Region is set", "pass {opt:region} or set AWS_REGION")
     if isinstance(exc, ProfileNotFound):
         return UsageError(f"{prefix}{exc}", "list profiles with: aws configure list-profiles")
     if isinstance(exc, EndpointConnectionError):
         return AwsError(
             f"{prefix}cannot reach {exc.kwargs.get('endpoint_url', 'the endpoint')}",
-            "check the network, --endpoint-url, or start the local cloud (iacgen local start)",
+            "check the network, {opt:endpoint_url}, or start the local cloud (iacgen local start)",
         )
     if isinstance(exc, BotoCoreError):
         return AwsError(f"{prefix}{exc}")

@@ -262,11 +262,11 @@ def _check_inputs(
     if not 1 <= len(name) <= 128:
         raise UsageError(f"template name must be 1-128 characters, got {len(name)}", None)
     if not resources:
-        raise UsageError("no resources to put in the template", "select some with --select EXPR")
+        raise UsageError("no resources to put in the template", "select some with {opt:select} EXPR")
     if len(resources) > MAX_TEMPLATE_RESOURCES:
         raise UsageError(
             f"{len(resources)} resources selected; a template holds at most {MAX_TEMPLATE_RESOURCES}",
-            "narrow the selection (--select, --exclude, --related-depth)",
+            "narrow the selection ({opt:select}, {opt:exclude}, {opt:related_depth})",
         )
     policies = (
         GeneratorPolicy.parse(deletion, "deletion policy"),
@@ -333,11 +333,11 @@ def _reconcile(
         if same:
             raise UsageError(
                 f"the generated template {name!r} already exists for these resources and it FAILED",
-                "pass --update to generate it again (the resources are re-read), or choose another name",
+                "pass {opt:update} to generate it again (the resources are re-read), or choose another name",
             )
         raise UsageError(
             f"a generated template named {name!r} already exists with other resources or policies",
-            "pass --update to update it, or choose another name",
+            "pass {opt:update} to update it, or choose another name",
         )
     if existing.get("Status") not in TERMINAL:
         existing = wait_for_template(aws, template_id, timeout, on_progress)
@@ -361,7 +361,7 @@ def _raise_failed(name: str, final: dict[str, Any]) -> None:
         f"generated template {name} FAILED: {len(failed)} resource(s) failed: {shown}{more}"
         if failed
         else f"generated template {name} FAILED: {final.get('StatusReason') or 'no reason given'}",
-        "fix or deselect the failed resources, then re-run with --update",
+        "fix or deselect the failed resources, then re-run with {opt:update}",
         failed,
     )
 

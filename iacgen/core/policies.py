@@ -100,5 +100,5 @@ def check_snapshot(resources: Mapping[str, _Typed], selected: list[str], source:
         f"{where}: Snapshot is not supported by {first.logical_id} ({first.type}){more}",
         "Snapshot works only for "
         + ", ".join(sorted(SNAPSHOT_TYPES))
-        + "; limit it with --type, or use Retain",
+        + "; limit it with {opt:type}, or use Retain",
     )

@@ -47,7 +47,7 @@ def poll(
             raise WaitTimeout(
                 f"timed out after {timeout:g}s waiting for {what}",
                 "it may still finish on the service side; re-run the command to pick it up, "
-                "or pass a longer --timeout",
+                "or pass a longer {opt:timeout}",
             )
         sleep(min(delay, remaining))
         delay = min(delay * 1.5, max_interval * scale)

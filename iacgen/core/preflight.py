@@ -240,7 +240,7 @@ def _read_target(aws: Aws, stack: str) -> _Target:
             f"stack {stack} is {target.status}; an import needs a stack in a *_COMPLETE state",
             "wait for the running operation to finish"
             if str(target.status).endswith("IN_PROGRESS")
-            else f"fix or delete stack {stack}, or import into a new --stack",
+            else f"fix or delete stack {stack}, or import into a new {{opt:stack}}",
         )
     target.owned = {r.logical_id: r for r in list_stack_resources(aws, stack)}
     if target.owned:  # a stack emptied by a rolled-back import has nothing to keep
@@ -303,7 +303,7 @@ def _resources_to_import(
         else:
             problems.add(
                 f"no identifier for {lid} ({resources[lid].type}): {why_not[lid]}",
-                "pass --resources FILE (iacgen generate writes NAME.resources.json next to the template)",
+                "pass {opt:resources} FILE (iacgen generate writes NAME.resources.json next to the template)",
             )
     return to_import
 
@@ -327,7 +327,7 @@ def _add_deletion_policy(
     if policy is None:
         problems.add(
             f"{len(missing)} resource(s) to import have no DeletionPolicy: {_names(missing)}",
-            "pass --patch-deletion-policy Retain, or set it in the file: "
+            "pass {opt:patch_deletion_policy} Retain, or set it in the file: "
             f"iacgen patch {template.source} --deletion-policy Retain --in-place",
         )
         return []
@@ -371,7 +371,7 @@ def _check_counts(to_import: list[ImportResource], template: Template, problems:
     if total > MAX_TEMPLATE_RESOURCES:
         problems.add(
             f"the stack would hold {total} resources; a stack holds at most {MAX_TEMPLATE_RESOURCES}",
-            "import into a new --stack, or split the selection",
+            "import into a new {opt:stack}, or split the selection",
         )
     declared = len(section(template.data, "Parameters") or {})
     if declared > MAX_TEMPLATE_PARAMETERS:
@@ -403,7 +403,7 @@ def _check_parameters(
     if missing:
         problems.add(
             f"parameter(s) without a value: {', '.join(missing)}",
-            " ".join(f"--parameter {k}=VALUE" for k in missing[:3])
+            " ".join(f"{{opt:parameter}} {k}=VALUE" for k in missing[:3])
             + " (write-only properties the generator could not read)",
         )
     for name, value in given.items():
@@ -457,7 +457,7 @@ def _body_location(
     if not s3_bucket:
         problems.add(
             f"the template body is {size:,} bytes, over the {MAX_BODY_BYTES:,}-byte inline limit",
-            "pass --s3-bucket BUCKET to upload it and send a TemplateURL",
+            "pass {opt:s3_bucket} BUCKET to upload it and send a TemplateURL",
         )
         return None, None
     digest = hashlib.sha256(body.encode()).hexdigest()

@@ -57,5 +57,5 @@ def check_region(region: str) -> None:
     hint = f"did you mean {close[0]}? " if close else ""
     raise UsageError(
         f"unknown AWS Region {region!r}",
-        f"{hint}Regions look like us-east-1 or eu-west-2; check --region, AWS_REGION and the profile",
+        f"{hint}Regions look like us-east-1 or eu-west-2; check {{opt:region}}, AWS_REGION and the profile",
     )

@@ -206,7 +206,7 @@ def validate_types(types: Iterable[str]) -> list[str]:
     if len(out) > MAX_SCAN_TYPES:
         raise UsageError(
             f"a partial scan takes at most {MAX_SCAN_TYPES} resource types, got {len(out)}",
-            "group types with a wildcard such as AWS::EC2::*, or run a full scan (no --type)",
+            "group types with a wildcard such as AWS::EC2::*, or run a full scan (no {opt:type})",
         )
     return out
 

@@ -241,7 +241,7 @@ def _too_many(count: int, note: str) -> UsageError:
     return UsageError(
         f"the selection has {count} resources{note}; a generated template holds at most "
         f"{MAX_TEMPLATE_RESOURCES}",
-        "narrow it: a tighter --select, --exclude EXPR, or --related-depth N "
+        "narrow it: a tighter {opt:select}, {opt:exclude} EXPR, or {opt:related_depth} N "
         "(splitting into several templates is not supported yet)",
     )
 

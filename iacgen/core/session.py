@@ -67,7 +67,7 @@ class Aws:
         if not region:
             from iacgen.core.errors import UsageError
 
-            raise UsageError("no AWS Region is set", "pass --region or set AWS_REGION")
+            raise UsageError("no AWS Region is set", "pass {opt:region} or set AWS_REGION")
         from iacgen.core.regions import check_region
 
         check_region(region)

@@ -132,7 +132,7 @@ class Workspace:
     def _not_a_dir(self) -> UsageError:
         return UsageError(
             f"the state directory {self.state_dir} is not a directory",
-            "pass another --state-dir, or move that file away",
+            "pass another {opt:state_dir}, or move that file away",
         )
 
     # --- files the steps write -----------------------------------------------------------------------
@@ -160,7 +160,7 @@ class Workspace:
             record = state.last_record()
             if record is None or not record.template_path:
                 raise UsageError(
-                    "no template to import", "pass --template PATH, or run iacgen generate NAME first"
+                    "no template to import", "pass {opt:template} PATH, or run iacgen generate NAME first"
                 )
             template = Path(record.template_path)
             if resources is None and record.resources_path:
@@ -182,17 +182,17 @@ def check_overwrite(path: Path, record: TemplateRecord | None, force: bool) -> N
     """Refuse to replace a template file that iacgen did not write or that was changed since (a patch, an
     edit): regenerating must not silently throw that work away."""
     if path.is_dir():
-        raise UsageError(f"{path} is a directory", "give a file path, e.g. --out dir/NAME.yaml")
+        raise UsageError(f"{path} is a directory", "give a file path, e.g. {opt:out} dir/NAME.yaml")
     if force or not path.exists():
         return
     written = record.template_sha256 if record and record.template_path == str(path) else None
     if written is None:
         raise UsageError(
             f"{path} exists and was not written by iacgen generate",
-            "pass --out another path, or --force to overwrite it",
+            "pass {opt:out} another path, or {opt:force} to overwrite it",
         )
     if sha256_of(path) != written:
         raise UsageError(
             f"{path} was changed since iacgen generate wrote it (a patch or an edit)",
-            "pass --out another path to keep your changes, or --force to overwrite them",
+            "pass {opt:out} another path to keep your changes, or {opt:force} to overwrite them",
         )

@@ -9,6 +9,7 @@ import boto3
 import pytest
 from ruamel.yaml import YAML
 
+from iacgen.cli.flags import FLAGS
 from iacgen.core import generation, scans
 from iacgen.core.errors import AwsError, UsageError
 from iacgen.core.scans import ScannedResource
@@ -95,7 +96,7 @@ def test_existing_name_needs_update_and_update_sends_the_difference(aws: Any, wo
     first = generation.generate(aws, "ws", workshop_core(workshop)[:3], timeout=30)
     with pytest.raises(UsageError) as err:
         generation.generate(aws, "ws", workshop_core(workshop), timeout=30)
-    assert err.value.hint and "--update" in err.value.hint
+    assert "--update" in (err.value.hint_in(FLAGS) or "")
     vpc_logical = next(r["logical_id"] for r in first.resources if r["type"] == "AWS::EC2::VPC")
     wanted = [*workshop_core(workshop)[:2], workshop_core(workshop)[3]]  # drop the VPC, add the key pair
     updated = generation.generate(
@@ -219,7 +220,7 @@ def test_a_failed_template_is_retried_only_with_update(aws: Any, workshop: Any, 
     with pytest.raises(UsageError) as err:
         generation.generate(aws, "ws", wanted, timeout=30)
     assert "FAILED" in err.value.message and "other resources" not in err.value.message
-    assert err.value.hint and "--update" in err.value.hint
+    assert "--update" in (err.value.hint_in(FLAGS) or "")
     retried = generation.generate(aws, "ws", wanted, update=True, timeout=30)
     assert retried.action == "updated" and retried.status == "COMPLETE"
     assert {r["status"] for r in retried.resources} == {"COMPLETE"}

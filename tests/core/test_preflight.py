@@ -9,6 +9,7 @@ from typing import Any
 import boto3
 import pytest
 
+from iacgen.cli.flags import FLAGS
 from iacgen.core import changeset, preflight
 from iacgen.core.errors import UsageError
 from tests.import_fixtures import FAKE_WORLD, REGION, WORKSHOP, bucket_files, workshop_resources, write_files
@@ -19,7 +20,7 @@ def test_missing_deletion_policy_is_refused_before_any_call(aws: Any) -> None:
     with pytest.raises(UsageError) as err:
         preflight.plan_import(aws, stack="ws", template_path=template, resources_path=resources)
     assert "have no DeletionPolicy: VPC, Instance" in err.value.message
-    assert "--patch-deletion-policy" in (err.value.hint or "")
+    assert "--patch-deletion-policy" in (err.value.hint_in(FLAGS) or "")
     assert not any(op.endswith("CreateChangeSet") for op in aws.calls)
 
 
@@ -89,7 +90,7 @@ def test_identifier_not_derivable_names_the_resource(aws: Any) -> None:
         preflight.plan_import(aws, stack="ws", template_path=template)
     assert err.value.message.startswith("no identifier for VPC (AWS::EC2::VPC)")
     assert "KeyPair" not in err.value.message  # KeyName is in the template
-    assert "--resources" in (err.value.hint or "")
+    assert "--resources" in (err.value.hint_in(FLAGS) or "")
 
 
 def test_more_than_200_resources(aws: Any, cloud: None) -> None:
@@ -121,7 +122,7 @@ def test_large_body_needs_a_bucket(aws: Any) -> None:
     with pytest.raises(UsageError) as err:
         preflight.plan_import(aws, stack="ws", template_path=template, resources_path=resources)
     assert "67,2" in err.value.message and "over the 51,200-byte inline limit" in err.value.message
-    assert "--s3-bucket" in (err.value.hint or "")
+    assert "--s3-bucket" in (err.value.hint_in(FLAGS) or "")
     plan = preflight.plan_import(
         aws, stack="ws", template_path=template, resources_path=resources, s3_bucket="tpl-bucket"
     )

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 import pytest
 
+from iacgen.cli.flags import FLAGS
 from iacgen.core.errors import UsageError
 from iacgen.core.scans import ScannedResource
 from iacgen.core.selection import Term, evaluate, parse_select, related_closure
@@ -248,7 +249,7 @@ def test_batches_hold_at_most_100_and_more_than_500_is_a_usage_error() -> None:
     with pytest.raises(UsageError) as err:
         related_closure(lambda batch: spokes, [hub])
     assert "601 resources" in err.value.message and "at most 500" in err.value.message
-    assert err.value.hint and "--related-depth" in err.value.hint
+    assert "--related-depth" in (err.value.hint_in(FLAGS) or "")
 
 
 def test_links_come_from_batches_of_one_lineage_and_join_groups_for_partitioning() -> None:
