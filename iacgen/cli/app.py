@@ -23,6 +23,12 @@ class IacgenGroup(TyperGroup):
     """Reports every error the same way: one line and a hint on stderr, the documented exit code, and a
     traceback only with --verbose."""
 
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        from iacgen.cli import usage
+
+        usage.apply(self)  # typer builds the subcommands first: the whole tree gets one help style
+
     def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]  # typer's Context subclasses click's
         try:
             return self._guarded(ctx)

@@ -31,13 +31,22 @@ def register(app: typer.Typer) -> None:
     def demo(
         ctx: typer.Context,
         directory: Path | None = typer.Option(
-            None, "--dir", help="Where the demo writes its files (default: a new temporary directory)."
+            None,
+            "--dir",
+            metavar="DIR",
+            help="Where the demo writes its files (default: a new temporary directory).",
         ),
         pace: float = typer.Option(
-            1.0, "--pace", min=0.0, help="Seconds the local cloud takes per scan (templates take half)."
+            1.0,
+            "--pace",
+            min=0.0,
+            metavar="SECONDS",
+            help="Seconds the local cloud takes per scan (templates take half).",
         ),
     ) -> None:
-        """Run scan -> generate --related -> warnings -> patch -> import on an offline copy of AWS's IaC
+        """Run the whole workflow offline, with proof.
+
+        Run scan -> generate --related -> warnings -> patch -> import on an offline copy of AWS's IaC
         generator workshop, and show that the stack now owns the very resources that were there before."""
         require_local("iacgen demo")
         out = app_context(ctx).output

@@ -271,7 +271,9 @@ def register(app: typer.Typer) -> None:
             1800.0, "--timeout", metavar="SECONDS", min=1, help="How long to wait for the generation."
         ),
     ) -> None:
-        """Select scanned resources (and related ones), generate a template of them, and write it with the
+        """Generate a template from scanned resources.
+
+        Select scanned resources (and related ones), generate a template of them, and write it with the
         list of resources to import.
 
         Re-running the same command after an interruption picks the generation up where it is."""
@@ -317,7 +319,9 @@ def register(app: typer.Typer) -> None:
             help="Exit 1 if any warning of these types is present, e.g. UNSUPPORTED_PROPERTIES (repeatable).",
         ),
     ) -> None:
-        """The property-level warnings of a generated template, grouped by resource, with what to do about
+        """Show a generated template's warnings.
+
+        The property-level warnings of a generated template, grouped by resource, with what to do about
         each type: a parameter to fill, a property that was dropped, a type that became a string."""
         from iacgen.core import workflow
 

@@ -172,7 +172,9 @@ def register(app: typer.Typer) -> None:
             3600, "--timeout", metavar="SECONDS", help="Seconds to wait for each step."
         ),
     ) -> None:
-        """Adopt the template's resources into a stack with an IMPORT change set."""
+        """Import the template's resources into a stack.
+
+        Adopts them with an IMPORT change set: preflight, review, then execute on confirmation."""
         _run(
             ctx,
             stack=stack,

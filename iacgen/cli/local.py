@@ -43,7 +43,8 @@ def _kv_table(title: str, rows: dict[str, Any]) -> Table:
 def register(app: typer.Typer) -> None:
     local = typer.Typer(
         name="local",
-        help="Run the offline AWS: moto with the IaC generator and real IMPORT change sets.",
+        help="Run the offline AWS (the local cloud).\n\n"
+        "moto with the IaC generator and real IMPORT change sets.",
         no_args_is_help=True,
     )
 
@@ -53,7 +54,7 @@ def register(app: typer.Typer) -> None:
         host: str = typer.Option("127.0.0.1", "--host", metavar="ADDRESS", help=HOST_HELP),
         port: int = typer.Option(4566, "--port", metavar="PORT", help="TCP port."),
     ) -> None:
-        """Serve the local cloud in the foreground until Ctrl-C."""
+        """Serve the local cloud until Ctrl-C."""
         require_local("iacgen local serve")
         from iacgen.localcloud import server
 
@@ -72,7 +73,9 @@ def register(app: typer.Typer) -> None:
         host: str = typer.Option("127.0.0.1", "--host", metavar="ADDRESS", help=HOST_HELP),
         port: int = typer.Option(4566, "--port", metavar="PORT", help="TCP port."),
     ) -> None:
-        """Start the local cloud in the background and record it for --local."""
+        """Start the local cloud in the background.
+
+        It is recorded for --local."""
         require_local("iacgen local start")
         from iacgen.localcloud import server
 
@@ -88,7 +91,9 @@ def register(app: typer.Typer) -> None:
 
     @local.command("stop")
     def stop(ctx: typer.Context) -> None:
-        """Stop the background local cloud (its state is lost)."""
+        """Stop the background local cloud.
+
+        Its state is lost."""
         require_local("iacgen local stop")
         from iacgen.localcloud import server
 
@@ -99,7 +104,7 @@ def register(app: typer.Typer) -> None:
 
     @local.command("status")
     def status(ctx: typer.Context) -> None:
-        """Whether the background local cloud runs and answers."""
+        """Whether the local cloud runs and answers."""
         require_local("iacgen local status")
         from iacgen.localcloud import server
 
@@ -134,7 +139,9 @@ def register(app: typer.Typer) -> None:
             help="Local cloud to seed (default: the one iacgen local start recorded).",
         ),
     ) -> None:
-        """Create a scenario's resources as a team would have by hand (boto3), and print their ids."""
+        """Create a scenario's hand-made resources.
+
+        As a team would have by hand (boto3); prints their ids."""
         require_local("iacgen local seed")
         from iacgen.core.errors import UsageError
         from iacgen.localcloud import scenarios

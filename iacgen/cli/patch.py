@@ -46,10 +46,14 @@ def register(app: typer.Typer) -> None:
             help="Only this resource (its logical id, case-sensitive); repeatable. With --type, a resource "
             "must match both; an id the template lacks is an error.",
         ),
-        out: Path | None = typer.Option(None, "--out", help="Write the patched template here."),
+        out: Path | None = typer.Option(
+            None, "--out", metavar="PATH", help="Write the patched template here."
+        ),
         in_place: bool = typer.Option(False, "--in-place", help="Overwrite TEMPLATE (atomically)."),
     ) -> None:
-        """Set resource policies, changing only the policy lines; to stdout unless --out or --in-place."""
+        """Set DeletionPolicy and UpdateReplacePolicy.
+
+        Changes only the policy lines; to stdout unless --out or --in-place."""
         from iacgen.cli.context import app_context
         from iacgen.core import workflow
         from iacgen.core.errors import UsageError

@@ -116,7 +116,9 @@ def register(app: typer.Typer) -> None:
             3600.0, "--timeout", metavar="SECONDS", min=1, help="How long to wait for the scan to finish."
         ),
     ) -> None:
-        """Start a full or partial resource scan, or reuse a recent one, and summarise what it found by type.
+        """Scan the account, or reuse a recent scan.
+
+        Start a full or partial resource scan, or reuse a recent one, and summarise what it found by type.
 
         A running scan is joined rather than fought (one runs at a time per account and Region), and its id
         is saved at once: an interrupted wait is resumed by running the command again."""
@@ -132,7 +134,9 @@ def register(app: typer.Typer) -> None:
 
     @app.command("scans")
     def list_scans(ctx: typer.Context) -> None:
-        """List the resource scans, full and partial, newest first, with status, age and what they read."""
+        """List the resource scans, newest first.
+
+        Full and partial, with status, age and what they read."""
         from iacgen.core import scans
 
         app_ctx = app_context(ctx)
@@ -167,7 +171,9 @@ def register(app: typer.Typer) -> None:
             None, "--scan-id", metavar="ID", help=SCAN_ID_HELP + " Default: the last scan used here."
         ),
     ) -> None:
-        """List what a scan found, filtered by the service; resources a stack owns are left out by default."""
+        """List what a scan found.
+
+        Filtered by the service; resources a stack owns are left out by default."""
         from iacgen.core import workflow
 
         app_ctx = app_context(ctx)
