@@ -207,3 +207,83 @@ def test_only_the_local_cloud_and_its_two_commands_import_moto() -> None:
     # and the two commands reach the local cloud only from inside their functions
     for path in lazy_only:
         assert not [m for m, top in _imports(path) if top and m.startswith("iacgen.localcloud")], path
+
+
+def _command_paths() -> list[tuple[str, ...]]:
+    """Every command and group in the tree, as the words a user types."""
+    import typer
+
+    from iacgen.cli.app import app
+
+    paths: list[tuple[str, ...]] = []
+
+    def walk(command: Any, path: tuple[str, ...]) -> None:
+        paths.append(path)
+        for name, sub in sorted(getattr(command, "commands", {}).items()):
+            walk(sub, (*path, name))
+
+    walk(typer.main.get_command(app), ())
+    return paths
+
+
+# NAME, KEY=VALUE, TYPE[,TYPE], or a choice list a|b
+PLACEHOLDER = re.compile(
+    r"^[A-Z][A-Z0-9_]*([=,][A-Z][A-Z0-9_]*)*(\[,[A-Z_]+\])?(\.\.\.)?$|^[\w-]+(\|[\w-]+)+$"
+)
+
+
+def test_help_has_one_placeholder_style_and_summaries_that_fit(cli: Any) -> None:
+    """Every command's help, others' included: placeholders are UPPERCASE words or a|b choices, never typer's
+    {NAME}, <path> or NAME <str>; every summary in a command list is whole (no '...') at 80 columns."""
+    paths = _command_paths()
+    assert ("local", "seed") in paths and ("generate",) in paths
+    for path in paths:
+        result = cli(*path, "--help")
+        assert result.exit_code == 0, path
+        text = result.stdout
+        usage = text.splitlines()[0]
+        assert usage.startswith("Usage: iacgen"), (path, usage)
+        assert not re.search(r"[{}<>]", usage), (path, usage)
+        for word in usage.split()[2 + len(path) :]:
+            if word not in ("[OPTIONS]", "COMMAND", "[ARGS]..."):
+                assert PLACEHOLDER.match(word.strip("[]")), (path, word)
+        section = ""
+        for line in text.splitlines():
+            if line and not line.startswith(" "):
+                section = line
+                continue
+            option = re.match(r"^  (?:-\w, )?(--[\w-]+)(?: / --[\w-]+)? (\S+)  ", line)
+            if section == "Options:" and option:
+                assert PLACEHOLDER.match(option.group(2)), (path, line)
+            if section == "Options:" or section == "Arguments:":
+                assert not re.search(r"<\w[\w ]*>|\{\w+\}", line), (path, line)
+            if section == "Commands:" and line.strip():
+                assert not line.rstrip().endswith("..."), (path, line)
+
+
+def test_every_command_that_prints_a_result_prints_json_on_stdout(cli: Any, workshop: Any) -> None:
+    """Under --output json stdout is one JSON document and nothing else (progress and narration go to stderr),
+    patch included when the template goes to a file: its changes. demo and local start/seed/stop are checked
+    in test_demo, test_package and tests/localcloud/test_server."""
+    import json
+
+    def run(*args: str) -> Any:
+        result = cli("-o", "json", *args)
+        assert result.exit_code == 0, (args, result.stderr)
+        return json.loads(result.stdout)
+
+    vpc = workshop.vpc_id
+    assert run("scan")["total"] >= 7
+    assert run("scans")[0]["status"] == "COMPLETE"
+    assert vpc in json.dumps(run("resources")["resources"])
+    generated = run("generate", "ws", "--select", "tag:Name=workshop", "--related")
+    assert generated["template_path"] == "ws.yaml"
+    assert run("warnings", "ws")["name"] == "ws"
+    patch_args = ("ws.yaml", "--deletion-policy", "Delete", "--type", "AWS::EC2::Subnet", "--out", "p.yaml")
+    patched = run("patch", *patch_args)
+    assert patched["out"] == "p.yaml" and [c["type"] for c in patched["changed"]] == ["AWS::EC2::Subnet"]
+    dry = run(
+        "import", "--stack", "ws", "--template", "p.yaml", "--resources", "ws.resources.json", "--dry-run"
+    )
+    assert vpc in json.dumps(dry)
+    assert run("local", "status")["running"] is False

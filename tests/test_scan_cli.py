@@ -146,7 +146,7 @@ def test_help_shows_meaningful_metavars(cli: Any) -> None:
         ("scan", ["--type TYPE", "--scan-id ID", "--timeout SECONDS"]),
         ("resources", ["--type-prefix PREFIX", "--tag-key KEY", "--tag-value VALUE", "--scan-id ID"]),
         ("generate", ["--select EXPR", "--exclude EXPR", "--related-depth N", "--out PATH", "--scan-id ID"]),
-        ("warnings", ["[NAME]", "--fail-on TYPE[,TYPE]"]),  # (arguments keep typer's "NAME <str>")
+        ("warnings", ["[NAME]", "--fail-on TYPE[,TYPE]"]),
     ):
         result = cli(command, "--help")
         assert result.exit_code == 0
