@@ -21,7 +21,9 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         out: Path = typer.Option(Path("iacgen.yaml"), "--out", metavar="FILE", help="Where to write it."),
     ) -> None:
-        """Write a commented starter iacgen.yaml (from the last generate here, else an example)."""
+        """Write a starter iacgen.yaml manifest.
+
+        Commented; from the last generate here, else an example."""
         from iacgen.cli.context import app_context
         from iacgen.core.manifest import init_manifest
 
@@ -47,7 +49,9 @@ def register(app: typer.Typer) -> None:
             Path("iacgen-report"), "--report-dir", metavar="DIR", help="Where report.json/.md/.sarif go."
         ),
     ) -> None:
-        """The pipeline as a dry run, with reports: exit 0 clean, 1 not acceptable, 2 bad input, 3 AWS."""
+        """Run the whole pipeline as a dry run, with reports.
+
+        Exit 0 clean, 1 not acceptable, 2 bad input, 3 AWS."""
         from iacgen.cli.context import app_context
         from iacgen.core.ci import CiRequest, run_ci
 
@@ -84,7 +88,9 @@ def register(app: typer.Typer) -> None:
             None, "--config", metavar="FILE", help="Take the stacks and buckets from this iacgen.yaml."
         ),
     ) -> None:
-        """Print the IAM policy document (JSON) for a command, scoped to the stacks and buckets it touches."""
+        """Print the IAM policy a command needs.
+
+        A JSON policy document, scoped to the stacks and buckets it touches."""
         from iacgen.core.permissions import policy_document
 
         document = policy_document(command, stacks=stacks, buckets=buckets, config=config)
