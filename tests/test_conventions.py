@@ -4,6 +4,7 @@ local extra's absence reported in one line."""
 from __future__ import annotations
 
 import ast
+import itertools
 import os
 import re
 import select
@@ -287,3 +288,63 @@ def test_every_command_that_prints_a_result_prints_json_on_stdout(cli: Any, work
     )
     assert vpc in json.dumps(dry)
     assert run("local", "status")["running"] is False
+
+
+BOX = re.compile(r"[│┃┆|]")
+
+
+def test_at_60_columns_no_identifier_is_broken_inside_a_word(
+    cli: Any, workshop: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The whole workflow's tables and lists in a 60-column terminal: every line of them fits, and every type,
+    id and logical id is whole on a line or broken only after '::'. Narration (stderr) is one soft-wrapped
+    line per message, so an ARN in it is never cut either."""
+    import json
+
+    monkeypatch.setenv("COLUMNS", "60")
+    shown: list[str] = []
+    laid_out: list[str] = []
+
+    def run(*args: str) -> Any:
+        result = cli(*args)
+        assert result.exit_code == 0, (args, result.stderr)
+        shown.extend((result.stdout + result.stderr).splitlines())
+        laid_out.extend(
+            result.stdout.splitlines()
+        )  # narration on stderr is one line per message, soft-wrapped
+        laid_out.extend(line for line in result.stderr.splitlines() if BOX.search(line))
+        return result
+
+    run("scan")
+    run("scans")
+    run("resources")
+    run("generate", "ws", "--select", "tag:Name=workshop", "--related")
+    run("warnings", "ws")
+    run("patch", "ws.yaml", "--deletion-policy", "Delete", "--type", "AWS::EC2::Subnet", "--out", "p.yaml")
+    run("import", "--stack", "ws", "--template", "p.yaml", "--resources", "ws.resources.json", "--dry-run")
+    resources = json.loads(cli("-o", "json", "resources").stdout)["resources"]
+    generated = json.loads(Path("ws.resources.json").read_text())
+
+    tokens = {r["type"] for r in resources} | set(workshop.to_dict().values())
+    tokens |= {r["LogicalResourceId"] for r in generated}
+    assert any(t.startswith("AWS::EC2::SubnetRouteTableAssociation") for t in tokens)
+    too_wide = [line for line in laid_out if len(line) > 60]
+    assert too_wide == []
+    # broken: a line ends a cell with a token's start and the next line goes on with the rest of it
+    split = [[w.strip(",") for w in BOX.sub(" ", line).split()] for line in shown]
+    broken = sorted(
+        {
+            (t, w)
+            for here, after in itertools.pairwise(split)
+            for w in here
+            for t in tokens
+            if w != t
+            and t.startswith(w)
+            and not w.endswith("::")
+            and any(n and t[len(w) :].startswith(n) for n in after)
+        }
+    )
+    assert broken == []
+    words = {w for line in split for w in line}
+    for t in tokens:  # each is shown: whole, or its last '::' part on the line after the first
+        assert t in words or t.rsplit("::", 1)[-1] in words, t

@@ -63,7 +63,7 @@ def register(app: typer.Typer) -> None:
             _say(out, "Seed the local cloud with the workshop's hand-made resources")
             world = seed_workshop(region=REGION)
             if not out.quiet:
-                out.err.print(_ids_table("Created by hand (the 'console')", world))
+                out.err.print(_ids_table("Created by hand (the 'console')", world, out.err.width))
             before = _physical_ids()
             previous = Path.cwd()
             os.chdir(workdir)
@@ -72,7 +72,7 @@ def register(app: typer.Typer) -> None:
                 proof = _proof(before)
             finally:
                 os.chdir(previous)
-        out.emit(proof, lambda: _proof_table(proof))
+        out.emit(proof, lambda: _proof_table(proof, out.out.width))
         out.info(
             f"\nDone in {time.monotonic() - started:.0f}s. Files are in {workdir}: "
             f"{TEMPLATE}.yaml (the patched template), {TEMPLATE}.resources.json (what was imported)."
@@ -177,7 +177,7 @@ def _run_steps(out: Output) -> None:
     ]
     for (title, args), call in zip(steps, calls, strict=True):
         _say(out, title, "iacgen " + " ".join(_quote(a) for a in args))
-        with RichReporter(shown, change_set_table=_changes_table) as reporter:
+        with RichReporter(shown, change_set_table=lambda c: _changes_table(c, shown.out.width)) as reporter:
             call(reporter)
 
 
@@ -252,32 +252,24 @@ def _proof(before: dict[str, set[str]]) -> dict[str, Any]:
     return {"stack": STACK, "status": stack["StackStatus"], "resources": rows, "counts": counts}
 
 
-def _ids_table(title: str, world: Any) -> Any:
-    from rich.table import Table
+def _ids_table(title: str, world: Any, width: int) -> Any:
+    from iacgen.cli.tables import table
 
-    table = Table(title=title, title_justify="left")
-    table.add_column("what")
-    table.add_column("id")
-    for key, value in world.to_dict().items():
-        table.add_row(key, str(value))
-    return table
+    return table(title, ("what", "id"), [(k, str(v)) for k, v in world.to_dict().items()], width)
 
 
-def _proof_table(proof: dict[str, Any]) -> Any:
-    from rich.table import Table
+def _proof_table(proof: dict[str, Any], width: int) -> Any:
+    from iacgen.cli.tables import table
 
-    table = Table(
-        title=f"Proof: stack {proof['stack']} is {proof['status']}, owning resources that were already there",
-        title_justify="left",
-    )
-    for col in ("logical id", "type", "physical id", "existed before"):
-        table.add_column(col)
-    for row in proof["resources"]:
-        table.add_row(row["logical_id"], row["type"], row["physical_id"], "yes" if row["same"] else "NO")
+    rows = [
+        (row["logical_id"], row["type"], row["physical_id"], "yes" if row["same"] else "NO")
+        for row in proof["resources"]
+    ]
     grown = [t for t, c in proof["counts"].items() if c["after"] != c["before"]]
-    table.caption = (
+    caption = (
         f"Resource counts changed for: {', '.join(grown)}"
         if grown
         else "No resource count changed: nothing was recreated."
     )
-    return table
+    title = f"Proof: stack {proof['stack']} is {proof['status']}, owning resources that were already there"
+    return table(title, ("logical id", "type", "physical id", "existed before"), rows, width, caption)

@@ -22,7 +22,6 @@ if TYPE_CHECKING:
     from iacgen.core.workflow import GenerateResult, WarningsResult
 
 VIA_SHOWN = 2  # selected resources named per "pulled in by" cell; the JSON has them all
-WHY_MIN = 30  # the narrowest "Why" column worth a one-row-per-resource layout
 
 
 class Format(StrEnum):
@@ -57,28 +56,10 @@ def _selection_rows(closure: Closure, logical: dict[tuple[str, str], str]) -> li
 
 
 def _selection_table(title: str, rows: list[tuple[str, str, str, str]], width: int) -> RenderableType:
-    """Four columns where they fit (a wide terminal, a CI log); in 80 columns, two, each cell two lines,
-    so that type names and ids are never cut in the middle."""
-    from rich.table import Table
+    from iacgen.cli.tables import table
 
     caption = "Why: selected by --select, or added by --related at that depth via the selected resource(s)"
-    fixed = [
-        max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(("Logical id", "Type", "Identifier"))
-    ]
-    if width >= sum(fixed) + WHY_MIN + 13:  # 13: borders and padding of four columns
-        table = Table(title=title, caption=caption)
-        for col in ("Logical id", "Type", "Identifier"):
-            table.add_column(col, no_wrap=True)  # names and ids are never broken
-        table.add_column("Why", overflow="fold", ratio=1)
-        for values in rows:
-            table.add_row(*values)
-        return table
-    table = Table(title=title, caption=caption, show_lines=True)
-    table.add_column("Logical id / type", overflow="fold")
-    table.add_column("Identifier / why", overflow="fold")
-    for logical_id, kind, ident, why in rows:
-        table.add_row(f"{logical_id}\n{kind}", f"{ident}\n{why}")
-    return table
+    return table(title, ("Logical id", "Type", "Identifier", "Why"), rows, width, caption)
 
 
 def _result_tables(
@@ -93,7 +74,7 @@ def _result_tables(
     title = f"{gt.name}: {plural(len(gt.resources), 'resource')} ({gt.action})"
     parts: list[RenderableType] = [_selection_table(title, _selection_rows(plan.closure, logical), width)]
     if gt.warnings:
-        parts.append(_warnings_summary(gt))
+        parts.append(_warnings_summary(gt, width))
     files = Table.grid(padding=(0, 2))
     files.add_row("template", paths["template_path"])
     files.add_row("resources to import", paths["resources_path"])
@@ -108,70 +89,50 @@ def _result_tables(
     return Group(*parts)
 
 
-def _warnings_summary(gt: GeneratedTemplate) -> RenderableType:
+def _warnings_summary(gt: GeneratedTemplate, width: int) -> RenderableType:
     """Counts by warning type, in the same words as `iacgen warnings`, which has the detail."""
-    from rich.table import Table
-
+    from iacgen.cli.tables import Column, table
     from iacgen.core.template_warnings import FIX_MEANING, WarningCounts, advice_for
 
     counts = WarningCounts.of(gt.warnings)
-    table = Table(title=f"{counts.sentence()}; details: iacgen warnings {gt.name}")
-    table.add_column("Warning", no_wrap=True)
-    table.add_column("Resources", justify="right")
-    table.add_column("Properties", justify="right")
-    table.add_column("Meaning", overflow="fold")
-    for kind, n in counts.by_type.items():
-        table.add_row(
-            kind, str(n["resources"]), str(n["properties"]), FIX_MEANING[advice_for(kind, False)[0]]
-        )
-    return table
+    rows = [
+        (kind, str(n["resources"]), str(n["properties"]), FIX_MEANING[advice_for(kind, False)[0]])
+        for kind, n in counts.by_type.items()
+    ]
+    columns = ("Warning", Column("Resources", "right"), Column("Properties", "right"), "Meaning")
+    return table(f"{counts.sentence()}; details: iacgen warnings {gt.name}", columns, rows, width)
 
 
-def _warnings_tables(warnings: list[ResourceWarnings], title: str) -> RenderableType:
+def _warnings_tables(warnings: list[ResourceWarnings], title: str, width: int) -> RenderableType:
     """One small table per resource (its logical id, type and identifier as the title), one row per property;
-    what to do is said once per warning type, at the end. Reads the same in 80 columns and in a CI log."""
+    what to do is said once per warning type, at the end. Reads the same in 60 columns and in a CI log."""
     from rich.console import Group
-    from rich.markup import escape
-    from rich.table import Table
     from rich.text import Text
+
+    from iacgen.cli.tables import table
 
     parts: list[RenderableType] = [Text(title, style="bold")]
     advice: dict[str, str] = {}
     for res in warnings:
-        table = Table(
-            title=escape(f"{res.logical_id}  {res.resource_type}  {_ident(res.identifier)}"),
-            title_justify="left",
-        )
-        table.add_column("Warning", overflow="fold")
-        table.add_column("Property", overflow="fold")
-        table.add_column("Description", overflow="fold", ratio=1)
+        rows = []
         previous = None
         for w in res.warnings:
             prop = (w.property_path or "-") + (" (required)" if w.required else "")
-            table.add_row(w.type if w.type != previous else "", escape(prop), escape(w.description or ""))
+            rows.append((w.type if w.type != previous else "", prop, w.description or ""))
             previous = w.type
             advice.setdefault(w.type + (" (required)" if w.required else ""), w.advice)
-        parts.append(table)
-    todo = Table(title="What to do", title_justify="left")
-    todo.add_column("Warning", overflow="fold")
-    todo.add_column("What to do", overflow="fold", ratio=1)
-    for kind, what in advice.items():
-        todo.add_row(kind, what)
+        heading = f"{res.logical_id}  {res.resource_type}  {_ident(res.identifier)}"
+        parts.append(table(heading, ("Warning", "Property", "Description"), rows, width))
     if advice:
-        parts.append(todo)
+        parts.append(table("What to do", ("Warning", "What to do"), list(advice.items()), width))
     return Group(*parts)
 
 
-def _failed_table(failed: list[FailedResource]) -> RenderableType:
-    from rich.markup import escape
-    from rich.table import Table
+def _failed_table(failed: list[FailedResource], width: int) -> RenderableType:
+    from iacgen.cli.tables import table
 
-    table = Table(title="Failed resources")
-    for col in ("Logical id", "Type", "Identifier", "Reason"):
-        table.add_column(col, overflow="fold")
-    for f in failed:
-        table.add_row(f.logical_id or "", f.resource_type, escape(_ident(f.identifier)), escape(f.reason))
-    return table
+    rows = [(f.logical_id or "", f.resource_type, _ident(f.identifier), f.reason) for f in failed]
+    return table("Failed resources", ("Logical id", "Type", "Identifier", "Reason"), rows, width)
 
 
 def render_generate(output: Output, result: GenerateResult) -> None:
@@ -181,7 +142,10 @@ def render_generate(output: Output, result: GenerateResult) -> None:
 
 def render_warnings(output: Output, result: WarningsResult) -> None:
     output.emit(
-        result, lambda: _warnings_tables(result.resources, f"{result.name}: {result.counts.sentence()}")
+        result,
+        lambda: _warnings_tables(
+            result.resources, f"{result.name}: {result.counts.sentence()}", output.out.width
+        ),
     )
 
 
@@ -302,7 +266,7 @@ def register(app: typer.Typer) -> None:
                 result = workflow.generate(app_ctx.workspace, app_ctx.aws, request, reporter)
         except generation.GenerationFailed as exc:
             if not output.json:
-                output.err.print(_failed_table(exc.failed))
+                output.err.print(_failed_table(exc.failed, output.err.width))
             raise
         render_generate(output, result)
 

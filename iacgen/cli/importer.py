@@ -9,8 +9,6 @@ from typing import TYPE_CHECKING
 import typer
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
-
     from rich.console import RenderableType
 
     from iacgen.cli.render import Output
@@ -38,36 +36,23 @@ def _identifier_text(identifier: dict[str, str], fallback: str | None) -> str:
     return ", ".join(f"{k}={v}" for k, v in identifier.items()) or (fallback or "")
 
 
-def _table(
-    title: str, columns: tuple[str, ...], rows: Sequence[tuple[str, ...]], id_column: int
-) -> RenderableType:
-    """Ids are never cut: their column is as wide as the longest id, and the other columns fold."""
-    from rich.table import Table
+def _changes_table(result: ChangeSetResult, width: int) -> RenderableType:
+    from iacgen.cli.tables import table
 
-    table = Table(title=title)
-    for index, column in enumerate(columns):
-        if index == id_column:
-            table.add_column(column, no_wrap=True, min_width=max((len(r[index]) for r in rows), default=0))
-        else:
-            table.add_column(column, overflow="fold")
-    for row in rows:
-        table.add_row(*row)
-    return table
-
-
-def _changes_table(result: ChangeSetResult) -> RenderableType:
     rows = [
         (c.logical_id, c.type, _identifier_text(c.identifier, c.physical_id), c.action)
         for c in result.changes
     ]
     title = f"Change set {result.change_set_name} ({len(result.changes)} changes)"
-    return _table(title, ("Logical id", "Type", "Identifier", "Action"), rows, 2)
+    return table(title, ("Logical id", "Type", "Identifier", "Action"), rows, width)
 
 
-def _resources_table(result: ExecuteResult) -> RenderableType:
+def _resources_table(result: ExecuteResult, width: int) -> RenderableType:
+    from iacgen.cli.tables import table
+
     rows = [(r.logical_id, r.type, r.physical_id or "", r.status) for r in result.resources]
     title = f"Stack {result.stack}: {result.status}"
-    return _table(title, ("Logical id", "Type", "Physical id", "Status"), rows, 2)
+    return table(title, ("Logical id", "Type", "Physical id", "Status"), rows, width)
 
 
 def _run(
@@ -115,7 +100,7 @@ def _run(
     def confirm(result: ChangeSetResult) -> bool:
         return typer.confirm(f"Import {len(result.changes)} resource(s) into stack {stack}?", err=True)
 
-    with app.reporter(change_set_table=_changes_table) as reporter:
+    with app.reporter(change_set_table=lambda r: _changes_table(r, app.output.out.width)) as reporter:
         result = workflow.run_import(app.workspace, app.aws, request, reporter, confirm=confirm)
     render_import(app.output, result)
 
@@ -124,7 +109,9 @@ def render_import(output: Output, result: ImportResult) -> None:
     """The JSON document; in a table, the stack's resources once executed (the change set's table was shown
     when it was ready)."""
     executed = result.execution
-    output.emit(result, (lambda: _resources_table(executed)) if executed is not None else None)
+    output.emit(
+        result, (lambda: _resources_table(executed, output.out.width)) if executed is not None else None
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -11,6 +11,7 @@ from iacgen.cli.context import app_context
 from iacgen.cli.extras import require_local
 
 if TYPE_CHECKING:
+    from rich.console import RenderableType
     from rich.table import Table
 
 HOST_HELP = "Interface to listen on (loopback by default: the local cloud has no authentication)."
@@ -29,15 +30,13 @@ def _usage(exc: Any) -> Exception:
     return UsageError(exc.message, exc.hint)
 
 
-def _kv_table(title: str, rows: dict[str, Any]) -> Table:
-    from rich.table import Table
+def _kv_table(title: str, rows: dict[str, Any], width: int) -> RenderableType:
+    from iacgen.cli.tables import table
 
-    table = Table(title=title, title_justify="left")
-    table.add_column("Field")
-    table.add_column("Value")
-    for key, value in rows.items():
-        table.add_row(key, ", ".join(value) if isinstance(value, list) else str(value))
-    return table
+    cells = [
+        (key, ", ".join(value) if isinstance(value, list) else str(value)) for key, value in rows.items()
+    ]
+    return table(title, ("Field", "Value"), cells, width)
 
 
 def register(app: typer.Typer) -> None:
@@ -87,7 +86,7 @@ def register(app: typer.Typer) -> None:
             raise _usage(exc) from exc
         data = server.record_dict(record)
         output.info(f"local cloud running at {record.endpoint_url}; use it with: iacgen --local ...")
-        output.emit(data, lambda: _kv_table("Local cloud", data))
+        output.emit(data, lambda: _kv_table("Local cloud", data, output.out.width))
 
     @local.command("stop")
     def stop(ctx: typer.Context) -> None:
@@ -112,7 +111,7 @@ def register(app: typer.Typer) -> None:
         data = server.status().to_dict()
         if not data["running"]:
             output.info("no local cloud is running (start one with: iacgen local start)")
-        output.emit(data, lambda: _kv_table("Local cloud", data))
+        output.emit(data, lambda: _kv_table("Local cloud", data, output.out.width))
 
     @local.command("seed")
     def seed(
@@ -186,7 +185,12 @@ def register(app: typer.Typer) -> None:
             "region": region,
             "resources": world.to_dict(),
         }
-        context.output.emit(data, lambda: _kv_table(f"Seeded {scenario.value} ({region})", world.to_dict()))
+        context.output.emit(
+            data,
+            lambda: _kv_table(
+                f"Seeded {scenario.value} ({region})", world.to_dict(), context.output.out.width
+            ),
+        )
 
     app.add_typer(local)
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import typer
 
 if TYPE_CHECKING:
-    from rich.table import Table
+    from rich.console import RenderableType
 
     from iacgen.cli.render import Output
     from iacgen.core.template_edits import PatchResult
@@ -106,7 +106,7 @@ def render_patch(output: Output, result: PatchFileResult) -> None:
         stdout.write(result.text.encode("utf-8"))
         stdout.flush()
     if result.patch.changed and not output.quiet:
-        output.err.print(_table(result.patch))
+        output.err.print(_table(result.patch, output.err.width))
     if result.destination is not None:
         output.emit(result)
 
@@ -120,15 +120,8 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
-def _table(result: PatchResult) -> Table:
-    from rich.markup import escape
-    from rich.table import Table
+def _table(result: PatchResult, width: int) -> RenderableType:
+    from iacgen.cli.tables import table
 
-    table = Table(show_edge=False, header_style="bold")
-    for column in ("Logical ID", "Type", "Attribute", "Change"):
-        table.add_column(column)
-    for c in result.changed:
-        table.add_row(
-            escape(c.logical_id), escape(c.type), c.attribute, escape(f"{c.old or '(none)'} -> {c.new}")
-        )
-    return table
+    rows = [(c.logical_id, c.type, c.attribute, f"{c.old or '(none)'} -> {c.new}") for c in result.changed]
+    return table(None, ("Logical ID", "Type", "Attribute", "Change"), rows, width)

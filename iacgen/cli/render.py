@@ -95,7 +95,8 @@ class Output:
 
     def info(self, message: str) -> None:
         if not self.quiet:
-            self.err.print(message)
+            # soft_wrap: the terminal wraps a long line; rich would cut an ARN or a path mid-word
+            self.err.print(message, soft_wrap=True)
 
     def warn(self, message: str) -> None:
         from rich.markup import escape

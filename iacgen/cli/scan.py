@@ -29,63 +29,65 @@ def _details(s: ScanInfo) -> str:
     return "all types" if s.scan_type == "FULL" else ""
 
 
-def _scan_table(scans: list[ScanInfo]) -> RenderableType:
-    from rich.table import Table
-
+def _scan_table(scans: list[ScanInfo], width: int) -> RenderableType:
+    from iacgen.cli.tables import Column, table
     from iacgen.core.scans import human_age, short_id
 
-    table = Table(
-        title="Resource scans (newest first)",
-        caption="--scan-id takes the Scan column or the ARN (--output json)",
+    rows = [
+        (
+            short_id(s.scan_id),
+            s.scan_type or "",
+            s.status,
+            human_age(s.age()),
+            str(s.resources_read) if s.resources_read is not None else "",
+            _details(s),
+        )
+        for s in scans
+    ]
+    columns: list[Column | str] = [
+        "Scan",
+        "Type",
+        "Status",
+        Column("Age", "right"),
+        Column("Read", "right"),
+        "Details",
+    ]
+    caption = "--scan-id takes the Scan column or the ARN (--output json)"
+    return table("Resource scans (newest first)", columns, rows, width, caption)
+
+
+def _summary_table(
+    counts: dict[str, int], managed: dict[str, int], types: list[str], width: int
+) -> RenderableType:
+    from iacgen.cli.tables import Column, table
+
+    rows = [(t, str(n), str(managed.get(t, 0))) for t, n in counts.items()]
+    rows.append(("total", str(sum(counts.values())), str(sum(managed.values()))))
+    title = "Scanned resources by type" + (f" ({', '.join(types)})" if types else "")
+    return table(
+        title, ["Resource type", Column("Found", "right"), Column("Owned by a stack", "right")], rows, width
     )
-    table.add_column("Scan", no_wrap=True)
-    table.add_column("Type", no_wrap=True)
-    table.add_column("Status", no_wrap=True)
-    table.add_column("Age", no_wrap=True, justify="right")
-    table.add_column("Read", justify="right")
-    table.add_column("Details", overflow="fold")
-    for s in scans:
-        read = str(s.resources_read) if s.resources_read is not None else ""
-        table.add_row(short_id(s.scan_id), s.scan_type or "", s.status, human_age(s.age()), read, _details(s))
-    return table
 
 
-def _summary_table(counts: dict[str, int], managed: dict[str, int], types: list[str]) -> RenderableType:
-    from rich.table import Table
-
-    table = Table(title="Scanned resources by type" + (f" ({', '.join(types)})" if types else ""))
-    table.add_column("Resource type", overflow="fold")
-    table.add_column("Found", justify="right")
-    table.add_column("Owned by a stack", justify="right")
-    for type_name, n in counts.items():
-        table.add_row(type_name, str(n), str(managed.get(type_name, 0)))
-    table.add_row("total", str(sum(counts.values())), str(sum(managed.values())), style="bold")
-    return table
-
-
-def _resources_table(scan_id: str, resources: list[ScannedResource]) -> RenderableType:
-    from rich.table import Table
-
+def _resources_table(scan_id: str, resources: list[ScannedResource], width: int) -> RenderableType:
+    from iacgen.cli.tables import table
     from iacgen.core.scans import plural, short_id
 
-    table = Table(title=f"{plural(len(resources), 'resource')} in scan {short_id(scan_id)}")
-    table.add_column("Resource type", overflow="fold")
-    table.add_column("Identifier", overflow="fold")
-    table.add_column("Owned by a stack", no_wrap=True)
-    for r in resources:
-        table.add_row(
-            r.type, ", ".join(f"{k}={v}" for k, v in r.identifier.items()), "yes" if r.managed else ""
-        )
-    return table
+    rows = [
+        (r.type, ", ".join(f"{k}={v}" for k, v in r.identifier.items()), "yes" if r.managed else "")
+        for r in resources
+    ]
+    title = f"{plural(len(resources), 'resource')} in scan {short_id(scan_id)}"
+    return table(title, ["Resource type", "Identifier", "Owned by a stack"], rows, width)
 
 
 def render_scan(output: Output, result: ScanResult) -> None:
     """The scan step's result: the scan itself while it runs, else what it found by type."""
     if result.resources_by_type is None:
-        output.emit(result, lambda: _scan_table([result.outcome.scan]))
+        output.emit(result, lambda: _scan_table([result.outcome.scan], output.out.width))
         return
     counts, managed = result.resources_by_type, result.managed_by_type or {}
-    output.emit(result, lambda: _summary_table(counts, managed, result.types))
+    output.emit(result, lambda: _summary_table(counts, managed, result.types, output.out.width))
 
 
 def register(app: typer.Typer) -> None:
@@ -141,7 +143,9 @@ def register(app: typer.Typer) -> None:
 
         app_ctx = app_context(ctx)
         found = scans.list_scans(app_ctx.aws, details=True)
-        app_ctx.output.emit([s.to_dict() for s in found], lambda: _scan_table(found))
+        app_ctx.output.emit(
+            [s.to_dict() for s in found], lambda: _scan_table(found, app_ctx.output.out.width)
+        )
 
     @app.command("resources")
     def resources(
@@ -179,4 +183,6 @@ def register(app: typer.Typer) -> None:
         app_ctx = app_context(ctx)
         filters = workflow.ResourceFilters(type_prefix, tag_key, tag_value, identifier, include_managed)
         listing = workflow.list_resources(app_ctx.workspace, app_ctx.aws, filters, scan_id)
-        app_ctx.output.emit(listing, lambda: _resources_table(listing.scan_id, listing.resources))
+        app_ctx.output.emit(
+            listing, lambda: _resources_table(listing.scan_id, listing.resources, app_ctx.output.out.width)
+        )
