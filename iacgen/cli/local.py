@@ -12,7 +12,6 @@ from iacgen.cli.extras import require_local
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
-    from rich.table import Table
 
 HOST_HELP = "Interface to listen on (loopback by default: the local cloud has no authentication)."
 
@@ -196,7 +195,6 @@ def register(app: typer.Typer) -> None:
 
 
 def _seed_estate(context: Any, endpoint: str) -> None:
-    from rich.table import Table
 
     from iacgen.localcloud import estate
 
@@ -209,18 +207,28 @@ def _seed_estate(context: Any, endpoint: str) -> None:
         "resources": world.to_dict(),
     }
 
-    def table() -> Table:
-        out = Table(title="Seeded estate (resources a scan finds / managed by a stack)", title_justify="left")
-        for column in ("Account", "Id", "Role", *world.regions):
-            out.add_column(column)
-        for name, account in world.accounts.items():
-            cells = [
-                f"{sum(world.found(account, r).values())} / {sum(world.managed_counts(account, r).values())}"
-                for r in world.regions
-            ]
-            out.add_row(name, account, "caller" if account == world.management else world.role_name, *cells)
-        for name, account in world.unreachable.items():
-            out.add_row(name, account, f"{world.role_name} missing", *["-" for _ in world.regions])
-        return out
+    def table() -> RenderableType:
+        from iacgen.cli.tables import table as layout
+
+        rows = [
+            (
+                name,
+                account,
+                "caller" if account == world.management else world.role_name,
+                *(_found_managed(world, account, r) for r in world.regions),
+            )
+            for name, account in world.accounts.items()
+        ]
+        rows += [
+            (name, account, f"{world.role_name} missing", *("-" for _ in world.regions))
+            for name, account in world.unreachable.items()
+        ]
+        title = "Seeded estate (resources a scan finds / managed by a stack)"
+        return layout(title, ("Account", "Id", "Role", *world.regions), rows, context.output.out.width)
 
     context.output.emit(data, table)
+
+
+def _found_managed(world: Any, account: str, region: str) -> str:
+    found, managed = world.found(account, region), world.managed_counts(account, region)
+    return f"{sum(found.values())} / {sum(managed.values())}"
