@@ -36,8 +36,28 @@ class Option(TyperOption):
         return _choices(self, ctx) or (self.name or "value").upper()
 
 
+SUMMARY_MAX = 55  # what a command list shows whole at 80 columns beside the longest command name
+
+
+def summary(help_text: str) -> str | None:
+    """A short summary for a command whose first sentence is too long for the command list (click would cut
+    it with '...'): that sentence up to its first clause break that fits; None when it fits already, or when
+    no break does (the test of this module then asks for a shorter first sentence)."""
+    first = help_text.strip().split("\n\n")[0].replace("\n", " ")
+    first = first.split(". ")[0].rstrip(".")
+    if len(first) <= SUMMARY_MAX:
+        return None
+    for cut in (": ", "; ", " (", ", ", " -- "):
+        at = first.find(cut)
+        if 0 < at <= SUMMARY_MAX:
+            return first[:at] + "."
+    return None
+
+
 def apply(command: _click.Command) -> None:
     """Give every parameter of `command` and its subcommands this module's style (in place)."""
+    if command.help and not command.short_help:
+        command.short_help = summary(command.help)
     for param in command.params:
         if type(param) is TyperArgument:
             param.__class__ = Argument
