@@ -58,6 +58,14 @@ def test_demo_adopts_the_workshop_without_recreating_anything(cli: Any, tmp_path
     assert len(resources) == len(proof["resources"])
 
 
+def test_demo_verbose_counts_the_api_calls_of_every_step(cli: Any, tmp_path: Path) -> None:
+    result = cli("--verbose", "--quiet", "demo", "--pace", "0", "--dir", str(tmp_path / "demo"))
+    assert result.exit_code == 0, result.stderr
+    (line,) = [x for x in result.stderr.splitlines() if x.startswith("API calls: ")]
+    for operation in ("StartResourceScan", "CreateGeneratedTemplate", "CreateChangeSet", "ExecuteChangeSet"):
+        assert f"{operation} 1" in line, line
+
+
 def test_demo_refuses_a_directory_that_is_not_empty(cli: Any, tmp_path: Path) -> None:
     target = tmp_path / "busy"
     target.mkdir()

@@ -20,6 +20,7 @@ from iacgen.cli.extras import require_local
 
 if TYPE_CHECKING:
     from iacgen.cli.render import Output
+    from iacgen.core.session import Aws
 
 REGION = "us-east-1"
 STACK = "workshop"
@@ -68,7 +69,7 @@ def register(app: typer.Typer) -> None:
             previous = Path.cwd()
             os.chdir(workdir)
             try:
-                _run_steps(out)
+                _run_steps(out, _demo_aws(ctx))
                 proof = _proof(before)
             finally:
                 os.chdir(previous)
@@ -120,7 +121,17 @@ def _steps(ids: dict[str, Any]) -> list[tuple[str, list[str]]]:
     ]
 
 
-def _run_steps(out: Output) -> None:
+def _demo_aws(ctx: typer.Context) -> Aws:
+    """One client factory for every step, in the demo's Region; the command's own, so that --verbose counts
+    the API calls of the whole demo."""
+    from iacgen.core.session import Aws, AwsSettings
+
+    app_ctx = app_context(ctx)
+    app_ctx._aws = Aws(AwsSettings(region=REGION))
+    return app_ctx._aws
+
+
+def _run_steps(out: Output, aws: Aws) -> None:
     """Each step: its title, the command that does the same, then the same workflow call and rendering as
     that command. Under --output json the steps' tables go to stderr: stdout carries only the proof."""
     from iacgen.cli.generate import render_generate, render_warnings
@@ -131,13 +142,12 @@ def _run_steps(out: Output) -> None:
     from iacgen.cli.scan import render_scan
     from iacgen.core import workflow
     from iacgen.core.policies import GeneratorPolicy
-    from iacgen.core.session import Aws, AwsSettings
     from iacgen.core.workspace import Workspace
 
     shown = Output(quiet=out.quiet, color=out.color)
     if out.json:
         shown._out = out.err
-    ws, aws = Workspace(), Aws(AwsSettings(region=REGION))
+    ws = Workspace()
     steps = _steps({})
     calls: list[Callable[[RichReporter], None]] = [
         lambda r: render_scan(shown, workflow.scan(ws, aws, workflow.ScanRequest(), r)),
