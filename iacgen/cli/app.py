@@ -12,6 +12,7 @@ from typer.core import TyperGroup
 
 from iacgen import __version__
 from iacgen.cli import ci, demo, generate, importer, local, patch, scan
+from iacgen.cli import coverage as coverage_cli
 from iacgen.cli.context import AppContext
 from iacgen.cli.render import Output, OutputFormat, color_wanted
 from iacgen.core.errors import EXIT_INTERRUPTED, IacgenError, UsageError
@@ -170,6 +171,7 @@ def root(
 
 for module in (scan, generate, patch, importer, ci, local, demo):
     module.register(app)
+coverage_cli.register(app)
 
 
 def _terminate(signum: int, frame: Any) -> None:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from iacgen import __version__
@@ -17,6 +18,8 @@ if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
 DEFAULT_LOCAL_REGION = "us-east-1"
+# boto3 sessions are not thread-safe, their clients are: derived factories build clients one at a time
+_CLIENT_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,26 @@ class AwsSettings:
     local: bool = False
 
 
+@dataclass(frozen=True)
+class Credentials:
+    """Temporary credentials, e.g. from STS AssumeRole, for the clients of another account."""
+
+    access_key_id: str
+    secret_access_key: str
+    session_token: str | None = None
+
+    @classmethod
+    def from_api(cls, data: Any) -> Credentials:
+        return cls(str(data["AccessKeyId"]), str(data["SecretAccessKey"]), data.get("SessionToken"))
+
+    def client_kwargs(self) -> dict[str, Any]:
+        return {
+            "aws_access_key_id": self.access_key_id,
+            "aws_secret_access_key": self.secret_access_key,
+            "aws_session_token": self.session_token,
+        }
+
+
 @dataclass
 class Aws:
     """Builds and caches clients; counts every API call by operation name (used by reports and benchmarks),
@@ -35,9 +58,18 @@ class Aws:
 
     settings: AwsSettings = field(default_factory=AwsSettings)
     calls: Counter[str] = field(default_factory=Counter)
+    credentials: Credentials | None = None  # None: the profile's (or the local cloud's dummy) credentials
     _retry: retries.RetryPolicy | None = None
     _session: boto3.Session | None = None
     _clients: dict[str, Any] = field(default_factory=dict)
+
+    def derive(self, region: str, credentials: Credentials | None = None) -> Aws:
+        """A factory for another Region and, with credentials, another account: same endpoint and retry
+        configuration, the parent's boto3 session (so service models load once), its own clients and call
+        counts (a fan-out merges them back with `calls.update`)."""
+        child = Aws(replace(self.settings, region=region), credentials=credentials or self.credentials)
+        child._session = self.session
+        return child
 
     @property
     def session(self) -> boto3.Session:
@@ -63,7 +95,7 @@ class Aws:
 
     @property
     def region(self) -> str:
-        region = self.session.region_name
+        region = self.settings.region or self.session.region_name
         if not region:
             from iacgen.core.errors import UsageError
 
@@ -94,13 +126,16 @@ class Aws:
                 connect_timeout=10,
                 read_timeout=60,
             )
+            keys = self.credentials.client_kwargs() if self.credentials else {}
             try:
-                client = self.session.client(
-                    service,  # type: ignore[call-overload]
-                    region_name=self.region,
-                    endpoint_url=self.settings.endpoint_url,
-                    config=config,
-                )
+                with _CLIENT_LOCK:
+                    client = self.session.client(
+                        service,  # type: ignore[call-overload]
+                        region_name=self.region,
+                        endpoint_url=self.settings.endpoint_url,
+                        config=config,
+                        **keys,
+                    )
             except Exception as exc:
                 raise (from_aws_exception(exc) or exc) from exc
             client.meta.events.register("before-call", self._count)

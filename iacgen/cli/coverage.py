@@ -1,0 +1,195 @@
+"""`iacgen coverage`: how much of an estate (accounts x Regions) is under IaC; a thin command over
+iacgen.core.coverage."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from iacgen.cli.context import app_context
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+    from rich.table import Table
+
+    from iacgen.core.coverage import Counts, CoverageResult
+
+
+class ReportFormat(StrEnum):
+    markdown = "markdown"
+    csv = "csv"
+
+
+def _figures(counts: Counts) -> list[str]:
+    from iacgen.core.coverage_report import percent
+
+    return [str(counts.found), str(counts.managed), str(counts.unmanaged), percent(counts)]
+
+
+def _table(title: str, first: list[str], caption: str | None = None) -> Table:
+    from rich.table import Table
+
+    table = Table(title=title, caption=caption)
+    for name in first:
+        table.add_column(name, overflow="fold")
+    for name in ("Found", "Managed", "Unmanaged", "Under IaC"):
+        table.add_column(name, justify="right", no_wrap=True)
+    return table
+
+
+def _tables(result: CoverageResult) -> RenderableType:
+    from rich.console import Group
+
+    from iacgen.core.scans import short_id
+
+    targets = _table("IaC coverage by target", ["Account", "Region"])
+    targets.add_column("Scan or reason", overflow="fold")
+    for t in result.targets:
+        note = f"{short_id(t.scan_id)} ({t.scan_action})" if t.scan_id else f"{t.status}: {t.reason or ''}"
+        targets.add_row(t.account, t.region or "(all)", *_figures(t.totals), note)
+    types = _table(
+        "By resource type", ["Resource type"], caption="IAM (global) resources counted once per account"
+    )
+    for type_name, counts in result.by_type().items():
+        types.add_row(type_name, *_figures(counts))
+    totals = _table("Totals", ["Scope"])
+    for account, counts in result.by_account().items():
+        totals.add_row(f"account {account}", *_figures(counts))
+    for region, counts in result.by_region().items():
+        totals.add_row(f"Region {region}", *_figures(counts))
+    totals.add_row("overall", *_figures(result.overall()), style="bold")
+    return Group(targets, types, totals)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("coverage")
+    def coverage(
+        ctx: typer.Context,
+        regions: list[str] = typer.Option(
+            [],
+            "--region",
+            metavar="REGION",
+            help="A Region to cover (repeatable). Default: the global --region or the profile's.",
+        ),
+        all_regions: bool = typer.Option(
+            False, "--all-regions", help="Every Region enabled in each account (EC2 DescribeRegions)."
+        ),
+        accounts: list[str] = typer.Option(
+            [], "--account", metavar="ID", help="An account to cover (repeatable). Default: the caller's."
+        ),
+        organization: bool = typer.Option(
+            False,
+            "--organization",
+            help="Every ACTIVE account of the organization (Organizations ListAccounts).",
+        ),
+        role_name: str = typer.Option(
+            "OrganizationAccountAccessRole",
+            "--role-name",
+            metavar="NAME",
+            help="The role to assume in every account but the caller's own.",
+        ),
+        external_id: str | None = typer.Option(
+            None, "--external-id", metavar="ID", help="The external id the roles' trust policies ask for."
+        ),
+        role_session_name: str = typer.Option(
+            "iacgen-coverage", "--role-session-name", metavar="NAME", help="The assumed roles' session name."
+        ),
+        scan: bool = typer.Option(
+            False,
+            "--scan",
+            help="Start a new full scan in every target (each within its own 10-a-day quota) instead of "
+            "reusing the newest usable one.",
+        ),
+        max_workers: int = typer.Option(
+            8, "--max-workers", metavar="N", help="Targets worked on at once (1-64)."
+        ),
+        timeout: float = typer.Option(
+            3600.0, "--timeout", metavar="SECONDS", min=1, help="How long to wait for each new scan."
+        ),
+        report_format: ReportFormat | None = typer.Option(
+            None,
+            "--format",
+            metavar="markdown|csv",
+            help="Write a report in this format: to --out, or on stdout instead of the table.",
+        ),
+        out: Path | None = typer.Option(
+            None, "--out", metavar="PATH", help="The report file (--format; written whole or not at all)."
+        ),
+        fail_under: float | None = typer.Option(
+            None,
+            "--fail-under",
+            metavar="PERCENT",
+            min=0,
+            max=100,
+            help="Exit 1 when less than this share of the resources found is under IaC.",
+        ),
+    ) -> None:
+        """How much of an estate is under IaC: found, managed by a stack, unmanaged, per account x Region
+        and resource type, from each target's newest usable scan.
+
+        Exit codes: 0 every target answered; 3 some target has no counts (role not assumable, Region
+        disabled, quota, no usable scan) and the others are still reported; 1 under --fail-under; 130
+        interrupted, after printing what was gathered.
+        """
+        from iacgen.core.coverage import CoverageRequest
+        from iacgen.core.coverage import coverage as run
+        from iacgen.core.errors import EXIT_INTERRUPTED, AwsError, PolicyFailure, UsageError
+
+        if out is not None and report_format is None:
+            raise UsageError("--out needs --format", "pass --format markdown or --format csv")
+        context = app_context(ctx)
+        request = CoverageRequest(
+            regions=tuple(regions),
+            all_regions=all_regions,
+            accounts=tuple(a.strip() for a in accounts),
+            organization=organization,
+            role_name=role_name,
+            external_id=external_id,
+            role_session_name=role_session_name,
+            scan=scan,
+            max_workers=max_workers,
+            timeout=timeout,
+        )
+        with context.reporter() as reporter:
+            result = run(context.aws, request, reporter)
+        output = context.output
+        if report_format is not None:
+            from iacgen.core import coverage_report
+            from iacgen.core.files import write_atomic
+
+            text = (
+                coverage_report.to_markdown(result)
+                if report_format is ReportFormat.markdown
+                else coverage_report.to_csv(result)
+            )
+            if out is None:
+                typer.echo(text, nl=False)
+            else:
+                write_atomic(out, text)
+                output.info(f"wrote {out} ({report_format.value})")
+        if out is not None or report_format is None:
+            output.emit(result, lambda: _tables(result))
+        missing = result.incomplete
+        if result.interrupted:
+            gathered = len(result.answered)
+            output.error(
+                f"interrupted: {gathered} of {len(result.targets)} targets counted",
+                "re-run to finish: the scans are reused",
+            )
+            ctx.exit(EXIT_INTERRUPTED)
+        if missing:
+            names = ", ".join(f"{t.account}/{t.region or '*'}" for t in missing[:5])
+            raise AwsError(
+                f"{len(missing)} of {len(result.targets)} targets have no counts ({names}"
+                f"{', ...' if len(missing) > 5 else ''}); the others are reported",
+                "each target's reason is in the table (or --output json); --scan starts missing scans",
+            )
+        overall = result.overall()
+        if fail_under is not None and overall.share is not None and 100 * overall.share < fail_under:
+            raise PolicyFailure(
+                f"--fail-under: {100 * overall.share:.1f}% of the estate is under IaC, below {fail_under:g}%",
+                "adopt more resources (iacgen generate / import), or lower --fail-under",
+            )
