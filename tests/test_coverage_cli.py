@@ -104,8 +104,8 @@ def test_every_count_matches_the_scenario_and_the_unassumable_account_is_reporte
     by_target = {(t["account"], t["region"]): t for t in data["targets"]}
     failed = by_target.pop((legacy, None))
     assert failed["status"] == "failed"
-    assert "cannot assume OrganizationAccountAccessRole" in failed["reason"]
-    assert "AccessDenied" in failed["reason"] and failed["found"] == 0
+    assert failed["reason"] == "cannot assume OrganizationAccountAccessRole (AccessDenied)"
+    assert "not authorized to perform: sts:AssumeRole" in failed["detail"] and failed["found"] == 0
     assert set(by_target) == {(a, r) for a in world.accounts.values() for r in world.regions}
 
     rows: dict[tuple[str, str], dict[str, tuple[int, int, int]]] = {}

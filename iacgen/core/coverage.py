@@ -103,6 +103,7 @@ class TargetResult:
     region: str | None  # None: the account failed before its Regions were known
     status: TargetStatus
     reason: str | None = None
+    detail: str | None = None  # the service's own message, when the reason is a summary of it
     scan_id: str | None = None
     scan_action: str | None = None  # reused, started, joined
     scan_age_seconds: int | None = None
@@ -123,6 +124,7 @@ class TargetResult:
             "region": self.region,
             "status": str(self.status),
             "reason": self.reason,
+            "detail": self.detail,
             "scan_id": self.scan_id,
             "scan_action": self.scan_action,
             "scan_age_seconds": self.scan_age_seconds,
@@ -268,6 +270,7 @@ class _Account:
     aws: Aws | None = None  # in the caller's Region, with this account's credentials
     regions: list[str] = field(default_factory=list)
     failure: str | None = None
+    detail: str | None = None
 
 
 def _organization_accounts(aws: Aws) -> list[str]:
@@ -324,7 +327,9 @@ def _prepare_account(
             data = out.base.client("sts").assume_role(**kwargs)
             out.aws = out.base.derive(home, Credentials.from_api(data["Credentials"]))
     except Exception as exc:
-        out.failure = f"cannot assume {request.role_name}: {_reason(exc)}"
+        code = error_code(exc)
+        out.failure = f"cannot assume {request.role_name}" + (f" ({code})" if code else f": {_reason(exc)}")
+        out.detail = _reason(exc)
         return out
     if request.all_regions:
         try:
@@ -490,7 +495,8 @@ def coverage(
                 if isinstance(value, _Account):
                     children.append(value.base)
                     if value.failure or value.aws is None:
-                        finish(TargetResult(account, None, TargetStatus.FAILED, value.failure))
+                        failed = TargetResult(account, None, TargetStatus.FAILED, value.failure, value.detail)
+                        finish(failed)
                         continue
                     if value.aws is not value.base:
                         children.append(value.aws)

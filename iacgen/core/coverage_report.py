@@ -41,8 +41,11 @@ def to_markdown(result: CoverageResult) -> str:
     overall = result.overall()
     accounts = sorted({t.account for t in result.targets})
     lines = ["# IaC coverage", ""]
+    from iacgen.core.scans import plural
+
     summary = (
-        f"{len(result.targets)} targets in {len(accounts)} accounts: {len(result.answered)} answered, "
+        f"{plural(len(result.targets), 'target')} in {plural(len(accounts), 'account')}: "
+        f"{len(result.answered)} answered, "
         f"{len(result.incomplete)} without counts. Under IaC overall: {overall.managed} of {overall.found} "
         f"resources ({percent(overall)})."
     )

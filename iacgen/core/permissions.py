@@ -125,6 +125,18 @@ COMMANDS: dict[str, CommandPermissions] = {
             "never ExecuteChangeSet; DeleteStack is scoped to the manifest's stacks and only ever removes a "
             "REVIEW_IN_PROGRESS stack ci created: turn on termination protection on imported stacks",
         ),
+        CommandPermissions(
+            "coverage",
+            (
+                *_SCAN,
+                Action("sts:AssumeRole", why="reach every account but the caller's (--role-name)"),
+                Action("organizations:ListAccounts", why="--organization"),
+                Action("ec2:DescribeRegions", why="--all-regions"),
+            ),
+            "in every target account, through the assumed role; StartResourceScan and DescribeResourceScan "
+            "only with --scan; sts:AssumeRole can be scoped to arn:aws:iam::*:role/ROLE_NAME, and the role's "
+            "trust policy must allow the caller",
+        ),
     )
 }
 
