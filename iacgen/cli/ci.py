@@ -13,6 +13,7 @@ import typer
 
 if TYPE_CHECKING:
     from iacgen.core.ci import CiRun
+    from iacgen.core.ci_fanout import FanoutRun
 
 
 def register(app: typer.Typer) -> None:
@@ -53,7 +54,8 @@ def register(app: typer.Typer) -> None:
 
         Exit 0 clean, 1 not acceptable, 2 bad input, 3 AWS."""
         from iacgen.cli.context import app_context
-        from iacgen.core.ci import CiRequest, run_ci
+        from iacgen.core.ci import CiRequest, CiRun
+        from iacgen.core.ci_fanout import run_manifest
 
         app_ctx = app_context(ctx)
         summary = os.environ.get("GITHUB_STEP_SUMMARY")
@@ -66,10 +68,13 @@ def register(app: typer.Typer) -> None:
         previous = signal.signal(signal.SIGTERM, _interrupt)  # clean up on the way out, as for Ctrl-C
         try:
             with app_ctx.reporter() as reporter:
-                run = run_ci(app_ctx.workspace, app_ctx.aws, request, reporter)
+                run = run_manifest(app_ctx.workspace, app_ctx.aws, request, reporter)
         finally:
             signal.signal(signal.SIGTERM, previous)
-        app_ctx.output.emit(run.to_dict(), lambda: _summary(run))
+        if isinstance(run, CiRun):
+            app_ctx.output.emit(run.to_dict(), lambda: _summary(run))
+        else:
+            app_ctx.output.emit(run.to_dict(), lambda: _fanout_summary(run))
         if run.exit_code:
             raise typer.Exit(run.exit_code)
 
@@ -155,3 +160,19 @@ def _summary(run: CiRun) -> Any:
     if run.reports is not None:
         lines.append(Text(f"reports: {run.reports.json}, {run.reports.markdown}, {run.reports.sarif}"))
     return Group(*lines)
+
+
+def _fanout_summary(run: FanoutRun) -> Any:
+    """The verdict over every target, then each target's own summary."""
+    from rich.console import Group
+    from rich.text import Text
+
+    parts: list[Any] = [
+        Text(f"iacgen ci: {run.verdict.value.upper()} (exit {run.exit_code}) over {len(run.targets)} targets")
+    ]
+    for t in run.targets:
+        parts.append(Text(f"target {t.name} ({t.account}, {t.region}): {t.verdict.value}"))
+        parts.append(_summary(t.run) if t.run is not None else Text(f"  not run: {t.error}"))
+    if run.report_dir is not None:
+        parts.append(Text(f"reports: {run.report_dir}/report.json, report.md, report.sarif"))
+    return Group(*parts)

@@ -25,16 +25,15 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from iacgen.core import scans
+from iacgen.core import accounts, scans
 from iacgen.core.errors import AwsError, IacgenError, UsageError, aws_error, error_code
 from iacgen.core.polling import poll
 from iacgen.core.reporter import NullReporter, Reporter
-from iacgen.core.session import Credentials
 
 if TYPE_CHECKING:
     from iacgen.core.session import Aws
 
-DEFAULT_ROLE_NAME = "OrganizationAccountAccessRole"
+DEFAULT_ROLE_NAME = accounts.DEFAULT_ROLE_NAME
 DEFAULT_SESSION_NAME = "iacgen-coverage"
 DEFAULT_MAX_WORKERS = 8
 MAX_WORKERS = 64
@@ -244,6 +243,10 @@ def validate(request: CoverageRequest) -> None:
     for account in request.accounts:
         if not _ACCOUNT_RE.fullmatch(account):
             raise UsageError(f"account id {account!r} is not 12 digits", "pass --account 123456789012")
+    from iacgen.core.regions import check_region
+
+    for region in request.regions:
+        check_region(region)
     if not 1 <= request.max_workers <= MAX_WORKERS:
         raise UsageError(
             f"--max-workers must be 1-{MAX_WORKERS}, got {request.max_workers}",
@@ -308,24 +311,20 @@ def _reason(exc: BaseException, region: str | None = None) -> str:
     return translated.message if isinstance(translated, IacgenError) else f"{type(exc).__name__}: {exc}"
 
 
-def _prepare_account(
-    aws: Aws, account: str, caller: str, partition: str, request: CoverageRequest
-) -> _Account:
+def _prepare_account(aws: Aws, account: str, who: accounts.Caller, request: CoverageRequest) -> _Account:
     """Credentials for the account (assumed unless it is the caller's own) and its Regions."""
     home = aws.region
     out = _Account(account, aws.derive(home))
     try:
-        if account == caller:
-            out.aws = out.base
-        else:
-            kwargs: dict[str, Any] = {
-                "RoleArn": f"arn:{partition}:iam::{account}:role/{request.role_name}",
-                "RoleSessionName": request.role_session_name,
-            }
-            if request.external_id:
-                kwargs["ExternalId"] = request.external_id
-            data = out.base.client("sts").assume_role(**kwargs)
-            out.aws = out.base.derive(home, Credentials.from_api(data["Credentials"]))
+        out.aws = accounts.reach(
+            out.base,
+            who,
+            account,
+            home,
+            role_name=request.role_name,
+            external_id=request.external_id,
+            session_name=request.role_session_name,
+        )
     except Exception as exc:
         code = error_code(exc)
         out.failure = f"cannot assume {request.role_name}" + (f" ({code})" if code else f": {_reason(exc)}")
@@ -454,23 +453,18 @@ def coverage(
     validate(request)
     report = reporter or NullReporter()
     stop = stop or threading.Event()
-    try:
-        identity = aws.client("sts").get_caller_identity()
-    except Exception as exc:
-        raise aws_error(exc, "identify the caller") from exc
-    caller = str(identity["Account"])
-    partition = str(identity.get("Arn", "arn:aws:")).split(":")[1] or "aws"
-    accounts = list(dict.fromkeys(request.accounts or ()))
+    who = accounts.caller(aws)
+    names = list(dict.fromkeys(request.accounts or ()))
     if request.organization:
-        accounts = _organization_accounts(aws)
-        report.info(f"organization: {scans.plural(len(accounts), 'ACTIVE account')}")
-    accounts = accounts or [caller]
-    result = CoverageResult(caller, [])
+        names = _organization_accounts(aws)
+        report.info(f"organization: {scans.plural(len(names), 'ACTIVE account')}")
+    names = names or [who.account]
+    result = CoverageResult(who.account, [])
     children: list[Aws] = []
     pool = ThreadPoolExecutor(max_workers=request.max_workers, thread_name_prefix="iacgen-coverage")
     pending: dict[Future[Any], tuple[str, str | None]] = {}
-    for account in accounts:
-        future = pool.submit(_prepare_account, aws, account, caller, partition, request)
+    for account in names:
+        future = pool.submit(_prepare_account, aws, account, who, request)
         pending[future] = (account, None)
 
     def finish(target: TargetResult) -> None:

@@ -14,6 +14,8 @@ key's path (`templates[0].select[1]`) and what was expected.
         stack: {name: workshop, mode: new}
         parameters: {DbPassword: {env: DB_PASSWORD}}
         fail_on: [UNSUPPORTED_PROPERTIES, drift]
+    targets:                          # optional: run the plan in each (ci_fanout); none: the settings above
+      - {name: prod, account: "210987654321", region: eu-west-1, role_name: OrganizationAccountAccessRole}
 """
 
 from __future__ import annotations
@@ -276,6 +278,26 @@ def parse_fail_on_entry(value: str) -> str:
     raise ValueError(f"expected {DRIFT} or a warning type ({', '.join(WARNING_TYPES)}), got {value!r}")
 
 
+class Target(_Strict):
+    """One account x Region `iacgen ci` runs the whole plan in (`targets:`; none: the caller's settings)."""
+
+    name: str | None = Field(
+        default=None, pattern=r"^[A-Za-z0-9][-A-Za-z0-9_.]{0,63}$"
+    )  # default ACCOUNT-REGION
+    account: str | None = Field(default=None, pattern=r"^\d{12}$")  # default: the caller's own account
+    region: str
+    role_name: str = "OrganizationAccountAccessRole"  # assumed in every account but the caller's
+    external_id: str | None = None
+
+    @field_validator("region")
+    @classmethod
+    def _region(cls, value: str) -> str:
+        from iacgen.core.regions import check_region
+
+        _usage_to_value(check_region, value)
+        return value
+
+
 class Manifest(_Strict):
     version: Literal[1]
     region: str | None = None
@@ -283,6 +305,7 @@ class Manifest(_Strict):
     endpoint: str | None = None
     scan: Scan = Field(default_factory=Scan)
     templates: list[TemplateEntry] = Field(min_length=1)
+    targets: list[Target] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _unique(self) -> Manifest:
@@ -299,6 +322,10 @@ class Manifest(_Strict):
                         _at(["templates", index, key], f"{what} {value} is already used by another template")
                     )
                 seen.add(value)
+        names = [t.name or f"{t.account or 'caller'}-{t.region}" for t in self.targets]
+        for index, name in enumerate(names):
+            if name in names[:index]:
+                raise ValueError(_at(["targets", index], f"target {name} is already listed"))
         return self
 
     def to_dict(self) -> dict[str, Any]:

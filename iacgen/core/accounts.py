@@ -1,0 +1,61 @@
+"""Reaching other accounts: who the caller is, and a client factory for another account through STS
+AssumeRole (the caller's own account is used with the caller's credentials). Shared by `coverage` and by
+`ci`'s fan-out over the manifest's targets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from iacgen.core.errors import aws_error
+from iacgen.core.session import Credentials
+
+if TYPE_CHECKING:
+    from iacgen.core.session import Aws
+
+DEFAULT_ROLE_NAME = "OrganizationAccountAccessRole"
+DEFAULT_SESSION_NAME = "iacgen"
+
+
+@dataclass(frozen=True)
+class Caller:
+    account: str
+    arn: str
+
+    @property
+    def partition(self) -> str:
+        parts = self.arn.split(":")
+        return parts[1] if len(parts) > 1 and parts[1] else "aws"
+
+
+def caller(aws: Aws) -> Caller:
+    """sts:GetCallerIdentity (needs no permission)."""
+    try:
+        identity = aws.client("sts").get_caller_identity()
+    except Exception as exc:
+        raise aws_error(exc, "identify the caller") from exc
+    return Caller(str(identity["Account"]), str(identity.get("Arn", "")))
+
+
+def reach(
+    aws: Aws,
+    who: Caller,
+    account: str,
+    region: str,
+    *,
+    role_name: str = DEFAULT_ROLE_NAME,
+    external_id: str | None = None,
+    session_name: str = DEFAULT_SESSION_NAME,
+) -> Aws:
+    """A client factory in `region` acting in `account`: the caller's own credentials for its own account,
+    else the role's (AssumeRole through `aws`'s STS client; botocore's errors propagate to the caller)."""
+    if account == who.account:
+        return aws.derive(region)
+    kwargs: dict[str, Any] = {
+        "RoleArn": f"arn:{who.partition}:iam::{account}:role/{role_name}",
+        "RoleSessionName": session_name,
+    }
+    if external_id:
+        kwargs["ExternalId"] = external_id
+    data = aws.client("sts").assume_role(**kwargs)
+    return aws.derive(region, Credentials.from_api(data["Credentials"]))
