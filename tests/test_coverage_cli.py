@@ -266,6 +266,7 @@ def test_fail_under(estate: Any, cli: Any) -> None:
         (["--account", "123", "--region", EAST], "account id '123' is not 12 digits"),
         (["--account", "123456789012", "--organization"], "--account and --organization exclude"),
         (["--max-workers", "0"], "--max-workers must be 1-64"),
+        (["--region", "us-east-1", "--region", "mars"], "unknown AWS Region 'mars'"),
         (["--out", "x.md"], "--out needs --format"),
     ],
 )
