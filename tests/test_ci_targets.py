@@ -102,7 +102,8 @@ def test_two_targets_one_report_a_section_each_and_nothing_left_behind(
         assert ids["EC2VPC"] == {"VpcId": world.vpc_id} and world.vpc_id != other.vpc_id
         assert ids["EC2Instance"] == {"InstanceId": world.instance_id}
         assert template["change_set"]["status"] == "CREATE_COMPLETE"
-        assert sorted(c["action"] for c in template["change_set"]["changes"]) == ["Import"] * 14
+        changes = template["change_set"]["changes"]
+        assert [c["action"] for c in changes] == ["Import"] * len(template["resources"]) and changes
         assert all(c["removed"] for c in run["cleanup"]) and run["cleanup"]
         assert "cloudformation:ExecuteChangeSet" not in run["api_calls"]
         assert Path(section["report_dir"], "report.json").exists()
