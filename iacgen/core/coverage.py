@@ -293,7 +293,7 @@ def _organization_accounts(aws: Aws) -> list[str]:
     except Exception as exc:
         translated = aws_error(exc, "list the organization's accounts")
         if isinstance(translated, IacgenError):
-            translated.hint = (
+            translated.hint_text = (
                 "run from the organization's management account or a delegated administrator, "
                 "or name the accounts with --account"
             )
