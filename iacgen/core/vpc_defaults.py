@@ -1,7 +1,8 @@
 """Find the VPC defaults among a template's resources: the ones EC2 deletes only together with their VPC.
 
 `generate --related` reaches a VPC's main route table, default security group and default network ACL (and a
-subnet's association with that ACL) through the VPC. EC2 refuses to delete them on their own, so a stack
+subnet's association with that ACL) and its route tables' local routes (the service scans and writes those:
+`GatewayId: "local"`) through the VPC. EC2 refuses to delete them on their own, so a stack
 that owns them with DeletionPolicy Delete fails to delete (DELETE_FAILED). Which resources are defaults
 is not in the template: it takes one EC2 Describe per type, filtered by the template's ids. The answer is
 checked on the response fields too (Main, GroupName, IsDefault), so an emulator that ignores a filter cannot
@@ -23,7 +24,8 @@ ROUTE_TABLE = "AWS::EC2::RouteTable"
 SECURITY_GROUP = "AWS::EC2::SecurityGroup"
 NETWORK_ACL = "AWS::EC2::NetworkAcl"
 ACL_ASSOCIATION = "AWS::EC2::SubnetNetworkAclAssociation"
-TYPES = frozenset({ROUTE_TABLE, SECURITY_GROUP, NETWORK_ACL, ACL_ASSOCIATION})
+ROUTE = "AWS::EC2::Route"
+TYPES = frozenset({ROUTE_TABLE, SECURITY_GROUP, NETWORK_ACL, ACL_ASSOCIATION, ROUTE})
 
 # The primary identifier of each type (its provider schema), as the IaC generator reports it.
 _ID_KEYS = {
@@ -37,6 +39,7 @@ _WHY = {
     SECURITY_GROUP: "the VPC's default security group",
     NETWORK_ACL: "the VPC's default network ACL",
     ACL_ASSOCIATION: "a subnet's association with the default network ACL",
+    ROUTE: "a route table's local route",
 }
 # EC2 documents at most 200 values per filter.
 FILTER_VALUES = 200
@@ -54,6 +57,8 @@ class TemplateEntry:
 
     @property
     def id(self) -> str:
+        if self.type == ROUTE and {"RouteTableId", "CidrBlock"} <= set(self.identifier):
+            return f"{self.identifier['RouteTableId']}|{self.identifier['CidrBlock']}"
         key = _ID_KEYS.get(self.type)
         if key and key in self.identifier:
             return str(self.identifier[key])
@@ -116,8 +121,8 @@ def find_vpc_defaults(aws: Aws, entries: Iterable[TemplateEntry]) -> VpcDefaults
     ec2 = aws.client("ec2")
     try:
         defaults: set[tuple[str, str]] = set()
-        if ROUTE_TABLE in by_type:
-            defaults |= {(ROUTE_TABLE, i) for i in _main_route_tables(ec2, _ids(by_type[ROUTE_TABLE]))}
+        if ROUTE_TABLE in by_type or ROUTE in by_type:
+            defaults |= _route_table_defaults(ec2, _ids(by_type.get(ROUTE_TABLE, [])), by_type.get(ROUTE, []))
         if SECURITY_GROUP in by_type:
             defaults |= {(SECURITY_GROUP, i) for i in _default_groups(ec2, _ids(by_type[SECURITY_GROUP]))}
         if NETWORK_ACL in by_type or ACL_ASSOCIATION in by_type:
@@ -157,17 +162,26 @@ def _pages(ec2: Any, operation: str, key: str, **kwargs: Any) -> Iterator[dict[s
         yield from page.get(key) or []
 
 
-def _main_route_tables(ec2: Any, ids: list[str]) -> set[str]:
-    found: set[str] = set()
+def _route_table_defaults(
+    ec2: Any, table_ids: list[str], routes: list[TemplateEntry]
+) -> set[tuple[str, str]]:
+    """One DescribeRouteTables for both types: the main route tables among `table_ids`, and the `routes`
+    that are their table's local route (GatewayId "local")."""
+    found: set[tuple[str, str]] = set()
+    wanted_routes = {e.id for e in routes}
+    route_tables = [e.identifier.get("RouteTableId", "") for e in routes]
+    ids = list(dict.fromkeys([*table_ids, *[t for t in route_tables if t]]))
     for chunk in _chunks(ids):
-        filters = [
-            {"Name": "route-table-id", "Values": chunk},
-            {"Name": "association.main", "Values": ["true"]},
-        ]
+        filters = [{"Name": "route-table-id", "Values": chunk}]
         for table in _pages(ec2, "describe_route_tables", "RouteTables", Filters=filters):
-            if any(a.get("Main") for a in table.get("Associations") or []):
-                found.add(str(table["RouteTableId"]))
-    return found & set(ids)
+            table_id = str(table.get("RouteTableId"))
+            if table_id in table_ids and any(a.get("Main") for a in table.get("Associations") or []):
+                found.add((ROUTE_TABLE, table_id))
+            for route in table.get("Routes") or []:
+                key = f"{table_id}|{route.get('DestinationCidrBlock')}"
+                if route.get("GatewayId") == "local" and key in wanted_routes:
+                    found.add((ROUTE, key))
+    return found
 
 
 def _default_groups(ec2: Any, ids: list[str]) -> set[str]:

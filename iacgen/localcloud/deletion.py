@@ -52,6 +52,7 @@ _DELETE_RANK = {
     "AWS::EC2::SubnetNetworkAclAssociation": 1,
     "AWS::EC2::VPCGatewayAttachment": 1,
     "AWS::EC2::SecurityGroup": 2,
+    "AWS::EC2::NetworkInterface": 1,
     "AWS::EC2::KeyPair": 2,
     "AWS::EC2::Subnet": 3,
     "AWS::EC2::RouteTable": 4,
@@ -215,8 +216,29 @@ def _delete_route(account: str, region: str, res: AdoptedResource) -> None:
     ec2 = _ec2(account, region)
     table_id, cidr = res.identifier["RouteTableId"], res.identifier["CidrBlock"]
     table = ec2.route_tables.get(table_id)
-    if table is not None and any(r.destination_cidr_block == cidr for r in table.routes):
-        ec2.delete_route(table_id, cidr)
+    route = (
+        next((r for r in table._routes.values() if r.destination_cidr_block == cidr), None) if table else None
+    )
+    if route is None:
+        return
+    if route.local:
+        raise DeleteRefused(
+            "InvalidParameterValue", f"cannot remove local route {cidr} in route table {table_id}"
+        )
+    ec2.delete_route(table_id, cidr)
+
+
+def _delete_network_interface(account: str, region: str, res: AdoptedResource) -> None:
+    """An instance's primary interface goes with the instance (deleted first: it refers to the interface);
+    one still attached is refused as EC2 refuses it."""
+    ec2 = _ec2(account, region)
+    eni = ec2.enis.get(res.physical_resource_id)
+    if eni is None:
+        return
+    instance = getattr(eni, "instance", None)
+    if instance is not None and instance.state not in ("terminated", "shutting-down"):
+        raise DeleteRefused("InvalidNetworkInterface.InUse", f"Interface: [{eni.id}] in use.")
+    ec2.delete_network_interface(eni.id)
 
 
 def _delete_route_table_association(account: str, region: str, res: AdoptedResource) -> None:
@@ -320,6 +342,7 @@ DELETERS: dict[str, Callable[[str, str, AdoptedResource], None]] = {
     "AWS::EC2::Subnet": _delete_subnet,
     "AWS::EC2::RouteTable": _delete_route_table,
     "AWS::EC2::Route": _delete_route,
+    "AWS::EC2::NetworkInterface": _delete_network_interface,
     "AWS::EC2::SubnetRouteTableAssociation": _delete_route_table_association,
     "AWS::EC2::InternetGateway": _delete_internet_gateway,
     "AWS::EC2::VPCGatewayAttachment": _delete_gateway_attachment,

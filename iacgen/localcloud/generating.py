@@ -24,7 +24,9 @@ from __future__ import annotations
 
 import copy
 import json
+import random
 import re
+import string
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -57,6 +59,8 @@ class TemplateResource:
     reason: str = ""
     props: dict[str, Any] | None = None  # last successful rendering (with properties.Link values)
     analysis: warnings.Analysis | None = None
+    # property path -> the 5 random characters of its parameter's name, drawn once so the name is stable
+    parameter_suffixes: dict[str, str] = field(default_factory=dict)
 
     @property
     def key(self) -> str:
@@ -193,15 +197,47 @@ def _base_id(type_name: str) -> str:
     return re.sub(r"[^A-Za-z0-9]", "", type_name.removeprefix("AWS::"))
 
 
+def _alnum(text: str) -> str:
+    """A name as the service puts it into a logical id: non-alphanumerics removed, the first letter upper."""
+    cleaned = re.sub(r"[^A-Za-z0-9]", "", text)
+    return cleaned[:1].upper() + cleaned[1:]
+
+
 def _camel(text: str) -> str:
     return "".join(p[:1].upper() + p[1:] for p in re.split(r"[^A-Za-z0-9]+", text) if p)
 
 
+def _random5() -> str:
+    return "".join(random.choices(string.ascii_letters + string.digits, k=5))
+
+
+def _legacy_id(type_name: str, key: str) -> str:
+    """The scheme of templates generated before mid-2025: `EC2VPC00vpc0436cc8bb9b7d869a00UXFnL`."""
+    return f"{_base_id(type_name)}00{re.sub(r'[^A-Za-z0-9]', '', key)}00{_random5()}"
+
+
+@dataclass(frozen=True)
+class _Naming:
+    """What the inventory knows for naming a resource: its user-given name and its Name tag."""
+
+    user_name: str | None
+    name_tag: str | None
+
+
 def _assign_ids(
-    requests: list[_Request], existing: list[TemplateResource], reserved: set[str], names: dict[str, str]
+    requests: list[_Request],
+    existing: list[TemplateResource],
+    reserved: set[str],
+    names: dict[str, _Naming],
 ) -> list[str]:
-    """Service-style logical ids (`EC2VPC`; `EC2SubnetWebA` when a template holds several subnets), keeping
-    the ids already in the template, so an id stays stable for the same resource across updates."""
+    """Logical ids in the service's current scheme, keeping the ids already in the template (an id stays
+    stable for the same resource across updates).
+
+    The type without `AWS::` and `::` (`EC2Instance`), plus, for a resource with a user-given name (a key
+    pair's, a bucket's, a queue's), that name with non-alphanumerics removed (`EC2KeyPairSshkeypair`).
+    Several unnamed resources of one type: the service's rule is not documented; the local cloud suffixes the
+    Name tag (`EC2SubnetWebA`) or else the identifier (`EC2RouteTableRtb0a1b`) (unverified).
+    `settings.logical_id_scheme = "legacy"` writes the older `<Type>00<id>00<5 random>` scheme instead."""
     taken = {r.logical_id for r in existing} | reserved
     for q in requests:
         if q.logical_id:
@@ -211,6 +247,7 @@ def _assign_ids(
     per_type: dict[str, int] = {}
     for type_name in [r.type for r in existing] + [q.type for q in requests]:
         per_type[type_name] = per_type.get(type_name, 0) + 1
+    legacy = settings.logical_id_scheme == "legacy"
     out: list[str] = []
     for q in requests:
         if q.logical_id:
@@ -218,30 +255,37 @@ def _assign_ids(
             continue
         base = _base_id(q.type)
         key = _key(q.type, q.identifier)
-        candidates = [] if per_type[q.type] > 1 else [base]
-        name = names.get(f"{q.type}|{key}")
-        if name and _camel(name):
-            candidates.append(base + _camel(name))
-        candidates.append(base + _camel(key))
-        chosen = next((c for c in candidates if c not in taken), None)
+        naming = names.get(f"{q.type}|{key}", _Naming(None, None))
+        candidates: list[str] = []
+        if legacy:
+            candidates.append(_legacy_id(q.type, key))
+        elif naming.user_name and _alnum(naming.user_name):
+            candidates.append(base + _alnum(naming.user_name))
+        else:
+            if per_type[q.type] == 1:
+                candidates.append(base)
+            if naming.name_tag and _camel(naming.name_tag):
+                candidates.append(base + _camel(naming.name_tag))
+            candidates.append(base + _camel(key))
+        chosen = next((c[:255] for c in candidates if c[:255] not in taken), None)
         n = 2
         while chosen is None:
-            chosen = f"{candidates[-1]}{n}" if f"{candidates[-1]}{n}" not in taken else None
+            candidate = f"{candidates[-1][:250]}{n}"
+            chosen = candidate if candidate not in taken else None
             n += 1
-        chosen = chosen[:255]
         taken.add(chosen)
         out.append(chosen)
     return out
 
 
-def _name_tags(account_id: str, region: str, requests: list[_Request]) -> dict[str, str]:
+def _namings(account_id: str, region: str, requests: list[_Request]) -> dict[str, _Naming]:
     types = {q.type for q in requests}
     wanted = {f"{q.type}|{_key(q.type, q.identifier)}" for q in requests}
     found = inventory.scan(account_id, region, types) if types else []
     return {
-        f"{r.type}|{r.key}": r.tags["Name"]
+        f"{r.type}|{r.key}": _Naming(r.user_name, r.tags.get("Name"))
         for r in found
-        if "Name" in r.tags and f"{r.type}|{r.key}" in wanted
+        if f"{r.type}|{r.key}" in wanted
     }
 
 
@@ -341,9 +385,10 @@ def create(
         )
     _check_concurrency(s, now)
     reserved = set((stack_template or {}).get("Resources", {}))
-    ids = _assign_ids(requests, [], reserved, _name_tags(account_id, region, requests))
+    ids = _assign_ids(requests, [], reserved, _namings(account_id, region, requests))
     template = GeneratedTemplate(
-        id=f"arn:aws:cloudformation:{region}:{account_id}:generatedtemplate/{uuid.uuid4()}",
+        # the segment as the service writes it in the templates' Metadata (AWS's examples spell it both ways)
+        id=f"arn:aws:cloudformation:{region}:{account_id}:generatedTemplate/{uuid.uuid4()}",
         name=name,
         seq=s.next_seq,
         created=now,
@@ -406,7 +451,7 @@ def update(
     if not needs_job:
         return template
     reserved = set((template.stack_template or {}).get("Resources", {}))
-    ids = _assign_ids(requests, remaining, reserved, _name_tags(account_id, region, requests))
+    ids = _assign_ids(requests, remaining, reserved, _namings(account_id, region, requests))
     added = [TemplateResource(q.type, q.identifier, lid) for q, lid in zip(requests, ids, strict=True)]
     template.resources = remaining + added
     template.deletion_policy, template.update_replace_policy = config
@@ -547,14 +592,15 @@ def _process(s: TemplateStore, template: GeneratedTemplate, logical_ids: list[st
 # --- the template document ---------------------------------------------------------------------------------
 
 
+def _metadata(template: GeneratedTemplate) -> dict[str, Any]:
+    """What `cdk migrate --from-path` reads to find the generated template (older templates: TemplateId)."""
+    if settings.logical_id_scheme == "legacy":
+        return {"TemplateId": template.id}
+    return {"AWSToolsMetrics": {"IaC_Generator": template.id}}
+
+
 def _empty(template: GeneratedTemplate) -> dict[str, Any]:
-    doc: dict[str, Any] = {"AWSTemplateFormatVersion": "2010-09-09", "Description": _description(template)}
-    doc["Resources"] = {}
-    return doc
-
-
-def _description(template: GeneratedTemplate) -> str:
-    return f"Generated by the CloudFormation IaC generator for template {template.name}"
+    return {"Metadata": _metadata(template), "Resources": {}}
 
 
 def _title(policy: str) -> str:
@@ -582,10 +628,21 @@ def _set_path(props: dict[str, Any], path: str, value: Any) -> None:
     node[parts[-1]] = value
 
 
+def _parameter_name(r: TemplateResource, spec: warnings.ParameterSpec) -> str:
+    """`<logical id><property path without slashes>OneOf<5 random characters>` for an exclusive set's member
+    (the service's shape); a plain write-only parameter has no `OneOf` part (unverified)."""
+    name = r.logical_id + re.sub(r"[^A-Za-z0-9]", "", spec.path)
+    if not spec.one_of:
+        return name
+    suffix = r.parameter_suffixes.setdefault(spec.path, _random5())
+    return f"{name}OneOf{suffix}"
+
+
 def _assemble(template: GeneratedTemplate) -> dict[str, Any]:
+    """The template in the service's shape: Metadata naming the generated template, Parameters when there
+    are any, then Resources, whose keys come in the order UpdateReplacePolicy, Type, DeletionPolicy,
+    Properties. No AWSTemplateFormatVersion or Description (a base stack's own sections are kept)."""
     doc = copy.deepcopy(template.stack_template) if template.stack_template else {}
-    doc.setdefault("AWSTemplateFormatVersion", "2010-09-09")
-    doc.setdefault("Description", _description(template))
     parameters: dict[str, Any] = dict(doc.get("Parameters") or {})
     resources: dict[str, Any] = dict(doc.get("Resources") or {})
     done = [r for r in template.resources if r.status == "COMPLETE" and r.props is not None]
@@ -593,19 +650,22 @@ def _assemble(template: GeneratedTemplate) -> dict[str, Any]:
     for r in done:
         props = _resolve(r.props, ids)
         for spec in r.analysis.parameters if r.analysis else []:
-            name = r.logical_id + re.sub(r"[^A-Za-z0-9]", "", spec.path) + ("OneOf" if spec.one_of else "")
-            parameters[name] = {"Type": "String", "NoEcho": "true", "Description": spec.description[:4000]}
+            name = _parameter_name(r, spec)
+            parameters[name] = {"NoEcho": "true", "Type": "String", "Description": spec.description[:4000]}
             _set_path(props, spec.path, {"Ref": name})
         resources[r.logical_id] = {
+            "UpdateReplacePolicy": _title(template.update_replace_policy),
             "Type": r.type,
             "DeletionPolicy": _title(template.deletion_policy),
-            "UpdateReplacePolicy": _title(template.update_replace_policy),
             "Properties": props,
         }
     out: dict[str, Any] = {}
-    for key in ("AWSTemplateFormatVersion", "Description", "Metadata"):
+    for key in ("AWSTemplateFormatVersion", "Description"):
         if key in doc:
             out[key] = doc[key]
+    metadata = dict(doc.get("Metadata") or {})
+    metadata.update(_metadata(template))
+    out["Metadata"] = metadata
     if parameters:
         out["Parameters"] = parameters
     for key, value in doc.items():

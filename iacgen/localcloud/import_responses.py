@@ -131,7 +131,7 @@ def create_change_set(self: Any) -> ActionResult:
         for cs in backend.change_sets.values()
     ):
         raise AlreadyExists(f"ChangeSet {change_set_name} already exists")
-    planned = plan_imports(
+    planned, failure = plan_imports(
         self.current_account, self.region, template, self._get_param("ResourcesToImport", []), existing
     )
 
@@ -165,8 +165,13 @@ def create_change_set(self: Any) -> ActionResult:
         tags=tags,
         role_arn=self._get_param("RoleARN"),
     )
-    change_set.status = "CREATE_COMPLETE"
-    change_set.execution_status = "AVAILABLE"
+    if failure is None:
+        change_set.status = "CREATE_COMPLETE"
+        change_set.execution_status = "AVAILABLE"
+    else:
+        change_set.status = "FAILED"
+        change_set.execution_status = "UNAVAILABLE"
+        change_set.status_reason = failure
     faults.change_set_created(change_set)
     pace_change_set(change_set, settings.change_set_seconds, settings.clock())
     backend.change_sets[change_set.change_set_id] = change_set

@@ -7,10 +7,11 @@ in-process and in server mode alike) with the service's behaviour. This module h
 engine:
 
 * CreateChangeSet IMPORT validates like the service and refuses with a ValidationError that says what is
-  wrong: body size (51,200 bytes) or a TemplateURL to a moto S3 object (1 MB), at most 200 resources to
-  import, a DeletionPolicy on each, logical id and type present in the template, identifier keys equal to the
-  type's primary identifier, the resource exists, no stack owns it, no Outputs, and no other change rides
-  along. For a new stack every template resource must be imported; for an existing stack its current resources
+  wrong (in the service's words where they are known): body size (51,200 bytes) or a TemplateURL to a moto S3
+  object (1 MB), at most 200 resources to import, a DeletionPolicy on each, logical id and type present in the
+  template, identifier keys equal to the type's primary identifier, the resource exists, no Outputs, and no
+  other change rides along. A resource that another stack owns is not refused: the change set is created and
+  ends FAILED (ExecutionStatus UNAVAILABLE) with StatusReason "<identifier> already exists in stack <ARN>". For a new stack every template resource must be imported; for an existing stack its current resources
   must appear unchanged (same JSON after parsing) and its Outputs must not change. A new stack name creates
   the stack in REVIEW_IN_PROGRESS (only once the request is valid); an existing stack in a *_COMPLETE state
   works too.
@@ -214,8 +215,11 @@ def plan_imports(
     template: dict[str, Any],
     to_import: list[dict[str, Any]],
     stack: Any | None,
-) -> list[PlannedImport]:
-    """Check an IMPORT request like the service does; the planned adoptions, in request order."""
+) -> tuple[list[PlannedImport], str | None]:
+    """Check an IMPORT request like the service does: the planned adoptions, in request order, and the
+    reason the change set will end FAILED, if any. A resource another stack owns is not refused here: the
+    service creates the change set, which then ends FAILED with "<identifier> already exists in stack
+    <stack ARN>" as its StatusReason."""
     if not to_import:
         raise invalid("ResourcesToImport must list at least one resource for an IMPORT change set")
     if len(to_import) > MAX_RESOURCES_TO_IMPORT:
@@ -238,10 +242,23 @@ def plan_imports(
             "you cannot modify or add [Outputs]"
         )
 
+    no_policy = [
+        str(item.get("LogicalResourceId") or "")
+        for item in to_import
+        if isinstance(resources.get(str(item.get("LogicalResourceId") or "")), dict)
+        and not resources[str(item.get("LogicalResourceId") or "")].get("DeletionPolicy")
+    ]
+    if no_policy:
+        raise invalid(
+            f"The following resources to import {names(no_policy)} must have DeletionPolicy attribute "
+            "specified in the template."
+        )
+
     seen_logical: set[str] = set()
     seen_keys: dict[tuple[str, str], str] = {}
     owners = _ownership(account, region)
     planned: list[PlannedImport] = []
+    failure: str | None = None
     for item in to_import:
         logical_id = str(item.get("LogicalResourceId") or "")
         type_name = str(item.get("ResourceType") or "")
@@ -265,11 +282,6 @@ def plan_imports(
                 "ResourcesToImport"
             )
         policy = resource.get("DeletionPolicy")
-        if not policy:
-            raise invalid(
-                f"The following resources to import [{logical_id}] must have DeletionPolicy attribute "
-                "specified in the template."
-            )
         try:
             expected = schemas.primary_identifier(type_name)
         except schemas.UnknownResourceType:
@@ -286,10 +298,8 @@ def plan_imports(
                 f"Resource of type {type_name} with identifier {shown} does not exist ({logical_id})"
             )
         owner = owners.get((type_name, found.key))
-        if owner is not None:
-            raise invalid(
-                f"Resource {found.key} ({type_name}, {logical_id}) already belongs to stack {owner}"
-            )
+        if owner is not None and failure is None:
+            failure = f"{found.key} already exists in stack {owner}"
         previous = seen_keys.get((type_name, found.key))
         if previous is not None:
             raise invalid(f"Resources {previous} and {logical_id} import the same resource {found.key}")
@@ -298,10 +308,7 @@ def plan_imports(
 
     others = [lid for lid in resources if lid not in seen_logical and lid not in existing]
     if others:
-        raise invalid(
-            f"You have resources {names(others)} in your template that are not being imported; an import "
-            "cannot create, update or delete other resources (add them to ResourcesToImport or remove them)"
-        )
+        raise invalid(f"Resources {names(others)} is missing from ResourceToImport list")
     removed = [lid for lid in existing if lid not in resources]
     if removed:
         raise invalid(
@@ -314,7 +321,7 @@ def plan_imports(
             f"You have modified resources {names(modified)} in your template that are not being imported. "
             "Update, create or delete operations cannot be executed during import operations."
         )
-    return planned
+    return planned, failure
 
 
 def resource_event(

@@ -5,10 +5,11 @@ override uses find() and owned_keys()).
 
 Types and what `obj` holds:
 
-    AWS::EC2::VPC / Subnet / InternetGateway / RouteTable / SecurityGroup / NetworkAcl / Instance / KeyPair
+    AWS::EC2::VPC / Subnet / InternetGateway / RouteTable / SecurityGroup / NetworkAcl / Instance / KeyPair /
+    NetworkInterface
         the moto object (ec2 backend), identifier from the provider schema's primary identifier
     AWS::EC2::VPCGatewayAttachment      GatewayAttachment(gateway, vpc)   {"AttachmentType": "IGW", "VpcId"}
-    AWS::EC2::Route                     the moto Route (route.route_table is its table; local routes skipped)
+    AWS::EC2::Route                     the moto Route (local routes included, as the service scans them)
     AWS::EC2::SubnetRouteTableAssociation   RouteTableAssociation(association_id, route_table, subnet)
                                         (main associations skipped)
     AWS::EC2::SubnetNetworkAclAssociation   AclAssociation(association_id, network_acl, subnet)
@@ -22,12 +23,14 @@ Relation graph: undirected; each edge is listed once here, and `related()` retur
     Subnet                      -- VPC
     VPCGatewayAttachment        -- VPC, InternetGateway
     RouteTable                  -- VPC
-    Route                       -- RouteTable, InternetGateway (only when the route targets an IGW)
+    Route                       -- RouteTable, InternetGateway (only when the route targets an IGW), VPC (a
+                                   local route)
     SubnetRouteTableAssociation -- RouteTable, Subnet
     SecurityGroup               -- VPC
     NetworkAcl                  -- VPC
     SubnetNetworkAclAssociation -- NetworkAcl, Subnet
-    Instance                    -- Subnet, each SecurityGroup, KeyPair
+    Instance                    -- Subnet, each SecurityGroup, KeyPair, each NetworkInterface
+    NetworkInterface            -- Subnet, each SecurityGroup
     Lambda::Function            -- IAM::Role (by role ARN), each Subnet and SecurityGroup of its VpcConfig
     S3::Bucket, DynamoDB::Table -- (none)
 
@@ -42,7 +45,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from iacgen.localcloud.schemas import primary_identifier
+from iacgen.localcloud.schemas import primary_identifier, provider_schema
 
 VPC = "AWS::EC2::VPC"
 SUBNET = "AWS::EC2::Subnet"
@@ -55,6 +58,7 @@ SECURITY_GROUP = "AWS::EC2::SecurityGroup"
 NETWORK_ACL = "AWS::EC2::NetworkAcl"
 ACL_ASSOCIATION = "AWS::EC2::SubnetNetworkAclAssociation"
 INSTANCE = "AWS::EC2::Instance"
+NETWORK_INTERFACE = "AWS::EC2::NetworkInterface"
 KEY_PAIR = "AWS::EC2::KeyPair"
 BUCKET = "AWS::S3::Bucket"
 ROLE = "AWS::IAM::Role"
@@ -72,6 +76,13 @@ class ScannedResource:
     obj: Any = field(default=None, compare=False, repr=False)  # the moto model object behind it
     # resources this one points at (one end of each edge in the module docstring); the graph adds the reverse
     refs: tuple[Ref, ...] = field(default=(), compare=False, repr=False)
+    # the name a user gave it, which the service puts into its logical id (`EC2KeyPairSshkeypair`): the
+    # identifier itself for types named by their user (see `user_name_of`), a name property for others
+    name: str | None = field(default=None, compare=False)
+
+    @cached_property
+    def user_name(self) -> str | None:
+        return self.name if self.name is not None else user_name_of(self.type, self.identifier)
 
     @cached_property
     def key(self) -> str:
@@ -107,6 +118,16 @@ class AclAssociation:
     association_id: str
     network_acl: Any
     subnet: Any
+
+
+def user_name_of(type_name: str, identifier: dict[str, str]) -> str | None:
+    """A one-part primary identifier that is not read-only is a name the user chose (KeyName, BucketName,
+    RoleName, FunctionName, TableName); ids AWS assigns (VpcId, Id, an ARN) are read-only in the schema."""
+    names = primary_identifier(type_name)
+    if len(names) != 1:
+        return None
+    read_only = provider_schema(type_name).get("readOnlyProperties", [])
+    return None if f"/properties/{names[0]}" in read_only else identifier.get(names[0])
 
 
 def _one(type_name: str, value: str) -> dict[str, str]:
@@ -179,9 +200,11 @@ def _route_tables(w: _World) -> Iterator[ScannedResource]:
 def _routes(w: _World) -> Iterator[ScannedResource]:
     for rtb in list(w.ec2.route_tables.values()):
         for route in list(rtb._routes.values()):
-            if route.local or not route.destination_cidr_block:
+            if not route.destination_cidr_block:
                 continue
             refs: list[Ref] = [(ROUTE_TABLE, rtb.id)]
+            if route.local:  # scanned like the service does; its destination is the VPC's CIDR block
+                refs.append((VPC, rtb.vpc_id))
             gateway_id = getattr(route.gateway, "id", "") or ""
             if gateway_id.startswith("igw-"):
                 refs.append((IGW, gateway_id))
@@ -249,11 +272,21 @@ def _instances(w: _World) -> Iterator[ScannedResource]:
             if instance.subnet_id:
                 refs.append((SUBNET, instance.subnet_id))
             refs.extend((SECURITY_GROUP, group.id) for group in instance.security_groups)
+            refs.extend((NETWORK_INTERFACE, nic.id) for nic in instance.nics.values())
             if instance.key_name:
                 refs.append((KEY_PAIR, instance.key_name))
             yield ScannedResource(
                 INSTANCE, _one(INSTANCE, instance.id), w.ec2_tags(instance.id), instance, tuple(refs)
             )
+
+
+def _network_interfaces(w: _World) -> Iterator[ScannedResource]:
+    for eni in list(w.ec2.enis.values()):
+        refs: list[Ref] = [(SUBNET, eni.subnet.id)]
+        refs.extend((SECURITY_GROUP, group.id) for group in eni.group_set)
+        yield ScannedResource(
+            NETWORK_INTERFACE, _one(NETWORK_INTERFACE, eni.id), w.ec2_tags(eni.id), eni, tuple(refs)
+        )
 
 
 def _key_pairs(w: _World) -> Iterator[ScannedResource]:
@@ -324,6 +357,7 @@ ENUMERATORS: dict[str, Callable[[_World], Iterator[ScannedResource]]] = {
     NETWORK_ACL: _network_acls,
     ACL_ASSOCIATION: _acl_associations,
     INSTANCE: _instances,
+    NETWORK_INTERFACE: _network_interfaces,
     KEY_PAIR: _key_pairs,
     BUCKET: _buckets,
     ROLE: _roles,

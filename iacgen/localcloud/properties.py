@@ -59,13 +59,16 @@ Renderer = Callable[[_Ctx, ScannedResource], dict[str, Any]]
 
 
 def _tags(resource: ScannedResource) -> list[dict[str, str]]:
-    # aws:-prefixed tags belong to AWS and cannot be written through CloudFormation.
-    return [{"Key": k, "Value": v} for k, v in resource.tags.items() if not k.startswith("aws:")]
+    # aws:-prefixed tags belong to AWS and cannot be written through CloudFormation. Value before Key: the
+    # order the service writes them in.
+    return [{"Value": v, "Key": k} for k, v in resource.tags.items() if not k.startswith("aws:")]
 
 
-def _with_tags(props: dict[str, Any], resource: ScannedResource) -> dict[str, Any]:
+def _with_tags(props: dict[str, Any], resource: ScannedResource, keep_empty: bool = True) -> dict[str, Any]:
+    """The service keeps empty lists (`Tags: []` on an untagged VPC, network ACL, internet gateway), but
+    writes no Tags at all for an untagged route table or security group (seen in a real template)."""
     tags = _tags(resource)
-    if tags:
+    if tags or keep_empty:
         props["Tags"] = tags
     return props
 
@@ -107,17 +110,29 @@ def _vpc(ctx: _Ctx, r: ScannedResource) -> dict[str, Any]:
 
 def _subnet(ctx: _Ctx, r: ScannedResource) -> dict[str, Any]:
     subnet = _obj(r, lambda: ctx.ec2.get_subnet(r.identifier["SubnetId"]))
+    """In the service's order and shape: the zone as `AvailabilityZoneId` (no `AvailabilityZone`)."""
     props: dict[str, Any] = {
         "VpcId": _vpc_link(subnet.vpc_id),
-        "CidrBlock": subnet.cidr_block,
-        "AvailabilityZone": subnet.availability_zone,
         "MapPublicIpOnLaunch": bool(subnet.map_public_ip_on_launch),
-        "AssignIpv6AddressOnCreation": bool(subnet.assign_ipv6_address_on_creation),
-        "Ipv6Native": bool(getattr(subnet, "ipv6_native", False)),
+        "EnableDns64": bool(getattr(subnet, "enable_dns64", False)),
     }
-    dns = getattr(subnet, "private_dns_name_options_on_launch", None)
-    if dns:
-        props["PrivateDnsNameOptionsOnLaunch"] = dict(dns)
+    zone_id = str(getattr(subnet, "availability_zone_id", "") or "")
+    if zone_id:
+        props["AvailabilityZoneId"] = zone_id
+    else:
+        props["AvailabilityZone"] = subnet.availability_zone
+    props["PrivateDnsNameOptionsOnLaunch"] = dict(
+        getattr(subnet, "private_dns_name_options_on_launch", None)
+        or {
+            "EnableResourceNameDnsARecord": False,
+            "HostnameType": "ip-name",
+            "EnableResourceNameDnsAAAARecord": False,
+        }
+    )
+    props["CidrBlock"] = subnet.cidr_block
+    props["Ipv6Native"] = bool(getattr(subnet, "ipv6_native", False))
+    if subnet.assign_ipv6_address_on_creation:
+        props["AssignIpv6AddressOnCreation"] = True
     return _with_tags(props, r)
 
 
@@ -142,7 +157,7 @@ def _gateway_attachment(ctx: _Ctx, r: ScannedResource) -> dict[str, Any]:
 
 def _route_table(ctx: _Ctx, r: ScannedResource) -> dict[str, Any]:
     table = _obj(r, lambda: ctx.ec2.route_tables[r.identifier["RouteTableId"]])
-    return _with_tags({"VpcId": _vpc_link(table.vpc_id)}, r)
+    return _with_tags({"VpcId": _vpc_link(table.vpc_id)}, r, keep_empty=False)
 
 
 _ROUTE_TARGETS = (
@@ -159,6 +174,9 @@ _ROUTE_TARGETS = (
 
 
 def _route(ctx: _Ctx, r: ScannedResource) -> dict[str, Any]:
+    """A VPC's local route is written like the service writes it (`GatewayId: "local"`, the destination as
+    the VPC's `CidrBlock` attribute); a gateway route also carries the stray `VpcEndpointId` the service
+    writes next to `GatewayId` (the gateway's id)."""
     table_id = r.identifier["RouteTableId"]
     cidr = r.identifier["CidrBlock"]
     table = ctx.ec2.route_tables.get(table_id)
@@ -170,6 +188,15 @@ def _route(ctx: _Ctx, r: ScannedResource) -> dict[str, Any]:
     if route is None:
         raise ResourceGone(r.key)
     props: dict[str, Any] = {"RouteTableId": Link("AWS::EC2::RouteTable", table_id, table_id)}
+    if route.local:
+        vpc = ctx.ec2.vpcs.get(table.vpc_id)
+        primary = vpc is not None and vpc.cidr_block == cidr
+        props["DestinationCidrBlock"] = (
+            Link("AWS::EC2::VPC", table.vpc_id, cidr, attribute="CidrBlock") if primary else cidr
+        )
+        props["GatewayId"] = "local"
+        props["VpcEndpointId"] = "local"
+        return props
     if route.destination_ipv6_cidr_block == cidr:
         props["DestinationIpv6CidrBlock"] = cidr
     else:
@@ -180,6 +207,8 @@ def _route(ctx: _Ctx, r: ScannedResource) -> dict[str, Any]:
             continue
         target_id = target if isinstance(target, str) else target.id
         props[prop] = Link(linked, target_id, target_id) if linked else target_id
+        if prop == "GatewayId":
+            props["VpcEndpointId"] = target_id
         break
     if getattr(route, "vpc_endpoint_id", None):
         props["VpcEndpointId"] = route.vpc_endpoint_id
@@ -200,7 +229,9 @@ def _route_table_association(ctx: _Ctx, r: ScannedResource) -> dict[str, Any]:
 
 def _rule(rule: Any, egress: bool) -> dict[str, Any]:
     out: dict[str, Any] = {"IpProtocol": str(rule.ip_protocol)}
-    if str(rule.ip_protocol) != "-1":
+    if str(rule.ip_protocol) == "-1":  # the service keeps the ports of an all-traffic rule as -1
+        out["FromPort"], out["ToPort"] = -1, -1
+    else:
         if rule.from_port is not None:
             out["FromPort"] = int(rule.from_port)
         if rule.to_port is not None:
@@ -232,12 +263,28 @@ def _security_group(ctx: _Ctx, r: ScannedResource) -> dict[str, Any]:
     if group.vpc_id:
         props["VpcId"] = _vpc_link(group.vpc_id)
     ingress = [_rule(x, egress=False) for x in group.ingress_rules]
-    egress = [_rule(x, egress=True) for x in group.egress_rules]
-    if ingress:
-        props["SecurityGroupIngress"] = ingress
-    if egress:
-        props["SecurityGroupEgress"] = egress
-    return _with_tags(props, r)
+    if group.vpc_id and group.name == "default":
+        ingress = [_default_self_rule(ctx, group)] + [
+            x for x in ingress if x.get("SourceSecurityGroupId") != _sg_link(group.id)
+        ]
+    props["SecurityGroupIngress"] = ingress
+    props["SecurityGroupEgress"] = [_rule(x, egress=True) for x in group.egress_rules]
+    return _with_tags(props, r, keep_empty=False)
+
+
+def _default_self_rule(ctx: _Ctx, group: Any) -> dict[str, Any]:
+    """A VPC's default security group allows all traffic from itself. AWS creates that rule with the group;
+    moto does not, so it is rendered here whatever moto holds. The service names the group through the
+    VPC's `DefaultSecurityGroup` attribute."""
+    return {
+        "IpProtocol": "-1",
+        "FromPort": -1,
+        "ToPort": -1,
+        "SourceSecurityGroupId": Link(
+            "AWS::EC2::VPC", group.vpc_id, group.id, attribute="DefaultSecurityGroup"
+        ),
+        "SourceSecurityGroupOwnerId": str(getattr(group, "owner_id", None) or ctx.account_id),
+    }
 
 
 def _network_acl(ctx: _Ctx, r: ScannedResource) -> dict[str, Any]:
@@ -257,63 +304,105 @@ def _network_acl_association(ctx: _Ctx, r: ScannedResource) -> dict[str, Any]:
     raise ResourceGone(r.key)
 
 
-def _block_devices(instance: Any) -> list[dict[str, Any]]:
+def _block_devices(ctx: _Ctx, instance: Any) -> list[dict[str, Any]]:
+    """Each mapping with the EBS settings of its volume (moto keeps them on the volume, not the mapping)."""
     out = []
     for device, bdt in sorted(instance.block_device_mapping.items()):
-        ebs: dict[str, Any] = {"DeleteOnTermination": bool(bdt.delete_on_termination)}
-        if bdt.size:
-            ebs["VolumeSize"] = int(bdt.size)
-        if bdt.volume_type:
-            ebs["VolumeType"] = bdt.volume_type
-        if bdt.iops:
-            ebs["Iops"] = int(bdt.iops)
-        if bdt.encrypted is not None:
-            ebs["Encrypted"] = bool(bdt.encrypted)
-        if bdt.kms_key_id:
-            ebs["KmsKeyId"] = bdt.kms_key_id
-        if bdt.snapshot_id:
-            ebs["SnapshotId"] = bdt.snapshot_id
+        volume = ctx.ec2.volumes.get(bdt.volume_id) if bdt.volume_id else None
+        volume_type = bdt.volume_type or getattr(volume, "volume_type", None) or "gp2"
+        ebs: dict[str, Any] = {"VolumeType": volume_type}
+        iops = bdt.iops or getattr(volume, "iops", None)
+        if iops:
+            ebs["Iops"] = int(iops)
+        size = bdt.size or getattr(volume, "size", None)
+        if size:
+            ebs["VolumeSize"] = int(size)
+        encrypted = bdt.encrypted if bdt.encrypted is not None else getattr(volume, "encrypted", False)
+        ebs["Encrypted"] = bool(encrypted)
+        kms = bdt.kms_key_id or getattr(volume, "kms_key_id", None)
+        if kms:
+            ebs["KmsKeyId"] = kms
+        snapshot = bdt.snapshot_id or getattr(volume, "snapshot_id", None)
+        if snapshot:
+            ebs["SnapshotId"] = snapshot
+        ebs["DeleteOnTermination"] = bool(bdt.delete_on_termination)
         out.append({"DeviceName": device, "Ebs": ebs})
     return out
 
 
+def _credit_specification(instance_type: str) -> dict[str, str] | None:
+    """Burstable types only: T2 launches `standard`, later T types `unlimited` (EC2's defaults)."""
+    family = instance_type.split(".", 1)[0]
+    if not family.startswith("t"):
+        return None
+    return {"CPUCredits": "standard" if family == "t2" else "unlimited"}
+
+
 def _instance(ctx: _Ctx, r: ScannedResource) -> dict[str, Any]:
+    """The service writes the network placement as the instance's network interfaces, each its own
+    AWS::EC2::NetworkInterface resource (no SubnetId/SecurityGroupIds on the instance)."""
     inst = _obj(r, lambda: ctx.ec2.get_instance(r.identifier["InstanceId"]))
-    props: dict[str, Any] = {"ImageId": inst.image_id, "InstanceType": inst.instance_type}
-    if inst.key_name:
-        props["KeyName"] = Link("AWS::EC2::KeyPair", inst.key_name, inst.key_name)
-    zone = getattr(inst._placement, "zone", None)
-    if zone:
-        props["AvailabilityZone"] = zone
+    props: dict[str, Any] = {}
     tenancy = getattr(inst._placement, "tenancy", None)
     if tenancy:
         props["Tenancy"] = tenancy
-    if inst.subnet_id:
-        props["SubnetId"] = _subnet_link(inst.subnet_id)
-        groups = [_sg_link(g.id) for g in inst.security_groups]
-        if groups:
-            props["SecurityGroupIds"] = groups
-    elif inst.security_groups:
+    if not inst.subnet_id and inst.security_groups:  # EC2-Classic style placement, by group name
         props["SecurityGroups"] = [g.name for g in inst.security_groups]
-    private_ip = getattr(inst, "private_ip", None)
-    if private_ip:
-        props["PrivateIpAddress"] = private_ip
+    props["PrivateDnsNameOptions"] = {
+        "EnableResourceNameDnsAAAARecord": False,
+        "HostnameType": "ip-name",
+        "EnableResourceNameDnsARecord": False,
+    }
+    props["ImageId"] = inst.image_id
+    if inst.key_name:
+        props["KeyName"] = Link("AWS::EC2::KeyPair", inst.key_name, inst.key_name)
+    props["BlockDeviceMappings"] = _block_devices(ctx, inst)
     props["EbsOptimized"] = bool(inst.ebs_optimized)
+    props["InstanceType"] = inst.instance_type
+    zone = getattr(inst._placement, "zone", None)
+    if zone:
+        props["AvailabilityZone"] = zone
     props["Monitoring"] = inst.monitoring_state == "enabled"
     props["DisableApiTermination"] = bool(inst.disable_api_termination)
     props["InstanceInitiatedShutdownBehavior"] = inst.instance_initiated_shutdown_behavior or "stop"
     props["SourceDestCheck"] = bool(inst.source_dest_check)
+    credits = _credit_specification(str(inst.instance_type))
+    if credits:
+        props["CreditSpecification"] = credits
+    if inst.subnet_id:
+        props["NetworkInterfaces"] = [
+            {"NetworkInterfaceId": Link(NETWORK_INTERFACE, nic.id, nic.id), "DeviceIndex": str(index)}
+            for index, nic in sorted(inst.nics.items())
+        ]
     if inst.iam_instance_profile:
         profile = inst.iam_instance_profile
         arn = profile.get("Arn") if isinstance(profile, dict) else getattr(profile, "arn", None)
         if arn:
-            props["IamInstanceProfile"] = str(arn).rsplit("/", 1)[-1]
-    devices = _block_devices(inst)
-    if devices:
-        props["BlockDeviceMappings"] = devices
+            name = str(arn).rsplit("/", 1)[-1]
+            props["IamInstanceProfile"] = Link("AWS::IAM::InstanceProfile", name, name)
     if inst.user_data:
         data = inst.user_data[0] if isinstance(inst.user_data, list) else inst.user_data
         props["UserData"] = data.decode() if isinstance(data, bytes) else str(data)
+    return _with_tags(props, r)
+
+
+NETWORK_INTERFACE = "AWS::EC2::NetworkInterface"
+
+
+def _network_interface(ctx: _Ctx, r: ScannedResource) -> dict[str, Any]:
+    """No real generated interface was found: what EC2 reports, in the schema's shape (unverified)."""
+    eni = _obj(r, lambda: ctx.ec2.get_network_interface(r.identifier["Id"]))
+    secondary = [a for a in (eni.private_ip_addresses or []) if not a.get("Primary")]
+    props: dict[str, Any] = {
+        "Description": eni.description or "",
+        "PrivateIpAddress": eni.private_ip_address,
+        "SecondaryPrivateIpAddressCount": len(secondary),
+        "GroupSet": [_sg_link(g.id) for g in eni.group_set],
+        "SubnetId": _subnet_link(eni.subnet.id),
+        "SourceDestCheck": bool(eni.source_dest_check),
+        "InterfaceType": eni.interface_type or "interface",
+        "Ipv6Addresses": [{"Ipv6Address": a} for a in (eni.ipv6_addresses or [])],
+    }
     return _with_tags(props, r)
 
 
@@ -431,9 +520,7 @@ def _function(ctx: _Ctx, r: ScannedResource) -> dict[str, Any]:
             "SubnetIds": [_subnet_link(s) for s in vpc.get("SubnetIds", [])],
             "SecurityGroupIds": [_sg_link(g) for g in vpc.get("SecurityGroupIds", [])],
         }
-    tags = [{"Key": k, "Value": v} for k, v in (fn.tags or {}).items() if not k.startswith("aws:")]
-    if tags:
-        props["Tags"] = tags
+    props["Tags"] = [{"Key": k, "Value": v} for k, v in (fn.tags or {}).items() if not k.startswith("aws:")]
     return props
 
 
@@ -473,8 +560,7 @@ def _table(ctx: _Ctx, r: ScannedResource) -> dict[str, Any]:
         props["SSESpecification"] = {"SSEEnabled": bool(table.sse_specification.get("Enabled", True))}
     props["DeletionProtectionEnabled"] = bool(table.deletion_protection_enabled)
     tags = [t for t in table.tags if not t["Key"].startswith("aws:")]
-    if tags:
-        props["Tags"] = [{"Key": t["Key"], "Value": t["Value"]} for t in tags]
+    props["Tags"] = [{"Key": t["Key"], "Value": t["Value"]} for t in tags]
     return props
 
 
@@ -504,6 +590,7 @@ RENDERERS: dict[str, Renderer] = {
     "AWS::EC2::NetworkAcl": _network_acl,
     "AWS::EC2::SubnetNetworkAclAssociation": _network_acl_association,
     "AWS::EC2::Instance": _instance,
+    NETWORK_INTERFACE: _network_interface,
     "AWS::EC2::KeyPair": _key_pair,
     "AWS::S3::Bucket": _bucket,
     "AWS::IAM::Role": _role,

@@ -275,15 +275,19 @@ def start_scan(
     client_token: str | None = None,
     scan_filters: Any = None,
 ) -> ResourceScan:
-    """StartResourceScan: idempotent on the token; otherwise one running scan, the daily quota and the
-    cool-down after a failure, in the order the service would report them."""
+    """StartResourceScan: idempotent on the token for `settings.client_token_seconds` (the service's window
+    is not documented: unverified) while no other scan runs; otherwise one running scan, the daily quota and
+    the cool-down after a failure, in the order the service would report them."""
     filters = validate_scan_filters(scan_filters)
     current = state(account_id, region)
-    if client_token and client_token in current.tokens:
-        return current.scans[current.tokens[client_token]]
     now = settings.clock()
     statuses = {scan_id: _refresh(scan, now) for scan_id, scan in current.scans.items()}
     running = [scan_id for scan_id, status in statuses.items() if status == IN_PROGRESS]
+    if client_token and client_token in current.tokens:
+        earlier = current.scans[current.tokens[client_token]]
+        others_running = any(scan_id != earlier.scan_id for scan_id in running)
+        if now - earlier.start <= settings.client_token_seconds and not others_running:
+            return earlier
     if running:
         raise ResourceScanInProgress(
             f"A resource scan is already in progress in this account and Region: {running[0]}"

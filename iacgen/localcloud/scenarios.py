@@ -52,6 +52,7 @@ class WorkshopWorld:
     instance_id: str
     network_acl_id: str
     network_acl_association_id: str
+    network_interface_id: str = ""  # the instance's primary interface, its own resource in a template
 
     def to_dict(self) -> dict[str, str]:
         return asdict(self)
@@ -96,7 +97,7 @@ def seed_workshop(endpoint_url: str | None = None, region: str = DEFAULT_REGION)
     key_name = "workshop-key"
     ec2.create_key_pair(KeyName=key_name, TagSpecifications=[{"ResourceType": "key-pair", "Tags": [name]}])
     image_id = _amazon_linux_image(ec2)
-    instance_id = ec2.run_instances(
+    instance = ec2.run_instances(
         ImageId=image_id,
         InstanceType="t3.micro",
         MinCount=1,
@@ -105,7 +106,9 @@ def seed_workshop(endpoint_url: str | None = None, region: str = DEFAULT_REGION)
         SubnetId=subnet_id,
         SecurityGroupIds=[sg_id],
         TagSpecifications=[{"ResourceType": "instance", "Tags": [name]}],
-    )["Instances"][0]["InstanceId"]
+    )["Instances"][0]
+    instance_id = instance["InstanceId"]
+    eni_id = instance["NetworkInterfaces"][0]["NetworkInterfaceId"]
     acls = ec2.describe_network_acls(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["NetworkAcls"]
     default_acl = next(a for a in acls if a["IsDefault"])
     acl_assoc = next(a for a in default_acl["Associations"] if a["SubnetId"] == subnet_id)
@@ -120,6 +123,7 @@ def seed_workshop(endpoint_url: str | None = None, region: str = DEFAULT_REGION)
         instance_id=instance_id,
         network_acl_id=default_acl["NetworkAclId"],
         network_acl_association_id=acl_assoc["NetworkAclAssociationId"],
+        network_interface_id=eni_id,
     )
 
 

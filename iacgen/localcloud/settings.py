@@ -26,6 +26,8 @@ class LocalCloudSettings:
     fail_next_execute: str = ""  # fault injection: the next import execution rolls back with this reason
     faults: str = ""  # per-operation faults, OPERATION=KIND[:RATE[:TIMES]],... (see faults.py)
     fault_seed: int = 0  # the seed of the random sequence that picks which calls a RATE fails
+    logical_id_scheme: str = "current"  # "legacy": generated templates use the pre-mid-2025 logical-id scheme
+    client_token_seconds: float = 3600.0  # how long a StartResourceScan ClientRequestToken returns its scan
     clock: Callable[[], float] = field(default=time.time, repr=False)  # tests can move time forward
 
     @classmethod

@@ -73,8 +73,8 @@ def to_json(document: dict[str, Any]) -> str:
 
 
 def to_yaml(document: dict[str, Any]) -> str:
-    """Block-style YAML with every string double-quoted and intrinsic functions in long form (`Ref:`,
-    `Fn::GetAtt:`), so any YAML parser reads it the same way and no value is mistaken for a bool or number."""
+    """The service's YAML: a `---` line, block style, every string double-quoted (numbers and booleans bare),
+    sequences not indented below their key, intrinsic functions in long form (`Ref:`, `Fn::GetAtt:`)."""
     from ruamel.yaml import YAML
     from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
@@ -90,7 +90,7 @@ def to_yaml(document: dict[str, Any]) -> str:
     yaml = YAML()
     yaml.default_flow_style = False
     yaml.width = 4096
-    yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.indent(mapping=2, sequence=2, offset=0)
     yaml.explicit_start = True
     out = io.StringIO()
     yaml.dump(quote(document), out)

@@ -3,9 +3,11 @@
 The service cannot read write-only properties back, so it either leaves them out (and says so) or turns them
 into template parameters. Each write-only path of the type is judged by the first rule that applies:
 
-1. Below a write-only ancestor: judged with the ancestor (`SnapStart/ApplyOn` goes with `SnapStart`).
-2. Below an optional top-level property the resource does not have: nothing was set, nothing to report
-   (`VpcEncryptionControl/*` of a VPC without encryption control).
+1. Has write-only members listed too: judged by those members (`SnapStart` by `SnapStart/ApplyOn`, which is
+   the path the service names).
+2. Below an optional, readable top-level property the resource does not have: nothing was set, nothing to
+   report (`VpcEncryptionControl/*` of a VPC without encryption control). A write-only top-level property
+   cannot be read, so its members are always judged.
 3. Has a schema `default`: the default is assumed, nothing to report (a key pair's `KeyFormat`).
 4. Is an exclusive alternative of a readable property of the same object (`requiredXor`, `dependentExcluded`,
    `oneOf`/`anyOf` members), or can only be set together (`dependentRequired`) with such a property: the
@@ -26,7 +28,11 @@ into template parameters. Each write-only path of the type is judged by the firs
 
 Outcome for the workshop: the Instance (rule 7: AdditionalInfo, Ipv6AddressCount, Ipv6Addresses,
 LicenseSpecifications, PropagateTagsToVolumeOnCreation) and the Subnet (rule 7: EnableLniAtDeviceIndex) warn;
-the VPC, KeyPair and SecurityGroup do not. One WarningDetail per warning type, properties in schema order.
+the VPC, KeyPair and SecurityGroup do not. One WarningDetail per warning type, properties in schema order,
+UNSUPPORTED_PROPERTIES first (the order of the service's Lambda warnings: `SnapStart/ApplyOn` and
+`Code/S3ObjectVersion`, then MUTUALLY_EXCLUSIVE_PROPERTIES `Code/S3Bucket`, `Code/S3Key`). A parameter's
+description is the schema's, then "This property can be replaced with other exclusive properties" on a new
+line.
 """
 
 from __future__ import annotations
@@ -203,9 +209,14 @@ def analyse(type_name: str, properties: dict[str, Any]) -> Analysis:
         if node is None:
             continue
         parts = path.split("/")
-        if any("/".join(parts[:i]) in wo for i in range(1, len(parts))):
+        if any(other.startswith(path + "/") for other in wo):
             continue  # rule 1
-        if len(parts) > 1 and parts[0] not in properties and parts[0] not in schema.get("required", []):
+        if (
+            len(parts) > 1
+            and parts[0] not in properties
+            and parts[0] not in schema.get("required", [])
+            and parts[0] not in wo
+        ):
             continue  # rule 2
         leaf = _leaf_schema(schema, node)
         description = str(leaf.get("description") or "")
@@ -228,13 +239,12 @@ def analyse(type_name: str, properties: dict[str, Any]) -> Analysis:
                 continue
             handled_groups.add((node.container_path, group_index))
             chosen_required, chosen_optional = group.sets[0]
-            others = sorted(group.members - set(chosen_required) - set(chosen_optional))
             for name in chosen_required:
                 member_path = _join(node.container_path, name)
                 member = _leaf_schema(schema, _Node(node.container, node.container_path, True, name))
                 member_description = str(member.get("description") or "")
                 found[EXCLUSIVE_PROPERTIES].append(_prop(member_path, True, member_description))
-                note = f" This property can be replaced with other exclusive properties: {', '.join(others)}."
+                note = "\nThis property can be replaced with other exclusive properties"
                 out.parameters.append(ParameterSpec(member_path, member_description + note, one_of=True))
             for name in chosen_optional:
                 member = _leaf_schema(schema, _Node(node.container, node.container_path, True, name))
@@ -250,7 +260,7 @@ def analyse(type_name: str, properties: dict[str, Any]) -> Analysis:
             out.parameters.append(ParameterSpec(path, description))
         else:  # rules 6 (array/object) and 7
             found[UNSUPPORTED].append(_prop(path, required, description))
-    for kind in (EXCLUSIVE_PROPERTIES, EXCLUSIVE_TYPES, UNSUPPORTED):
+    for kind in (UNSUPPORTED, EXCLUSIVE_PROPERTIES, EXCLUSIVE_TYPES):
         if found[kind]:
             out.warnings.append({"Type": kind, "Properties": found[kind]})
     return out

@@ -97,6 +97,7 @@ def workshop_resources(w: Any) -> list[dict[str, Any]]:
         ("AWS::EC2::SecurityGroup", {"Id": w.security_group_id}),
         ("AWS::EC2::KeyPair", {"KeyName": w.key_name}),
         ("AWS::EC2::Instance", {"InstanceId": w.instance_id}),
+        ("AWS::EC2::NetworkInterface", {"Id": w.network_interface_id}),
         ("AWS::EC2::NetworkAcl", {"Id": w.network_acl_id}),
         ("AWS::EC2::SubnetNetworkAclAssociation", {"AssociationId": w.network_acl_association_id}),
     ]
@@ -112,8 +113,9 @@ WORKSHOP_IDS = {
     "EC2Route",
     "EC2SubnetRouteTableAssociation",
     "EC2SecurityGroup",
-    "EC2KeyPair",
+    "EC2KeyPairWorkshopkey",  # a user-given name joins the logical id
     "EC2Instance",
+    "EC2NetworkInterface",
     "EC2NetworkAcl",
     "EC2SubnetNetworkAclAssociation",
 }
@@ -175,14 +177,14 @@ def test_workshop_generates_with_service_ids_and_statuses(cf: Any, workshop: Any
         TemplateConfiguration={"DeletionPolicy": "DELETE", "UpdateReplacePolicy": "RETAIN"},
     )
     arn = created["GeneratedTemplateId"]
-    assert arn.startswith(f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:generatedtemplate/")
+    assert arn.startswith(f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:generatedTemplate/")
     described = wait(cf, "workshop")
     assert described["Status"] == "COMPLETE"
     assert described["StatusReason"] == "All resources complete"
     assert described["GeneratedTemplateId"] == arn
     assert described["TemplateConfiguration"] == {"DeletionPolicy": "DELETE", "UpdateReplacePolicy": "RETAIN"}
     assert described["Progress"] == {
-        "ResourcesSucceeded": 12,
+        "ResourcesSucceeded": 13,
         "ResourcesFailed": 0,
         "ResourcesProcessing": 0,
         "ResourcesPending": 0,
@@ -202,9 +204,11 @@ def test_workshop_body_properties_refs_and_policies(cf: Any, workshop: Any, inst
     doc = body(cf, "ws")
     res = doc["Resources"]
     assert set(res) == WORKSHOP_IDS
-    assert doc["AWSTemplateFormatVersion"] == "2010-09-09"
-    assert "Parameters" not in doc
+    arn = cf.describe_generated_template(GeneratedTemplateName="ws")["GeneratedTemplateId"]
+    assert list(doc) == ["Metadata", "Resources"]  # no AWSTemplateFormatVersion, no Description
+    assert doc["Metadata"] == {"AWSToolsMetrics": {"IaC_Generator": arn}}
     for resource in res.values():
+        assert list(resource) == ["UpdateReplacePolicy", "Type", "DeletionPolicy", "Properties"]
         assert resource["DeletionPolicy"] == "Delete"
         assert resource["UpdateReplacePolicy"] == "Retain"
     vpc = res["EC2VPC"]["Properties"]
@@ -217,7 +221,14 @@ def test_workshop_body_properties_refs_and_policies(cf: Any, workshop: Any, inst
     }
     subnet = res["EC2Subnet"]["Properties"]
     assert subnet["VpcId"] == {"Ref": "EC2VPC"}
-    assert (subnet["CidrBlock"], subnet["AvailabilityZone"]) == ("10.0.1.0/24", "us-east-1a")
+    assert subnet["CidrBlock"] == "10.0.1.0/24"
+    assert subnet["EnableDns64"] is False and subnet["Ipv6Native"] is False
+    assert subnet["AvailabilityZoneId"].startswith("use1-az") and "AvailabilityZone" not in subnet
+    assert subnet["PrivateDnsNameOptionsOnLaunch"] == {
+        "EnableResourceNameDnsARecord": False,
+        "HostnameType": "ip-name",
+        "EnableResourceNameDnsAAAARecord": False,
+    }
     assert res["EC2VPCGatewayAttachment"]["Properties"] == {
         "VpcId": {"Ref": "EC2VPC"},
         "InternetGatewayId": {"Ref": "EC2InternetGateway"},
@@ -226,6 +237,7 @@ def test_workshop_body_properties_refs_and_policies(cf: Any, workshop: Any, inst
         "RouteTableId": {"Ref": "EC2RouteTable"},
         "DestinationCidrBlock": "0.0.0.0/0",
         "GatewayId": {"Ref": "EC2InternetGateway"},
+        "VpcEndpointId": workshop.internet_gateway_id,  # the stray the service writes on gateway routes
     }
     assert res["EC2SubnetRouteTableAssociation"]["Properties"] == {
         "RouteTableId": {"Ref": "EC2RouteTable"},
@@ -240,12 +252,30 @@ def test_workshop_body_properties_refs_and_policies(cf: Any, workshop: Any, inst
     assert sg["SecurityGroupIngress"] == [
         {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "CidrIp": "0.0.0.0/0"}
     ]
-    assert res["EC2KeyPair"]["Properties"]["KeyName"] == "workshop-key"
+    assert sg["SecurityGroupEgress"] == [
+        {"IpProtocol": "-1", "FromPort": -1, "ToPort": -1, "CidrIp": "0.0.0.0/0"}
+    ]
+    assert res["EC2KeyPairWorkshopkey"]["Properties"]["KeyName"] == "workshop-key"
     instance = res["EC2Instance"]["Properties"]
     assert instance["InstanceType"] == "t3.micro"
-    assert instance["SubnetId"] == {"Ref": "EC2Subnet"}
-    assert instance["SecurityGroupIds"] == [{"Ref": "EC2SecurityGroup"}]
-    assert instance["KeyName"] == {"Ref": "EC2KeyPair"}
+    assert "SubnetId" not in instance and "SecurityGroupIds" not in instance
+    assert instance["NetworkInterfaces"] == [
+        {"NetworkInterfaceId": {"Ref": "EC2NetworkInterface"}, "DeviceIndex": "0"}
+    ]
+    assert instance["KeyName"] == {"Ref": "EC2KeyPairWorkshopkey"}
+    assert instance["CreditSpecification"] == {"CPUCredits": "unlimited"}
+    assert instance["PrivateDnsNameOptions"]["HostnameType"] == "ip-name"
+    assert instance["BlockDeviceMappings"] == [
+        {
+            "DeviceName": "/dev/sda1",
+            "Ebs": {"VolumeType": "gp2", "VolumeSize": 8, "Encrypted": False, "DeleteOnTermination": True},
+        }
+    ]
+    eni = res["EC2NetworkInterface"]["Properties"]
+    assert eni["SubnetId"] == {"Ref": "EC2Subnet"}
+    assert eni["GroupSet"] == [{"Ref": "EC2SecurityGroup"}]
+    assert eni["Tags"] == []  # empty lists are kept
+    assert res["EC2InternetGateway"]["Properties"] == {"Tags": [{"Key": "Name", "Value": "workshop"}]}
     assert res["EC2SubnetNetworkAclAssociation"]["Properties"] == {
         "SubnetId": {"Ref": "EC2Subnet"},
         "NetworkAclId": {"Ref": "EC2NetworkAcl"},
@@ -257,8 +287,7 @@ def test_ids_outside_the_template_stay_literal(cf: Any, workshop: Any, instant: 
     only = [r for r in workshop_resources(workshop) if r["ResourceType"] == "AWS::EC2::Instance"]
     cf.create_generated_template(GeneratedTemplateName="one", Resources=only)
     instance = body(cf, "one")["Resources"]["EC2Instance"]["Properties"]
-    assert instance["SubnetId"] == workshop.subnet_id
-    assert instance["SecurityGroupIds"] == [workshop.security_group_id]
+    assert instance["NetworkInterfaces"][0]["NetworkInterfaceId"] == workshop.network_interface_id
     assert instance["KeyName"] == workshop.key_name
 
 
@@ -285,8 +314,12 @@ def test_workshop_warnings_only_on_instance_and_subnet(cf: Any, workshop: Any, i
     cf.create_generated_template(GeneratedTemplateName="ws", Resources=workshop_resources(workshop))
     described = wait(cf, "ws")
     warned = {r["LogicalResourceId"]: r["Warnings"] for r in described["Resources"] if r["Warnings"]}
-    assert set(warned) == {"EC2Instance", "EC2Subnet"}
-    assert described["TotalWarnings"] == 2
+    # the interface's warning comes from a property newer than the workshop's account (schema-derived)
+    assert set(warned) == {"EC2Instance", "EC2Subnet", "EC2NetworkInterface"}
+    assert described["TotalWarnings"] == 3
+    assert [p["PropertyPath"] for p in warned["EC2NetworkInterface"][0]["Properties"]] == [
+        "PublicIpDnsHostnameTypeSpecification"
+    ]
     assert [w["Type"] for w in warned["EC2Instance"]] == ["UNSUPPORTED_PROPERTIES"]
     instance_paths = {p["PropertyPath"] for p in warned["EC2Instance"][0]["Properties"]}
     assert instance_paths == {
@@ -323,6 +356,12 @@ def test_yaml_is_long_form_and_equals_json(cf: Any, workshop: Any, instant: None
     text = cf.get_generated_template(GeneratedTemplateName="ws", Format="YAML")["TemplateBody"]
     assert "!Ref" not in text and "!GetAtt" not in text
     assert 'CidrBlock: "10.0.0.0/16"' in text
+    assert text.startswith('---\nMetadata:\n  AWSToolsMetrics:\n    IaC_Generator: "arn:aws:cloudformation:')
+    assert (
+        '    UpdateReplacePolicy: "Retain"\n    Type: "AWS::EC2::VPC"\n    DeletionPolicy: "Retain"\n' in text
+    )
+    assert '      Tags:\n      - Value: "workshop"\n        Key: "Name"\n' in text  # sequences not indented
+    assert "FromPort: -1\n" in text and "EnableDnsSupport: true\n" in text  # numbers and booleans bare
     assert body(cf, "ws", "YAML") == body(cf, "ws", "JSON")
 
 
@@ -348,26 +387,36 @@ def test_lambda_code_is_mutually_exclusive_with_oneof_parameters(
     cf.create_generated_template(GeneratedTemplateName="fn", Resources=resources)
     described = wait(cf, "fn")
     fn = next(r for r in described["Resources"] if r["ResourceType"] == "AWS::Lambda::Function")
+    assert [w["Type"] for w in fn["Warnings"]] == ["UNSUPPORTED_PROPERTIES", "MUTUALLY_EXCLUSIVE_PROPERTIES"]
     by_type = {w["Type"]: w["Properties"] for w in fn["Warnings"]}
     assert [(p["PropertyPath"], p["Required"]) for p in by_type["MUTUALLY_EXCLUSIVE_PROPERTIES"]] == [
         ("Code/S3Bucket", True),
         ("Code/S3Key", True),
     ]
-    unsupported = {p["PropertyPath"] for p in by_type["UNSUPPORTED_PROPERTIES"]}
-    assert "Code/S3ObjectVersion" in unsupported
-    assert not unsupported & {"Code/ImageUri", "Code/ZipFile"}
+    unsupported = [p["PropertyPath"] for p in by_type["UNSUPPORTED_PROPERTIES"]]
+    assert unsupported[:2] == ["SnapStart/ApplyOn", "Code/S3ObjectVersion"]
+    assert not set(unsupported) & {"Code/ImageUri", "Code/ZipFile"}
     assert described["TotalWarnings"] == 2
     doc = body(cf, "fn")
     params = doc["Parameters"]
     assert len(params) == 2
-    assert all("OneOf" in name and "Default" not in spec for name, spec in params.items())
-    props = doc["Resources"]["LambdaFunction"]["Properties"]
+    fn_id = "LambdaFunctionOrdershandler"  # the function's name joins the logical id
+    for path in ("CodeS3Bucket", "CodeS3Key"):
+        name = next(n for n in params if n.startswith(f"{fn_id}{path}OneOf"))
+        assert len(name) == len(f"{fn_id}{path}OneOf") + 5 and name[-5:].isalnum()
+        assert params[name]["NoEcho"] == "true" and params[name]["Type"] == "String"
+        assert "Default" not in params[name]
+        assert params[name]["Description"].endswith(
+            "\nThis property can be replaced with other exclusive properties"
+        )
+    assert body(cf, "fn")["Parameters"].keys() == params.keys()  # names are stable across reads
+    props = doc["Resources"][fn_id]["Properties"]
     code_refs = {props["Code"]["S3Bucket"]["Ref"], props["Code"]["S3Key"]["Ref"]}
     assert code_refs == set(params)
     assert set(props["Code"]) == {"S3Bucket", "S3Key"}
-    assert props["Role"] == {"Fn::GetAtt": ["IAMRole", "Arn"]}
+    assert props["Role"] == {"Fn::GetAtt": ["IAMRoleOrdersfnrole", "Arn"]}
     assert props["Environment"] == {"Variables": {"TABLE": "orders"}}
-    role = doc["Resources"]["IAMRole"]["Properties"]
+    role = doc["Resources"]["IAMRoleOrdersfnrole"]["Properties"]
     assert role["RoleName"] == "orders-fn-role"
     assert role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {
         "Service": "lambda.amazonaws.com"
@@ -378,7 +427,7 @@ def test_lambda_code_is_mutually_exclusive_with_oneof_parameters(
 def test_lambda_role_outside_template_is_the_literal_arn(cf: Any, app_world: Any, instant: None) -> None:
     fn = [r for r in app_resources(app_world) if r["ResourceType"] == "AWS::Lambda::Function"]
     cf.create_generated_template(GeneratedTemplateName="fn", Resources=fn)
-    props = body(cf, "fn")["Resources"]["LambdaFunction"]["Properties"]
+    props = body(cf, "fn")["Resources"]["LambdaFunctionOrdershandler"]["Properties"]
     assert props["Role"] == f"arn:aws:iam::{ACCOUNT}:role/{app_world.role_name}"
 
 
@@ -543,7 +592,7 @@ def test_statuses_and_progress_rise_with_time(cf: Any, workshop: Any, clock: Fak
     cf.create_generated_template(GeneratedTemplateName="slow", Resources=workshop_resources(workshop))
     d = cf.describe_generated_template(GeneratedTemplateName="slow")
     assert d["Status"] == "CREATE_PENDING"
-    assert d["Progress"]["ResourcesPending"] == 12
+    assert d["Progress"]["ResourcesPending"] == 13
     assert {r["ResourceStatus"] for r in d["Resources"]} == {"PENDING"}
     seen = []
     for _ in range(8):
@@ -555,7 +604,7 @@ def test_statuses_and_progress_rise_with_time(cf: Any, workshop: Any, clock: Fak
     statuses = [s for s, _, _ in seen]
     assert statuses[0] == "CREATE_IN_PROGRESS" and statuses[-1] == "COMPLETE"
     succeeded = [n for _, n, _ in seen]
-    assert succeeded == sorted(succeeded) and succeeded[-1] == 12 and 0 < succeeded[1] < 12
+    assert succeeded == sorted(succeeded) and succeeded[-1] == 13 and 0 < succeeded[1] < 13
     assert all(p <= 5 for _, _, p in seen)
     assert any(p > 0 for s, _, p in seen if s == "CREATE_IN_PROGRESS")
 

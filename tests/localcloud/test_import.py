@@ -9,7 +9,7 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, WaiterError
 
 REGION = "us-east-1"
 
@@ -180,10 +180,22 @@ def test_import_adopts_the_existing_workshop_resources(workshop: Any) -> None:
     stack_id = created["StackId"]
     assert {key for (_, key), owner in owned.items() if owner == stack_id} == set(expected.values())
 
-    message = refused("second", template, to_import)
-    assert "already belongs to stack" in message and "stack/workshop/" in message
-    with pytest.raises(ClientError):  # the refused request left no stack behind
-        cfn.describe_stacks(StackName="second")
+    # another stack's resource is not refused: the change set is created and ends FAILED, naming the
+    # resource and the owning stack in the service's words
+    create_import("second", template, to_import)
+    failed = cfn.describe_change_set(StackName="second", ChangeSetName="adopt")
+    assert (failed["Status"], failed["ExecutionStatus"]) == ("FAILED", "UNAVAILABLE")
+    first_key = next(iter(expected.values()))
+    assert failed["StatusReason"] == f"{first_key} already exists in stack {stack_id}"
+    with pytest.raises(WaiterError):  # the waiter the product uses stops on FAILED
+        cfn.get_waiter("change_set_create_complete").wait(
+            StackName="second", ChangeSetName="adopt", WaiterConfig={"Delay": 0.01, "MaxAttempts": 2}
+        )
+    with pytest.raises(ClientError) as not_executable:
+        cfn.execute_change_set(StackName="second", ChangeSetName="adopt")
+    assert not_executable.value.response["Error"]["Code"] == "InvalidChangeSetStatus"
+    assert cfn.describe_stacks(StackName="second")["Stacks"][0]["StackStatus"] == "REVIEW_IN_PROGRESS"
+    cfn.delete_stack(StackName="second")
 
     from_stack = cfn.get_template_summary(StackName="workshop")["ResourceIdentifierSummaries"]
     assert {s["ResourceType"] for s in from_stack} == {r["ResourceType"] for r in to_import}
@@ -225,7 +237,7 @@ INVALID_REQUESTS: list[tuple[str, Any, str]] = [
     (
         "another resource rides along",
         lambda t, r: t["Resources"].update(Extra={"Type": "AWS::SQS::Queue", "DeletionPolicy": "Retain"}),
-        "resources [Extra] in your template that are not being imported",
+        "Resources [Extra] is missing from ResourceToImport list",
     ),
     (
         "Outputs",

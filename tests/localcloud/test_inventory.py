@@ -73,7 +73,10 @@ def test_workshop_scan_identifiers_objects_and_edges(cloud: None) -> None:
         (inv.ATTACHMENT, attachment_key),
         (inv.ROUTE_TABLE, w.route_table_id),
         (inv.ROUTE_TABLE, main_rtb),
-        (inv.ROUTE, route),  # the local route is not a resource
+        (inv.ROUTE, route),
+        (inv.ROUTE, f"{w.route_table_id}|10.0.0.0/16"),  # local routes are scanned, as the service does
+        (inv.ROUTE, f"{main_rtb}|10.0.0.0/16"),
+        (inv.NETWORK_INTERFACE, w.network_interface_id),  # the instance's primary interface
         (inv.RT_ASSOCIATION, w.route_table_association_id),  # the main association is not either
         (inv.SECURITY_GROUP, w.security_group_id),
         (inv.SECURITY_GROUP, default_sg),
@@ -118,13 +121,21 @@ def test_workshop_scan_identifiers_objects_and_edges(cloud: None) -> None:
     assert inv.find(ACCOUNT, REGION, inv.INSTANCE, {"InstanceId": "i-0000000000000000"}) is None
     assert inv.find(ACCOUNT, REGION, "AWS::EKS::Cluster", {"Name": "x"}) is None
     local_route = {"RouteTableId": w.route_table_id, "CidrBlock": "10.0.0.0/16"}
-    assert inv.find(ACCOUNT, REGION, inv.ROUTE, local_route) is None  # exists in EC2, is no resource
+    local = inv.find(ACCOUNT, REGION, inv.ROUTE, local_route)
+    assert local is not None and local.obj.local
+    assert neighbours(inv.ROUTE, local.key) == {(inv.ROUTE_TABLE, w.route_table_id), (inv.VPC, w.vpc_id)}
 
     # the relation graph, both directions
     assert neighbours(inv.INSTANCE, w.instance_id) == {
         (inv.SUBNET, w.subnet_id),
         (inv.SECURITY_GROUP, w.security_group_id),
         (inv.KEY_PAIR, w.key_name),
+        (inv.NETWORK_INTERFACE, w.network_interface_id),
+    }
+    assert neighbours(inv.NETWORK_INTERFACE, w.network_interface_id) == {
+        (inv.INSTANCE, w.instance_id),
+        (inv.SUBNET, w.subnet_id),
+        (inv.SECURITY_GROUP, w.security_group_id),
     }
     assert neighbours(inv.KEY_PAIR, w.key_name) == {(inv.INSTANCE, w.instance_id)}
     assert neighbours(inv.ROUTE, route) == {
@@ -138,6 +149,7 @@ def test_workshop_scan_identifiers_objects_and_edges(cloud: None) -> None:
     assert neighbours(inv.ROUTE_TABLE, w.route_table_id) == {
         (inv.VPC, w.vpc_id),
         (inv.ROUTE, route),
+        (inv.ROUTE, local.key),
         (inv.RT_ASSOCIATION, w.route_table_association_id),
     }
     assert neighbours(inv.SUBNET, w.subnet_id) == {
@@ -145,6 +157,7 @@ def test_workshop_scan_identifiers_objects_and_edges(cloud: None) -> None:
         (inv.RT_ASSOCIATION, w.route_table_association_id),
         (inv.ACL_ASSOCIATION, w.network_acl_association_id),
         (inv.INSTANCE, w.instance_id),
+        (inv.NETWORK_INTERFACE, w.network_interface_id),
     }
     assert neighbours(inv.NETWORK_ACL, w.network_acl_id) == {
         (inv.VPC, w.vpc_id),
@@ -158,6 +171,8 @@ def test_workshop_scan_identifiers_objects_and_edges(cloud: None) -> None:
         (inv.SECURITY_GROUP, w.security_group_id),
         (inv.SECURITY_GROUP, default_sg),
         (inv.NETWORK_ACL, w.network_acl_id),
+        (inv.ROUTE, local.key),
+        (inv.ROUTE, f"{main_rtb}|10.0.0.0/16"),
     }
 
 
@@ -171,10 +186,9 @@ def test_app_world_tags_and_cross_service_edges(app_world: Any) -> None:
     assert by_ref[(inv.VPC, a.web_vpc_id)].tags == {"Name": "web", "team": "web"}
     assert by_ref[(inv.FUNCTION, a.function_name)].identifier == {"FunctionName": "orders-handler"}
     assert by_ref[(inv.BUCKET, a.bucket_name)].identifier == {"BucketName": a.bucket_name}
-    assert by_ref[(inv.INSTANCE, a.web_instance_id)].refs == (
-        (inv.SUBNET, a.web_subnet_ids[0]),
-        (inv.SECURITY_GROUP, a.web_security_group_id),
-    )  # no key pair: none was given
+    refs_ = by_ref[(inv.INSTANCE, a.web_instance_id)].refs
+    assert refs_[:2] == ((inv.SUBNET, a.web_subnet_ids[0]), (inv.SECURITY_GROUP, a.web_security_group_id))
+    assert [t for t, _ in refs_[2:]] == [inv.NETWORK_INTERFACE]  # its interface; no key pair: none was given
 
     assert neighbours(inv.FUNCTION, a.function_name) == {(inv.ROLE, a.role_name)}
     assert neighbours(inv.ROLE, a.role_name) == {(inv.FUNCTION, a.function_name)}

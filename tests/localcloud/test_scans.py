@@ -289,15 +289,21 @@ def test_workshop_resources_related_and_paging(workshop: Any, cfn: Any, clock: C
         ("AWS::EC2::KeyPair", w.key_name),
     } <= keyed(listed)
     assert all(item["ManagedByStack"] is False for item in listed)
-    route = next(i for i in listed if i["ResourceType"] == "AWS::EC2::Route")
+    route = next(
+        i
+        for i in listed
+        if i["ResourceType"] == "AWS::EC2::Route" and i["ResourceIdentifier"]["CidrBlock"] == "0.0.0.0/0"
+    )
     assert route["ResourceIdentifier"] == {"RouteTableId": w.route_table_id, "CidrBlock": "0.0.0.0/0"}
+    assert ("AWS::EC2::Route", f"{w.route_table_id}|10.0.0.0/16") in keyed(listed)  # the local route too
 
-    # related resources of the instance: exactly its subnet, security group and key pair
+    # related resources of the instance: exactly its subnet, security group, key pair and interface
     instance = {"ResourceType": "AWS::EC2::Instance", "ResourceIdentifier": {"InstanceId": w.instance_id}}
     assert keyed(related(cfn, scan_id, [instance])) == {
         ("AWS::EC2::Subnet", w.subnet_id),
         ("AWS::EC2::SecurityGroup", w.security_group_id),
         ("AWS::EC2::KeyPair", w.key_name),
+        ("AWS::EC2::NetworkInterface", w.network_interface_id),
     }
     # two inputs sharing a neighbour: it is listed once
     subnet = {"ResourceType": "AWS::EC2::Subnet", "ResourceIdentifier": {"SubnetId": w.subnet_id}}
@@ -309,11 +315,12 @@ def test_workshop_resources_related_and_paging(workshop: Any, cfn: Any, clock: C
         ("AWS::EC2::VPC", w.vpc_id),
         ("AWS::EC2::SubnetRouteTableAssociation", w.route_table_association_id),
         ("AWS::EC2::SubnetNetworkAclAssociation", w.network_acl_association_id),
+        ("AWS::EC2::NetworkInterface", w.network_interface_id),
     }
     # related paging with MaxResults
     vpc = {"ResourceType": "AWS::EC2::VPC", "ResourceIdentifier": {"VpcId": w.vpc_id}}
     everything = related(cfn, scan_id, [vpc])
-    assert len(everything) == 7
+    assert len(everything) == 9  # 7 and the two route tables' local routes
     paged: list[dict[str, Any]] = []
     token: str | None = None
     while True:
@@ -334,7 +341,7 @@ def test_workshop_resources_related_and_paging(workshop: Any, cfn: Any, clock: C
     with pytest.raises(ClientError) as exc:
         related(cfn, scan_id, [instance] * 101)
     assert error_code(exc) == "ValidationError"
-    assert len(related(cfn, scan_id, [instance] * 100)) == 3
+    assert len(related(cfn, scan_id, [instance] * 100)) == 4
 
     # paging the resources by hand with MaxResults
     seen: list[dict[str, Any]] = []
