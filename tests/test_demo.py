@@ -38,11 +38,15 @@ def test_demo_adopts_the_workshop_without_recreating_anything(cli: Any, tmp_path
 
     template = load_template((out_dir / "workshop.yaml").read_text())
     resources = template.resources()
+
     # generate kept the VPC's defaults (EC2 deletes them only with the VPC); the patch step kept the key pair.
+    def local(r: Any) -> bool:
+        return r.type == "AWS::EC2::Route" and r.properties.get("GatewayId") == "local"
+
     custom_tables = {
         str(r.properties["RouteTableId"]["Ref"])
         for r in resources.values()
-        if r.type in ("AWS::EC2::Route", "AWS::EC2::SubnetRouteTableAssociation")
+        if r.type in ("AWS::EC2::Route", "AWS::EC2::SubnetRouteTableAssociation") and not local(r)
     }
     retained = {
         lid
@@ -50,8 +54,9 @@ def test_demo_adopts_the_workshop_without_recreating_anything(cli: Any, tmp_path
         if r.type in ("AWS::EC2::KeyPair", "AWS::EC2::NetworkAcl", "AWS::EC2::SubnetNetworkAclAssociation")
         or (r.type == "AWS::EC2::SecurityGroup" and r.properties.get("GroupName") == "default")
         or (r.type == "AWS::EC2::RouteTable" and lid not in custom_tables)
+        or local(r)  # the route tables' local routes: EC2 removes them only with their table
     }
-    assert len(retained) == 5 and len(custom_tables) == 1
+    assert len(retained) == 7 and len(custom_tables) == 1
     for lid, res in resources.items():
         assert res.deletion_policy == ("Retain" if lid in retained else "Delete"), lid
         assert res.update_replace_policy == "Delete", lid
@@ -125,6 +130,7 @@ def test_the_demos_stack_deletes_cleanly_keeping_the_defaults_and_the_key_pair(
     assert outcome["DELETE_SKIPPED"] == retained
     assert {resources[lid].type for lid in retained} == {
         "AWS::EC2::KeyPair",
+        "AWS::EC2::Route",
         "AWS::EC2::RouteTable",
         "AWS::EC2::SecurityGroup",
         "AWS::EC2::NetworkAcl",
@@ -159,7 +165,7 @@ def test_without_retained_defaults_the_stack_deletion_fails_on_them(cli: Any, wo
 
     _run_demo_steps(cli, "--no-retain-vpc-defaults")
     resources = load_template(Path("workshop.yaml").read_text()).resources()
-    assert {lid for lid, r in resources.items() if r.deletion_policy == "Retain"} == {"EC2KeyPair"}
+    assert {lid for lid, r in resources.items() if r.deletion_policy == "Retain"} == {"EC2KeyPairWorkshopkey"}
     cfn = boto3.client("cloudformation", region_name="us-east-1")
     stack_id = cfn.describe_stacks(StackName="workshop")["Stacks"][0]["StackId"]
     cfn.delete_stack(StackName="workshop")
@@ -167,7 +173,8 @@ def test_without_retained_defaults_the_stack_deletion_fails_on_them(cli: Any, wo
     failed = _deleted_resources(stack_id)["DELETE_FAILED"]
     assert sorted(resources[lid].type for lid in failed) == [
         "AWS::EC2::NetworkAcl",
-        "AWS::EC2::RouteTable",
+        "AWS::EC2::Route",  # the local routes: "cannot remove local route"; the main route table,
+        "AWS::EC2::Route",  # which they refer to, is blocked by them (not attempted)
         "AWS::EC2::SecurityGroup",
     ]
     ec2 = boto3.client("ec2", region_name="us-east-1")

@@ -59,6 +59,7 @@ def test_workshop_generate_related_to_a_fixed_point(cli: Any, workshop: Any) -> 
         ("AWS::EC2::Subnet", w.subnet_id): 1,
         ("AWS::EC2::SecurityGroup", w.security_group_id): 1,
         ("AWS::EC2::KeyPair", w.key_name): 1,
+        ("AWS::EC2::NetworkInterface", w.network_interface_id): 1,
         ("AWS::EC2::VPC", w.vpc_id): 2,
         ("AWS::EC2::SubnetRouteTableAssociation", w.route_table_association_id): 2,
         ("AWS::EC2::SubnetNetworkAclAssociation", w.network_acl_association_id): 2,
@@ -69,20 +70,23 @@ def test_workshop_generate_related_to_a_fixed_point(cli: Any, workshop: Any) -> 
         ("AWS::EC2::NetworkAcl", w.network_acl_id): 3,
         ("AWS::EC2::InternetGateway", w.internet_gateway_id): 4,
         ("AWS::EC2::Route", f"{w.route_table_id}|0.0.0.0/0"): 4,
+        ("AWS::EC2::Route", f"{w.route_table_id}|10.0.0.0/16"): 3,  # local routes, scanned like the service
+        ("AWS::EC2::Route", f"{main_rtb}|10.0.0.0/16"): 3,
     }
     assert all(pairs(a["pulled_in_by"]) == {("AWS::EC2::Instance", w.instance_id)} for a in added.values())
     assert sel["fixed_point"] and sel["calls"] == 5
 
     body = YAML(typ="rt").load(Path("ws.yaml").read_text())
     resources = body["Resources"]
-    assert len(resources) == 14
+    assert len(resources) == 17
     assert {r["UpdateReplacePolicy"] for r in resources.values()} == {"Retain"}
     to_import = json.loads(Path("ws.resources.json").read_text())
     defaults = {main_rtb, default_sg, w.network_acl_id, w.network_acl_association_id}
+    defaults |= {f"{w.route_table_id}|10.0.0.0/16", f"{main_rtb}|10.0.0.0/16"}
     kept = {
         e["LogicalResourceId"] for e in to_import if "|".join(e["ResourceIdentifier"].values()) in defaults
     }
-    assert len(kept) == 4  # the VPC's defaults: Retain (tests/test_vpc_defaults.py has the detail)
+    assert len(kept) == 6  # the VPC's defaults: Retain (tests/test_vpc_defaults.py has the detail)
     assert {lid: r["DeletionPolicy"] for lid, r in resources.items()} == {
         lid: "Retain" if lid in kept else "Delete" for lid in resources
     }
@@ -99,11 +103,12 @@ def test_workshop_generate_related_to_a_fixed_point(cli: Any, workshop: Any) -> 
     assert state["templates"]["ws"]["resources_path"] == "ws.resources.json"
     assert state["templates"]["ws"]["generated_template_id"] == data["template"]["template_id"]
 
-    # warnings: on the instance and the subnet only; --fail-on decides the exit code
+    # warnings: on the instance, its interface and the subnet only; --fail-on decides the exit code
     warned = cli("-o", "json", "warnings", "ws")
     assert warned.exit_code == 0
     assert {r["resource_type"] for r in warned.json()["resources"]} == {
         "AWS::EC2::Instance",
+        "AWS::EC2::NetworkInterface",
         "AWS::EC2::Subnet",
     }
     assert warned.json()["total"] == data["template"]["total_warnings"]
@@ -130,9 +135,10 @@ def test_workshop_generate_related_to_a_fixed_point(cli: Any, workshop: Any) -> 
         "AWS::EC2::Subnet",
         "AWS::EC2::SecurityGroup",
         "AWS::EC2::KeyPair",
+        "AWS::EC2::NetworkInterface",
     }
     assert {r["DeletionPolicy"] for r in resources.values()} == {"Retain"}
-    assert len(json.loads(Path("ws.resources.json").read_text())) == 4
+    assert len(json.loads(Path("ws.resources.json").read_text())) == 5
     assert templates() == ["ws"]
 
 
@@ -270,14 +276,16 @@ def test_regenerating_never_overwrites_a_patched_or_foreign_file(cli: Any, works
 
 def test_generate_and_warnings_count_and_word_warnings_the_same(cli: Any, workshop: Any) -> None:
     assert cli("-q", "scan").exit_code == 0
-    sentence = "2 warnings on 2 resources, naming 6 properties"
+    sentence = (
+        "3 warnings on 3 resources, naming 7 properties"  # the instance's, its interface's, the subnet's
+    )
     args = ("generate", "ws", "--select", "type=AWS::EC2::Instance", "--related-depth", "1")
     table = cli(*args)
     assert table.exit_code == 0, table.stderr
     assert f"{sentence}; details: iacgen warnings ws" in table.stderr
     assert f"{sentence}; details: iacgen warnings ws" in table.stdout
     row = next(line for line in table.stdout.splitlines() if "UNSUPPORTED_PROPERTIES" in line)
-    assert [cell.strip() for cell in row.split("│")][1:4] == ["UNSUPPORTED_PROPERTIES", "2", "6"]
+    assert [cell.strip() for cell in row.split("│")][1:4] == ["UNSUPPORTED_PROPERTIES", "3", "7"]
     cells = [[c.strip() for c in line.split("│")][1:5] for line in table.stdout.splitlines() if "│" in line]
     assert [
         "EC2Instance",
@@ -286,7 +294,7 @@ def test_generate_and_warnings_count_and_word_warnings_the_same(cli: Any, worksh
         "selected",
     ] in cells  # wide: one line each
     assert [
-        "EC2KeyPair",
+        "EC2KeyPairWorkshopkey",
         "AWS::EC2::KeyPair",
         workshop.key_name,
         f"depth 1 via {workshop.instance_id}",
@@ -295,9 +303,9 @@ def test_generate_and_warnings_count_and_word_warnings_the_same(cli: Any, worksh
     assert warned.exit_code == 0 and f"ws: {sentence}" in warned.stdout
     generated = cli("-o", "json", *args).json()["template"]
     listed = cli("-o", "json", "warnings", "ws").json()
-    assert listed["total"] == generated["total_warnings"] == generated["warning_counts"]["warnings"] == 2
+    assert listed["total"] == generated["total_warnings"] == generated["warning_counts"]["warnings"] == 3
     assert listed["counts"] == generated["warning_counts"]
-    assert listed["properties"] == 6
+    assert listed["properties"] == 7
 
 
 def test_tables_fit_80_columns_without_cutting_names(

@@ -217,13 +217,19 @@ def test_more_than_200_resources_exits_2(cli: Any, cloud: None) -> None:
     assert "many" not in stack_names()
 
 
-def test_resource_owned_by_another_stack_exits_3(cli: Any, cloud: None) -> None:
+def test_resource_owned_by_another_stack_exits_1_naming_resource_and_stack(cli: Any, cloud: None) -> None:
+    """The service creates the change set and fails it ("<id> already exists in stack <ARN>"): the answer is
+    no (exit 1, one line naming the resource and the stack), and nothing is left behind."""
     bucket_files(["owned-logs"])
     assert cli("import", "--stack", "owner", "--template", "buckets.yaml", "--execute").exit_code == 0
     result = cli("import", "--stack", "thief", "--template", "buckets.yaml", "--execute")
-    assert result.exit_code == 3
+    assert result.exit_code == 1
     assert result.stderr.count("error:") == 1 and "Traceback" not in result.stderr
-    assert "CreateChangeSet failed" in one_line(result.stderr)
+    line = one_line(result.stderr)
+    assert (
+        "OwnedLogs (AWS::S3::Bucket owned-logs) already belongs to stack owner (arn:aws:cloudformation:"
+        in line
+    )
     assert "thief" not in stack_names()
     assert physical_ids("owner") == {"OwnedLogs": "owned-logs"}
 

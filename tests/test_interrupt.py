@@ -138,7 +138,7 @@ def test_interrupted_generate_exits_130_and_the_rerun_resumes_the_template(slow_
     assert again.returncode == 0, again.stderr
     result = json.loads(again.stdout)["template"]
     assert result["action"] == "resumed" and result["template_id"] == template_id
-    assert result["status"] == "COMPLETE" and len(result["resources_to_import"]) == 4
+    assert result["status"] == "COMPLETE" and len(result["resources_to_import"]) == 5  # with the interface
     assert "picking it up" in again.stderr
     assert [t["GeneratedTemplateId"] for t in cfn(slow_cloud).list_generated_templates()["Summaries"]] == [
         template_id

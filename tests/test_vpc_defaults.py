@@ -1,5 +1,6 @@
 """VPC defaults keep DeletionPolicy Retain under `generate --deletion-policy DELETE`: exactly the main route
-table, default security group, default network ACL and its subnet association (ids from EC2), only those
+table, default security group, default network ACL and its subnet association, and the route tables' local
+routes (ids from EC2), only those
 policy lines differ from the service's body, and EC2 is asked only when it matters."""
 
 from __future__ import annotations
@@ -33,11 +34,19 @@ def ec2_defaults(w: Any) -> dict[str, str]:
     assert len(main) == len(default_sg) == len(acls) == 1
     assocs = [a["NetworkAclAssociationId"] for a in acls[0]["Associations"]]
     assert assocs == [w.network_acl_association_id]
+    local_routes = [
+        f"{t['RouteTableId']}|{r['DestinationCidrBlock']}"
+        for t in tables
+        for r in t["Routes"]
+        if r.get("GatewayId") == "local"
+    ]
+    assert len(local_routes) == 2  # the main and the workshop's route table
     return {
         main[0]: "AWS::EC2::RouteTable",
         default_sg[0]: "AWS::EC2::SecurityGroup",
         acls[0]["NetworkAclId"]: "AWS::EC2::NetworkAcl",
         assocs[0]: "AWS::EC2::SubnetNetworkAclAssociation",
+        **{route: "AWS::EC2::Route" for route in local_routes},
     }
 
 
@@ -76,25 +85,25 @@ def test_delete_keeps_exactly_the_vpc_defaults_and_only_their_policy_lines(
     defaults = ec2_defaults(workshop)
     template = Path(f"ws.{fmt}")
     kept = logical_ids_of(set(defaults), Path("ws.resources.json"))
-    assert len(kept) == 4
+    assert len(kept) == 6
 
     found = result.json()["template"]["vpc_defaults"]
     assert found["checked"] is True and found["note"] is None
     assert {(d["id"], d["type"]) for d in found["found"]} == set(defaults.items())
     assert {d["logical_id"] for d in found["found"]} == kept
     policies = deletion_policies(template)
-    assert len(policies) == 14
+    assert len(policies) == 17  # with the instance's interface and the two local routes
     assert policies == {lid: "Retain" if lid in kept else "Delete" for lid in policies}
 
     service = boto3.client("cloudformation", region_name=REGION).get_generated_template(
         GeneratedTemplateName="ws", Format=fmt.upper()
     )["TemplateBody"]
     removed, added = changed_lines(service, template.read_text())
-    assert len(removed) == 4 and all(re.search(r'"?DeletionPolicy"?: "Delete"', line) for line in removed)
+    assert len(removed) == 6 and all(re.search(r'"?DeletionPolicy"?: "Delete"', line) for line in removed)
     assert [line.replace('"Retain"', '"Delete"') for line in added] == removed
 
     stderr = " ".join(result.stderr.split())
-    assert "DeletionPolicy Retain on 4 VPC defaults (" in stderr
+    assert "DeletionPolicy Retain on 6 VPC defaults (" in stderr
     assert all(lid in stderr for lid in kept)
     calls = api_calls(result.stderr)
     for call in ("ec2:DescribeRouteTables 1", "ec2:DescribeSecurityGroups 1", "ec2:DescribeNetworkAcls 2"):
@@ -175,7 +184,9 @@ def test_ec2_access_denied_still_generates_with_a_note(
     assert "ec2:DescribeRouteTables" in note
     assert "warning: could not check for VPC defaults" in " ".join(result.stderr.split())
     assert set(deletion_policies(Path("ws.yaml")).values()) == {"Delete"}
-    assert len(json.loads(Path("ws.resources.json").read_text())) == 14
+    assert (
+        len(json.loads(Path("ws.resources.json").read_text())) == 17
+    )  # with the interface and the two local routes
 
 
 # --- the library: chunked filters and a denial seen through a botocore hook on the product's own client

@@ -3,6 +3,7 @@ either execute and follow the stack's events, or discard it and everything it le
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -151,6 +152,14 @@ def create_change_set(
     )
     if result.status != "CREATE_COMPLETE":
         discard(aws, result, timeout=min(timeout, 300))
+        owned = _owned_elsewhere(plan, result.status_reason)
+        if owned is not None:
+            raise PolicyFailure(
+                f"the import change set for stack {plan.stack} FAILED: {owned}",
+                "a resource belongs to one stack only: leave it out of this import (remove it from the "
+                "template and the resources file), or remove it from the other stack first (DeletionPolicy "
+                "Retain, then delete it from that stack); the failed change set was deleted",
+            )
         raise PolicyFailure(
             f"the import change set for stack {plan.stack} {result.status}: "
             f"{result.status_reason or 'no reason given'}",
@@ -170,6 +179,24 @@ def create_change_set(
             )
         )
     return result
+
+
+_OWNED_ELSEWHERE = re.compile(r"^(?P<key>.+?) already exists in stack (?P<stack>arn:\S+)$")
+
+
+def _owned_elsewhere(plan: ImportPlan, reason: str | None) -> str | None:
+    """The service's reason for a resource another stack owns ("<identifier> already exists in stack
+    <stack ARN>"), said with the resource's logical id and type and the owning stack's name."""
+    match = _OWNED_ELSEWHERE.match((reason or "").strip())
+    if match is None:
+        return None
+    key, stack_arn = match["key"], match["stack"]
+    resource = next(
+        (r for r in plan.to_import if key in ("|".join(r.identifier.values()), *r.identifier.values())), None
+    )
+    what = f"{resource.logical_id} ({resource.type} {key})" if resource else key
+    stack_name = stack_arn.split(":stack/", 1)[-1].split("/", 1)[0]
+    return f"{what} already belongs to stack {stack_name} ({stack_arn})"
 
 
 def _request(plan: ImportPlan, name: str) -> dict[str, Any]:

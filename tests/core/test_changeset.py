@@ -99,16 +99,26 @@ def test_existing_stack_is_merged_and_rerun_does_nothing(aws: Any, workshop: Any
         changeset.create_change_set(aws, again)
 
 
-def test_resource_owned_by_another_stack_is_refused_by_the_service(aws: Any) -> None:
-    from botocore.exceptions import ClientError
+def test_resource_owned_by_another_stack_fails_the_change_set_and_leaves_nothing(aws: Any) -> None:
+    """The service does not refuse the request: the change set ends FAILED ("<id> already exists in stack
+    <ARN>"). The product reports it as a policy failure (exit 1) and cleans up the change set and stack."""
+    from iacgen.core.errors import PolicyFailure
 
     template, resources = bucket_files(["owned-logs"])
     plan = plan_import(aws, stack="owner", template_path=template, resources_path=resources)
     adopt(aws, plan)
     other = plan_import(aws, stack="thief", template_path=template, resources_path=resources)
-    with pytest.raises(ClientError):
+    with pytest.raises(PolicyFailure) as err:
         changeset.create_change_set(aws, other, timeout=60)
+    assert err.value.exit_code == 1
+    assert "owned-logs" in err.value.message and ":stack/owner/" in err.value.message
     assert "thief" not in stack_names()
+    cfn = boto3.client("cloudformation", region_name=REGION)
+    from moto.cloudformation.models import cloudformation_backends
+
+    left = cloudformation_backends["123456789012"][REGION].change_sets.values()
+    assert [cs.stack_name for cs in left] == ["owner"]  # the owner's executed one; the failed one is gone
+    assert cfn.describe_stacks(StackName="owner")["Stacks"][0]["StackStatus"] == "IMPORT_COMPLETE"
 
 
 def test_rollback_reports_the_failed_events(aws: Any) -> None:

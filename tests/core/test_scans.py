@@ -174,6 +174,7 @@ def test_list_resources_filters_managed_and_related(aws: Any, workshop: Any) -> 
         ("AWS::EC2::Subnet", workshop.subnet_id),
         ("AWS::EC2::SecurityGroup", workshop.security_group_id),
         ("AWS::EC2::KeyPair", workshop.key_name),
+        ("AWS::EC2::NetworkInterface", workshop.network_interface_id),
     }
     with pytest.raises(ValueError):
         fetch([ScannedResource("AWS::S3::Bucket", {"BucketName": f"b{i}"}) for i in range(101)])

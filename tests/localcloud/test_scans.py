@@ -174,6 +174,23 @@ def test_client_token_is_idempotent(cfn: Any, clock: Clock) -> None:
     assert second != first
 
 
+def test_client_token_returns_its_scan_only_for_a_bounded_time_and_not_past_another_scan(
+    cfn: Any, clock: Clock
+) -> None:
+    local_settings.configure(client_token_seconds=600.0)
+    first = finished_scan(cfn, clock, ClientRequestToken="t")
+    other = cfn.start_resource_scan(ClientRequestToken="u")["ResourceScanId"]
+    # another scan runs: the service's normal rule applies, even to a known token
+    with pytest.raises(cfn.exceptions.ResourceScanInProgressException):
+        cfn.start_resource_scan(ClientRequestToken="t")
+    clock.advance(SCAN_SECONDS)
+    assert cfn.start_resource_scan(ClientRequestToken="t")["ResourceScanId"] == first  # within the window
+    clock.advance(600.0)
+    later = cfn.start_resource_scan(ClientRequestToken="t")["ResourceScanId"]  # past it: a new scan
+    assert later not in (first, other)
+    assert cfn.start_resource_scan(ClientRequestToken="t")["ResourceScanId"] == later
+
+
 def test_daily_quota_is_a_rolling_24_hours(cfn: Any, clock: Clock) -> None:
     local_settings.configure(daily_scan_quota=2)
     finished_scan(cfn, clock)
