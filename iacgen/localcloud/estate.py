@@ -34,6 +34,7 @@ SECURITY_GROUP = "AWS::EC2::SecurityGroup"
 NETWORK_ACL = "AWS::EC2::NetworkAcl"
 ACL_ASSOCIATION = "AWS::EC2::SubnetNetworkAclAssociation"
 ROUTE_TABLE = "AWS::EC2::RouteTable"
+ROUTE = "AWS::EC2::Route"
 KEY_PAIR = "AWS::EC2::KeyPair"
 TABLE = "AWS::DynamoDB::Table"
 ROLE = "AWS::IAM::Role"
@@ -119,7 +120,8 @@ def _add(ids: Ids, type_name: str, *values: str) -> None:
 
 def _network(ec2: Any, region: str, cidr: str, subnets: int, group: str | None, ids: Ids) -> dict[str, Any]:
     """A VPC with `subnets` subnets and optionally a security group; records the VPC's defaults too (main
-    route table, default security group, default network ACL and its subnet associations)."""
+    route table and its local route, default security group, default network ACL and its subnet
+    associations)."""
     prefix = cidr.rsplit(".", 2)[0]  # "10.1.0.0/16" -> "10.1"
     vpc_id = ec2.create_vpc(CidrBlock=cidr)["Vpc"]["VpcId"]
     subnet_ids = [
@@ -156,6 +158,16 @@ def _network(ec2: Any, region: str, cidr: str, subnets: int, group: str | None, 
         ),
     )
     _add(ids, ROUTE_TABLE, *(t["RouteTableId"] for t in tables))
+    _add(  # the main route table's local route, which a scan lists like the service's does
+        ids,
+        ROUTE,
+        *(
+            f"{t['RouteTableId']}|{r['DestinationCidrBlock']}"
+            for t in tables
+            for r in t["Routes"]
+            if r.get("GatewayId") == "local"
+        ),
+    )
     return {"vpc_id": vpc_id, "subnet_ids": subnet_ids, "group_id": group_id}
 
 

@@ -11,7 +11,8 @@ engine:
   object (1 MB), at most 200 resources to import, a DeletionPolicy on each, logical id and type present in the
   template, identifier keys equal to the type's primary identifier, the resource exists, no Outputs, and no
   other change rides along. A resource that another stack owns is not refused: the change set is created and
-  ends FAILED (ExecutionStatus UNAVAILABLE) with StatusReason "<identifier> already exists in stack <ARN>". For a new stack every template resource must be imported; for an existing stack its current resources
+  ends FAILED (ExecutionStatus UNAVAILABLE) with StatusReason "<identifier> already exists in stack <ARN>".
+  For a new stack every template resource must be imported; for an existing stack its current resources
   must appear unchanged (same JSON after parsing) and its Outputs must not change. A new stack name creates
   the stack in REVIEW_IN_PROGRESS (only once the request is valid); an existing stack in a *_COMPLETE state
   works too.

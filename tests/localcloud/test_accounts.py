@@ -156,7 +156,7 @@ def test_estate_scans_list_what_the_scenario_made(cloud: None, local_settings: A
             managed = Counter(r["ResourceType"] for r in listed if r["ManagedByStack"])
             assert dict(found) == world.found(account, region), (account, region)
             assert dict(managed) == world.managed_counts(account, region), (account, region)
-            ids = {v for r in listed for v in r["ResourceIdentifier"].values()}
+            ids = {"|".join(r["ResourceIdentifier"].values()) for r in listed}  # physical ids ('rtb|cidr')
             assert ids == {i for values in world.resources[account][region].values() for i in values}
     prod = world.accounts["prod"]
     assert world.stack == {"account": prod, "region": "us-east-1", "name": "prod-network"}
