@@ -2,8 +2,9 @@
 
 A realistic spread, repeated in blocks of 100: three networks of 25 (a VPC with its main route table,
 default network ACL and default security group; two subnets with their ACL associations; an internet
-gateway and its attachment; a route table with a default route and two subnet associations; an app security
-group; ten instances) and six data sets of 4 (a bucket, a table, a role and the function that runs as it),
+gateway and its attachment; a route table with a default route and two subnet associations; both route
+tables' local routes, which a scan lists like the service's does; an app security group; four instances and
+their network interfaces) and six data sets of 4 (a bucket, a table, a role and the function that runs as it),
 plus a bucket. Every network is tagged team=tN, every data set team=dN; the rest of N (below 100) is filled
 with networks while 25 fit, then buckets.
 
@@ -28,7 +29,7 @@ DEFAULT_ACCOUNT = "123456789012"
 DEFAULT_REGION = "us-east-1"
 NETWORK_SIZE = 25
 DATA_SIZE = 4
-INSTANCES_PER_NETWORK = 10
+INSTANCES_PER_NETWORK = 4  # each with its network interface: 17 + 2 * 4 = NETWORK_SIZE
 BLOCK = (3, 6, 1)  # networks, data sets, buckets per block of 100
 ROUTE = "/_iacgen/seed/sprawl"
 

@@ -29,6 +29,7 @@ SPRAWL_TYPES = {
     "AWS::EC2::NetworkAcl",
     "AWS::EC2::SubnetNetworkAclAssociation",
     "AWS::EC2::Instance",
+    "AWS::EC2::NetworkInterface",
     "AWS::S3::Bucket",
     "AWS::IAM::Role",
     "AWS::Lambda::Function",
@@ -90,7 +91,9 @@ def test_seed_grows_the_account_to_n_resources_a_scan_lists(cfn: Any, clock: Clo
     assert set(done["ResourceTypes"]) == SPRAWL_TYPES
     counts = Counter(i["ResourceType"] for i in items)
     assert counts == world.by_type
-    assert counts["AWS::EC2::Instance"] == 120 and counts["AWS::Lambda::Function"] == 24
+    # 4 instances a network (each with its interface; local routes are listed too), 12 networks
+    assert counts["AWS::EC2::Instance"] == 48 and counts["AWS::Lambda::Function"] == 24
+    assert counts["AWS::EC2::NetworkInterface"] == 48
     # a network's instances are related to their subnet and group, a function to its role
     fn = next(i for i in items if i["ResourceType"] == "AWS::Lambda::Function")
     fn = {"ResourceType": fn["ResourceType"], "ResourceIdentifier": fn["ResourceIdentifier"]}
