@@ -54,18 +54,21 @@ def test_a_clean_plan_exits_0_with_reports_and_leaves_nothing(cli: Any, workshop
     write()
     result = cli("ci")
     assert result.exit_code == 0, result.stderr
-    assert "iacgen ci: PASS (exit 0): 1 template(s), 14 resource(s) to import" in result.stdout
+    assert "iacgen ci: PASS (exit 0): 1 template(s), 17 resource(s) to import" in result.stdout
     data = report()
     assert (data["schema_version"], data["verdict"], data["exit_code"], data["reasons"]) == (1, "pass", 0, [])
     (t,) = data["templates"]
     assert t["new_stack"] is True and t["preflight"]["passed"] is True
     assert t["change_set"]["status"] == "CREATE_COMPLETE"
-    assert sorted(c["action"] for c in t["change_set"]["changes"]) == ["Import"] * 14
+    assert (
+        sorted(c["action"] for c in t["change_set"]["changes"]) == ["Import"] * 17
+    )  # 14, the interface, two local routes
     ids = {r["logical_id"]: r for r in t["resources"]}
     assert ids["EC2VPC"]["why"] == "selected"
     assert ids["EC2VPC"]["identifier"] == {"VpcId": workshop.vpc_id}
-    assert ids["EC2Route"]["why"].startswith("related (depth 1) via ")
-    assert [p["logical_id"] for p in t["patches"]] == ["EC2KeyPair"]
+    default_route = next(r for r in ids.values() if r["identifier"].get("CidrBlock") == "0.0.0.0/0")
+    assert default_route["why"].startswith("related (depth 1) via ")
+    assert [p["logical_id"] for p in t["patches"]] == ["EC2KeyPairWorkshopkey"]
     assert data["api_calls"]["cloudformation:CreateChangeSet"] == 1
     assert data["api_calls"]["cloudformation:DeleteGeneratedTemplate"] == 1
     assert "cloudformation:ExecuteChangeSet" not in data["api_calls"]
