@@ -68,6 +68,7 @@ def _run(
     execute_now: bool,
     yes: bool,
     timeout: float,
+    verify: bool,
 ) -> None:
     from iacgen.cli.context import app_context
     from iacgen.core import workflow
@@ -95,6 +96,7 @@ def _run(
         s3_bucket=s3_bucket,
         mode=mode,
         timeout=timeout,
+        verify=verify,
     )
 
     def confirm(result: ChangeSetResult) -> bool:
@@ -158,6 +160,11 @@ def register(app: typer.Typer) -> None:
         timeout: float = typer.Option(
             3600, "--timeout", metavar="SECONDS", help="Seconds to wait for each step."
         ),
+        verify: bool = typer.Option(
+            True,
+            "--verify/--no-verify",
+            help="After the import, check the physical ids and run drift detection (findings are warnings).",
+        ),
     ) -> None:
         """Import the template's resources into a stack.
 
@@ -174,4 +181,5 @@ def register(app: typer.Typer) -> None:
             execute_now=execute_now,
             yes=yes,
             timeout=timeout,
+            verify=verify,
         )

@@ -19,6 +19,7 @@ HOST_HELP = "Interface to listen on (loopback by default: the local cloud has no
 class Scenario(StrEnum):
     workshop = "workshop"
     app = "app"
+    webtier = "webtier"
     estate = "estate"
     sprawl = "sprawl"
 
@@ -118,9 +119,10 @@ def register(app: typer.Typer) -> None:
         scenario: Scenario = typer.Argument(
             ...,
             help="workshop: the IaC Generator Workshop VPC; app: two tagged VPCs, "
-            "a Lambda function with its role, a table and a bucket; estate: an organization of four "
-            "accounts in two Regions, one of them unreachable, part of it under a stack; sprawl: an "
-            "account of --resources N.",
+            "a Lambda function with its role, a table and a bucket; webtier: a load balancer in front of "
+            "two instances, a database, a queue, a log group and what goes with them; estate: an "
+            "organization of four accounts in two Regions, one of them unreachable, part of it under a "
+            "stack; sprawl: an account of --resources N.",
         ),
         resources: int | None = typer.Option(
             None,
@@ -176,6 +178,8 @@ def register(app: typer.Typer) -> None:
                 ) from exc
         elif scenario is Scenario.workshop:
             world = scenarios.seed_workshop(endpoint, region)
+        elif scenario is Scenario.webtier:
+            world = scenarios.seed_webtier(endpoint, region)
         else:
             world = scenarios.seed_app(endpoint, region)
         data = {

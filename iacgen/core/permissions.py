@@ -74,6 +74,9 @@ _UPLOAD = (
 _EXECUTE = (
     Action("cloudformation:ExecuteChangeSet", Scope.STACK, "import --execute"),
     Action("cloudformation:DescribeStackEvents", Scope.STACK, "follow the import"),
+    Action("cloudformation:DetectStackDrift", Scope.STACK, "verify the import (--no-verify skips)"),
+    Action("cloudformation:DescribeStackDriftDetectionStatus", why="wait for the verification"),
+    Action("cloudformation:DescribeStackResourceDrifts", Scope.STACK, "the verification's findings"),
 )
 
 

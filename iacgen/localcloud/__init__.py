@@ -13,11 +13,13 @@ def install() -> None:
     global _installed
     if _installed:
         return
-    from iacgen.localcloud import accounts, ec2, faults, import_responses, responses
+    from iacgen.localcloud import accounts, catalog, drift_responses, ec2, faults, import_responses, responses
 
+    catalog.register()  # the resource types beyond the original 16
     faults.install()
     accounts.install()
     ec2.install()
     import_responses.install()
+    drift_responses.install()
     responses.install()  # last: it answers a clean error for whatever is still missing
     _installed = True

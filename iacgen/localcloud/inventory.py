@@ -23,16 +23,18 @@ Relation graph: undirected; each edge is listed once here, and `related()` retur
     Subnet                      -- VPC
     VPCGatewayAttachment        -- VPC, InternetGateway
     RouteTable                  -- VPC
-    Route                       -- RouteTable, InternetGateway (only when the route targets an IGW), VPC (a
-                                   local route)
+    Route                       -- RouteTable, InternetGateway or NatGateway (when the route targets one), VPC
+                                   (a local route)
     SubnetRouteTableAssociation -- RouteTable, Subnet
     SecurityGroup               -- VPC
     NetworkAcl                  -- VPC
     SubnetNetworkAclAssociation -- NetworkAcl, Subnet
-    Instance                    -- Subnet, each SecurityGroup, KeyPair, each NetworkInterface
+    Instance                    -- Subnet, each SecurityGroup, KeyPair, each NetworkInterface, InstanceProfile
     NetworkInterface            -- Subnet, each SecurityGroup
     Lambda::Function            -- IAM::Role (by role ARN), each Subnet and SecurityGroup of its VpcConfig
     S3::Bucket, DynamoDB::Table -- (none)
+
+The types of catalog.py (network_types, service_types) list their own edges in their modules.
 
 An edge exists only when both ends are in the same scan (a partial scan's snapshot keeps the edges among the
 types it covers).
@@ -59,6 +61,8 @@ NETWORK_ACL = "AWS::EC2::NetworkAcl"
 ACL_ASSOCIATION = "AWS::EC2::SubnetNetworkAclAssociation"
 INSTANCE = "AWS::EC2::Instance"
 NETWORK_INTERFACE = "AWS::EC2::NetworkInterface"
+NAT_GATEWAY = "AWS::EC2::NatGateway"
+INSTANCE_PROFILE = "AWS::IAM::InstanceProfile"
 KEY_PAIR = "AWS::EC2::KeyPair"
 BUCKET = "AWS::S3::Bucket"
 ROLE = "AWS::IAM::Role"
@@ -208,6 +212,9 @@ def _routes(w: _World) -> Iterator[ScannedResource]:
             gateway_id = getattr(route.gateway, "id", "") or ""
             if gateway_id.startswith("igw-"):
                 refs.append((IGW, gateway_id))
+            nat = getattr(route, "nat_gateway", None)
+            if nat is not None:
+                refs.append((NAT_GATEWAY, nat.id))
             yield ScannedResource(
                 ROUTE,
                 {"RouteTableId": rtb.id, "CidrBlock": route.destination_cidr_block},
@@ -273,6 +280,10 @@ def _instances(w: _World) -> Iterator[ScannedResource]:
                 refs.append((SUBNET, instance.subnet_id))
             refs.extend((SECURITY_GROUP, group.id) for group in instance.security_groups)
             refs.extend((NETWORK_INTERFACE, nic.id) for nic in instance.nics.values())
+            profile = instance.iam_instance_profile
+            arn = profile.get("Arn") if isinstance(profile, dict) else getattr(profile, "arn", None)
+            if arn:
+                refs.append((INSTANCE_PROFILE, str(arn).rsplit("/", 1)[-1]))
             if instance.key_name:
                 refs.append((KEY_PAIR, instance.key_name))
             yield ScannedResource(
@@ -281,7 +292,11 @@ def _instances(w: _World) -> Iterator[ScannedResource]:
 
 
 def _network_interfaces(w: _World) -> Iterator[ScannedResource]:
+    """Interfaces a user can manage: those AWS creates for a NAT gateway are the gateway's (unverified)."""
+    owned = {id(getattr(nat, "_eni", None)) for nat in list(w.ec2.nat_gateways.values())}
     for eni in list(w.ec2.enis.values()):
+        if id(eni) in owned:
+            continue
         refs: list[Ref] = [(SUBNET, eni.subnet.id)]
         refs.extend((SECURITY_GROUP, group.id) for group in eni.group_set)
         yield ScannedResource(

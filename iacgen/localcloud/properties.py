@@ -41,6 +41,9 @@ class ResourceGone(LookupError):
 class _Ctx:
     account_id: str
     region: str
+    # also the readable properties a generated template leaves out (a subnet's AvailabilityZone, an instance's
+    # SubnetId): what drift detection reads, so a hand-written template that uses them compares too
+    full: bool = False
 
     @property
     def ec2(self) -> Any:
@@ -133,6 +136,9 @@ def _subnet(ctx: _Ctx, r: ScannedResource) -> dict[str, Any]:
     props["Ipv6Native"] = bool(getattr(subnet, "ipv6_native", False))
     if subnet.assign_ipv6_address_on_creation:
         props["AssignIpv6AddressOnCreation"] = True
+    if ctx.full:
+        props["AvailabilityZone"] = subnet.availability_zone
+        props["AssignIpv6AddressOnCreation"] = bool(subnet.assign_ipv6_address_on_creation)
     return _with_tags(props, r)
 
 
@@ -163,7 +169,7 @@ def _route_table(ctx: _Ctx, r: ScannedResource) -> dict[str, Any]:
 _ROUTE_TARGETS = (
     # (moto attribute, CloudFormation property, linked type or None)
     ("gateway", "GatewayId", "AWS::EC2::InternetGateway"),
-    ("nat_gateway", "NatGatewayId", None),
+    ("nat_gateway", "NatGatewayId", "AWS::EC2::NatGateway"),
     ("instance", "InstanceId", "AWS::EC2::Instance"),
     ("interface", "NetworkInterfaceId", None),
     ("vpc_pcx", "VpcPeeringConnectionId", None),
@@ -374,6 +380,11 @@ def _instance(ctx: _Ctx, r: ScannedResource) -> dict[str, Any]:
             {"NetworkInterfaceId": Link(NETWORK_INTERFACE, nic.id, nic.id), "DeviceIndex": str(index)}
             for index, nic in sorted(inst.nics.items())
         ]
+    if ctx.full and inst.subnet_id:
+        props["SubnetId"] = _subnet_link(inst.subnet_id)
+        props["SecurityGroupIds"] = [_sg_link(g.id) for g in inst.security_groups]
+        if getattr(inst, "private_ip", None):
+            props["PrivateIpAddress"] = inst.private_ip
     if inst.iam_instance_profile:
         profile = inst.iam_instance_profile
         arn = profile.get("Arn") if isinstance(profile, dict) else getattr(profile, "arn", None)
@@ -603,11 +614,12 @@ def supported(type_name: str) -> bool:
     return type_name in RENDERERS
 
 
-def render(account_id: str, region: str, resource: ScannedResource) -> dict[str, Any]:
-    """The resource's readable, writable properties; values pointing at other resources are `Link`s.
+def render(account_id: str, region: str, resource: ScannedResource, full: bool = False) -> dict[str, Any]:
+    """The resource's readable, writable properties as a generated template writes them (`full`: also the
+    ones it leaves out, for drift detection); values pointing at other resources are `Link`s.
 
     Raises ResourceGone when moto no longer holds it, KeyError for a type without a renderer."""
-    props = RENDERERS[resource.type](_Ctx(account_id, region), resource)
+    props = RENDERERS[resource.type](_Ctx(account_id, region, full), resource)
     read_only = {
         p.removeprefix("/properties/") for p in provider_schema(resource.type).get("readOnlyProperties", [])
     }

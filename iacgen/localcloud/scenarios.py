@@ -301,3 +301,306 @@ def seed_sprawl(teams: int, endpoint_url: str | None = None, region: str = DEFAU
         vpc_ids.append(vpc)
         instance_ids.append(instance)
     return SprawlWorld(teams=teams, vpc_ids=vpc_ids, instance_ids=instance_ids)
+
+
+@dataclass
+class WebTierWorld:
+    """A hand-made web tier, tagged team=webtier: an internet-facing ALB with its listener and target group in
+    front of two instances, a PostgreSQL database in its subnet group, a queue, a log group, and what such
+    an account also holds (a KMS key and alias, a secret, a topic, an instance profile with its role and a
+    managed policy, a log bucket with its policy, a NAT gateway with its Elastic IP, an S3 gateway endpoint,
+    a DHCP option set). Each group of callers has its own security group."""
+
+    vpc_id: str
+    public_subnet_ids: list[str]
+    private_subnet_ids: list[str]
+    internet_gateway_id: str
+    public_route_table_id: str
+    private_route_table_id: str
+    dhcp_options_id: str
+    alb_security_group_id: str
+    web_security_group_id: str
+    db_security_group_id: str
+    instance_ids: list[str]
+    load_balancer_arn: str
+    target_group_arn: str
+    listener_arn: str
+    db_subnet_group_name: str
+    db_instance_id: str
+    queue_url: str
+    log_group_name: str
+    key_id: str
+    alias_name: str
+    secret_arn: str
+    topic_arn: str
+    role_name: str
+    instance_profile_name: str
+    policy_arn: str
+    bucket_name: str
+    allocation_id: str
+    public_ip: str
+    nat_gateway_id: str
+    vpc_endpoint_id: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def seed_webtier(endpoint_url: str | None = None, region: str = DEFAULT_REGION) -> WebTierWorld:
+    client = _clients(endpoint_url, region)
+    ec2, elb, rds = client("ec2"), client("elbv2"), client("rds")
+    team = {"Key": "team", "Value": "webtier"}
+
+    def spec(kind: str, name: str) -> list[dict[str, Any]]:
+        return [{"ResourceType": kind, "Tags": [team, {"Key": "Name", "Value": name}]}]
+
+    vpc_id = ec2.create_vpc(CidrBlock="10.30.0.0/16", TagSpecifications=spec("vpc", "webtier"))["Vpc"][
+        "VpcId"
+    ]
+    ec2.modify_vpc_attribute(VpcId=vpc_id, EnableDnsHostnames={"Value": True})
+    dhcp_id = ec2.create_dhcp_options(
+        DhcpConfigurations=[
+            {"Key": "domain-name", "Values": [f"{region}.compute.internal"]},
+            {"Key": "domain-name-servers", "Values": ["AmazonProvidedDNS"]},
+        ],
+        TagSpecifications=spec("dhcp-options", "webtier"),
+    )["DhcpOptions"]["DhcpOptionsId"]
+    ec2.associate_dhcp_options(DhcpOptionsId=dhcp_id, VpcId=vpc_id)
+
+    def subnet(cidr: str, zone: str, name: str) -> str:
+        return str(
+            ec2.create_subnet(
+                VpcId=vpc_id,
+                CidrBlock=cidr,
+                AvailabilityZone=f"{region}{zone}",
+                TagSpecifications=spec("subnet", name),
+            )["Subnet"]["SubnetId"]
+        )
+
+    public = [
+        subnet("10.30.1.0/24", "a", "webtier-public-a"),
+        subnet("10.30.2.0/24", "b", "webtier-public-b"),
+    ]
+    private = [
+        subnet("10.30.11.0/24", "a", "webtier-private-a"),
+        subnet("10.30.12.0/24", "b", "webtier-private-b"),
+    ]
+    igw_id = ec2.create_internet_gateway(TagSpecifications=spec("internet-gateway", "webtier"))[
+        "InternetGateway"
+    ]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=igw_id, VpcId=vpc_id)
+    public_rtb = ec2.create_route_table(
+        VpcId=vpc_id, TagSpecifications=spec("route-table", "webtier-public")
+    )["RouteTable"]["RouteTableId"]
+    ec2.create_route(RouteTableId=public_rtb, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw_id)
+    for subnet_id in public:
+        ec2.associate_route_table(RouteTableId=public_rtb, SubnetId=subnet_id)
+    address = ec2.allocate_address(Domain="vpc", TagSpecifications=spec("elastic-ip", "webtier-nat"))
+    nat_id = ec2.create_nat_gateway(
+        SubnetId=public[0],
+        AllocationId=address["AllocationId"],
+        TagSpecifications=spec("natgateway", "webtier"),
+    )["NatGateway"]["NatGatewayId"]
+    private_rtb = ec2.create_route_table(
+        VpcId=vpc_id, TagSpecifications=spec("route-table", "webtier-private")
+    )["RouteTable"]["RouteTableId"]
+    ec2.create_route(RouteTableId=private_rtb, DestinationCidrBlock="0.0.0.0/0", NatGatewayId=nat_id)
+    for subnet_id in private:
+        ec2.associate_route_table(RouteTableId=private_rtb, SubnetId=subnet_id)
+    endpoint_id = ec2.create_vpc_endpoint(
+        VpcId=vpc_id,
+        ServiceName=f"com.amazonaws.{region}.s3",
+        VpcEndpointType="Gateway",
+        RouteTableIds=[private_rtb],
+        TagSpecifications=spec("vpc-endpoint", "webtier-s3"),
+    )["VpcEndpoint"]["VpcEndpointId"]
+
+    def group(name: str, description: str) -> str:
+        return str(
+            ec2.create_security_group(
+                GroupName=name,
+                Description=description,
+                VpcId=vpc_id,
+                TagSpecifications=spec("security-group", name),
+            )["GroupId"]
+        )
+
+    alb_sg = group("webtier-alb", "HTTP from anywhere")
+    web_sg = group("webtier-web", "HTTP from the load balancer")
+    db_sg = group("webtier-db", "PostgreSQL from the web servers")
+    ec2.authorize_security_group_ingress(
+        GroupId=alb_sg,
+        IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}
+        ],
+    )
+    for target, source, port in ((web_sg, alb_sg, 80), (db_sg, web_sg, 5432)):
+        ec2.authorize_security_group_ingress(
+            GroupId=target,
+            IpPermissions=[
+                {
+                    "IpProtocol": "tcp",
+                    "FromPort": port,
+                    "ToPort": port,
+                    "UserIdGroupPairs": [{"GroupId": source}],
+                }
+            ],
+        )
+
+    iam = client("iam")
+    role_name = "webtier-web"
+    iam.create_role(
+        RoleName=role_name,
+        AssumeRolePolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "ec2.amazonaws.com"},
+                        "Action": "sts:AssumeRole",
+                    }
+                ],
+            }
+        ),
+        Tags=[team],
+    )
+    policy_arn = iam.create_policy(
+        PolicyName="webtier-logs",
+        Description="Web servers write their logs",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": ["logs:PutLogEvents"], "Resource": "*"}],
+            }
+        ),
+        Tags=[team],
+    )["Policy"]["Arn"]
+    iam.attach_role_policy(RoleName=role_name, PolicyArn=policy_arn)
+    iam.create_instance_profile(InstanceProfileName=role_name, Tags=[team])
+    iam.add_role_to_instance_profile(InstanceProfileName=role_name, RoleName=role_name)
+
+    image_id = _amazon_linux_image(ec2)
+    instance_ids = [
+        ec2.run_instances(
+            ImageId=image_id,
+            InstanceType="t3.small",
+            MinCount=1,
+            MaxCount=1,
+            SubnetId=subnet_id,
+            SecurityGroupIds=[web_sg],
+            IamInstanceProfile={"Name": role_name},
+            TagSpecifications=spec("instance", f"webtier-web-{i}"),
+        )["Instances"][0]["InstanceId"]
+        for i, subnet_id in enumerate(private, start=1)
+    ]
+    lb = elb.create_load_balancer(
+        Name="webtier-alb",
+        Subnets=public,
+        SecurityGroups=[alb_sg],
+        Scheme="internet-facing",
+        Type="application",
+        Tags=[team],
+    )["LoadBalancers"][0]
+    tg = elb.create_target_group(
+        Name="webtier-web", Protocol="HTTP", Port=80, VpcId=vpc_id, HealthCheckPath="/health", Tags=[team]
+    )["TargetGroups"][0]
+    elb.register_targets(
+        TargetGroupArn=tg["TargetGroupArn"], Targets=[{"Id": i, "Port": 80} for i in instance_ids]
+    )
+    listener = elb.create_listener(
+        LoadBalancerArn=lb["LoadBalancerArn"],
+        Protocol="HTTP",
+        Port=80,
+        DefaultActions=[{"Type": "forward", "TargetGroupArn": tg["TargetGroupArn"]}],
+    )["Listeners"][0]
+
+    kms = client("kms")
+    key_id = kms.create_key(Description="webtier data", Tags=[{"TagKey": "team", "TagValue": "webtier"}])[
+        "KeyMetadata"
+    ]["KeyId"]
+    alias = "alias/webtier"
+    kms.create_alias(AliasName=alias, TargetKeyId=key_id)
+    secret_arn = client("secretsmanager").create_secret(
+        Name="webtier/db-password", SecretString="change-me", KmsKeyId=key_id, Tags=[team]
+    )["ARN"]
+    rds.create_db_subnet_group(
+        DBSubnetGroupName="webtier-db",
+        DBSubnetGroupDescription="webtier database",
+        SubnetIds=private,
+        Tags=[team],
+    )
+    rds.create_db_instance(
+        DBInstanceIdentifier="webtier-db",
+        DBInstanceClass="db.t3.micro",
+        Engine="postgres",
+        MasterUsername="webtier",
+        MasterUserPassword="change-me-please",
+        AllocatedStorage=20,
+        DBSubnetGroupName="webtier-db",
+        VpcSecurityGroupIds=[db_sg],
+        Tags=[team],
+    )
+    queue_url = client("sqs").create_queue(
+        QueueName="webtier-jobs", Attributes={"VisibilityTimeout": "120"}, tags={"team": "webtier"}
+    )["QueueUrl"]
+    logs = client("logs")
+    log_group = "/webtier/app"
+    logs.create_log_group(logGroupName=log_group, tags={"team": "webtier"})
+    logs.put_retention_policy(logGroupName=log_group, retentionInDays=30)
+    topic_arn = client("sns").create_topic(Name="webtier-alerts", Tags=[team])["TopicArn"]
+    s3 = client("s3")
+    bucket = "webtier-alb-logs-123456789012"
+    if region == "us-east-1":
+        s3.create_bucket(Bucket=bucket)
+    else:
+        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region})
+    s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": [team]})
+    s3.put_bucket_policy(
+        Bucket=bucket,
+        Policy=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "logdelivery.elasticloadbalancing.amazonaws.com"},
+                        "Action": "s3:PutObject",
+                        "Resource": f"arn:aws:s3:::{bucket}/*",
+                    }
+                ],
+            }
+        ),
+    )
+    return WebTierWorld(
+        vpc_id=vpc_id,
+        public_subnet_ids=public,
+        private_subnet_ids=private,
+        internet_gateway_id=igw_id,
+        public_route_table_id=public_rtb,
+        private_route_table_id=private_rtb,
+        dhcp_options_id=dhcp_id,
+        alb_security_group_id=alb_sg,
+        web_security_group_id=web_sg,
+        db_security_group_id=db_sg,
+        instance_ids=instance_ids,
+        load_balancer_arn=lb["LoadBalancerArn"],
+        target_group_arn=tg["TargetGroupArn"],
+        listener_arn=listener["ListenerArn"],
+        db_subnet_group_name="webtier-db",
+        db_instance_id="webtier-db",
+        queue_url=queue_url,
+        log_group_name=log_group,
+        key_id=key_id,
+        alias_name=alias,
+        secret_arn=secret_arn,
+        topic_arn=topic_arn,
+        role_name=role_name,
+        instance_profile_name=role_name,
+        policy_arn=policy_arn,
+        bucket_name=bucket,
+        allocation_id=address["AllocationId"],
+        public_ip=address["PublicIp"],
+        nat_gateway_id=nat_id,
+        vpc_endpoint_id=endpoint_id,
+    )

@@ -28,6 +28,7 @@ class LocalCloudSettings:
     fault_seed: int = 0  # the seed of the random sequence that picks which calls a RATE fails
     logical_id_scheme: str = "current"  # "legacy": generated templates use the pre-mid-2025 logical-id scheme
     client_token_seconds: float = 3600.0  # how long a StartResourceScan ClientRequestToken returns its scan
+    drift_seconds: float = 0.0  # how long a stack drift detection stays DETECTION_IN_PROGRESS
     clock: Callable[[], float] = field(default=time.time, repr=False)  # tests can move time forward
 
     @classmethod

@@ -11,7 +11,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from iacgen.core import changeset, preflight
+from iacgen.core import changeset, preflight, verify
 from iacgen.core.changeset import ChangeSetResult
 from iacgen.core.errors import PolicyFailure, aws_error
 from iacgen.core.identifiers import IdentifierSource
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from iacgen.core.changeset import DiscardResult, ExecuteResult
     from iacgen.core.preflight import ImportPlan
     from iacgen.core.session import Aws
+    from iacgen.core.verify import Verification
     from iacgen.core.workspace import Workspace
 
 
@@ -43,6 +44,7 @@ class ImportRequest:
     s3_bucket: str | None = None
     mode: ImportMode = ImportMode.DRY_RUN
     timeout: float = 3600.0
+    verify: bool = True  # after IMPORT_COMPLETE: ids as imported, and drift detection IN_SYNC
 
 
 @dataclass
@@ -51,6 +53,7 @@ class ImportResult:
     change_set: ChangeSetResult | None = None
     discarded: DiscardResult | None = None
     execution: ExecuteResult | None = None
+    verification: Verification | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -58,6 +61,7 @@ class ImportResult:
             "change_set": self.change_set.to_dict() if self.change_set else None,
             "discarded": self.discarded.to_dict() if self.discarded else None,
             "execution": self.execution.to_dict() if self.execution else None,
+            "verification": self.verification.to_dict() if self.verification else None,
         }
 
 
@@ -284,7 +288,28 @@ def run_import(
         report.info(f"{'dry run' if dry else 'not executed'}: {what}; nothing was imported")
         return outcome
     outcome.execution = execute(workspace, aws, checked, result, report, request.timeout)
+    if request.verify:
+        outcome.verification = verify_import(aws, checked, report, request.timeout)
     return outcome
+
+
+def verify_import(
+    aws: Aws, checked: ImportPlan, reporter: Reporter | None = None, timeout: float = 3600.0
+) -> Verification:
+    """After IMPORT_COMPLETE: the physical ids are the identifiers imported, and drift detection finds the
+    imported resources IN_SYNC (what AWS recommends after an import)."""
+    report = reporter or NullReporter()
+    count = len(checked.to_import)
+    report.info(f"verifying stack {checked.stack}: drift detection on {count} resource(s) ...")
+    verification = verify.verify_import(aws, checked.stack, checked.to_import, timeout=min(timeout, 900.0))
+    if verification.ok:
+        report.info(verification.summary())
+    else:  # the import is done: a finding, not a failure (the JSON result carries it for CI)
+        report.warn(
+            f"{verification.summary()}; make the template describe them (iacgen generate --update, or edit "
+            "it) before the next stack update, which would otherwise change them"
+        )
+    return verification
 
 
 def plan_lines(plan: ImportPlan) -> list[str]:
