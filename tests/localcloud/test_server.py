@@ -252,7 +252,7 @@ def test_an_unemulated_operation_fails_at_once_over_http(server: Server) -> None
 
     started = time.monotonic()
     with pytest.raises(ClientError) as exc:
-        server.client("cloudformation").detect_stack_drift(StackName="any")
+        server.client("cloudformation").activate_organizations_access()
     response = exc.value.response
     assert (response["Error"]["Code"], response["ResponseMetadata"]["HTTPStatusCode"]) == (
         "NotImplemented",
