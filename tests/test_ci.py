@@ -93,7 +93,9 @@ def test_fail_on_a_warning_type_exits_1_and_sarif_points_at_each_resource(
     assert result.exit_code == 1, result.stderr
     data = report()
     assert data["verdict"] == "fail"
-    assert any("UNSUPPORTED_PROPERTIES" in r for r in data["reasons"])
+    assert data["reasons"] == [
+        "workshop: fail_on UNSUPPORTED_PROPERTIES on 2 resources (6 properties): EC2Instance, EC2Subnet"
+    ]
     assert "why it fails:" in result.stdout
     assert summary.read_text().startswith("earlier step\n## iacgen ci: ❌ FAIL (exit 1)")
     sarif = json.loads(Path("iacgen-report/report.sarif").read_text())
@@ -245,3 +247,65 @@ def test_every_api_call_ci_makes_is_allowed_by_the_example_policy(workshop: Any)
     ]
     assert denied == []
     assert sum(run.api_calls.values()) == len(calls)
+
+
+def test_a_failed_change_set_exits_1_and_is_deleted(cli: Any, workshop: Any, local_settings: Any) -> None:
+    write()
+    local_settings.configure(fail_next_change_set="Resource EC2VPC is already managed by stack other")
+    result = cli("ci")
+    assert result.exit_code == 1, result.stderr
+    (reason,) = report()["reasons"]
+    assert "FAILED: Resource EC2VPC is already managed by stack other" in reason
+    assert report()["templates"][0]["findings"][-1]["kind"] == "change_set"
+    account_is_clean()
+
+
+def test_what_could_not_be_removed_is_reported_and_removed_by_the_next_run(
+    cli: Any, workshop: Any, local_settings: Any
+) -> None:
+    write()
+    local_settings.configure(faults="DeleteGeneratedTemplate=denied:1:1")
+    first = cli("ci")
+    assert first.exit_code == 0, first.stderr
+    left = [c for c in report()["cleanup"] if not c["removed"]]
+    assert [c["kind"] for c in left] == ["generated_template"]
+    assert f"not cleaned up (the next run retries): {left[0]['id']}" in first.stdout
+    cfn = boto3.client("cloudformation", region_name=REGION)
+    assert [t["GeneratedTemplateName"] for t in cfn.list_generated_templates()["Summaries"]] == [
+        left[0]["id"]
+    ]
+    second = cli("ci")
+    assert second.exit_code == 0, second.stderr
+    earlier = [c for c in report()["cleanup"] if c["from_earlier_run"]]
+    assert [(c["id"], c["removed"]) for c in earlier] == [(left[0]["id"], True)]
+    assert "removing 1 object(s) an earlier, interrupted ci run left behind" in second.stderr
+    account_is_clean()
+
+
+def test_init_writes_a_starter_that_ci_accepts_and_never_overwrites(cli: Any, workshop: Any) -> None:
+    result = cli("init")
+    assert result.exit_code == 0, result.stderr
+    text = Path("iacgen.yaml").read_text()
+    assert text.startswith("# iacgen.yaml") and "as an example" in text
+    before = Path("iacgen.yaml").read_bytes()
+    again = cli("init")
+    assert again.exit_code == 2 and "iacgen.yaml already exists" in again.stderr
+    assert Path("iacgen.yaml").read_bytes() == before
+    assert cli("ci").exit_code == 0  # the example selects the workshop scenario
+    account_is_clean()
+
+
+def test_init_starts_from_the_last_generate_here(cli: Any, workshop: Any) -> None:
+    assert cli("-q", "scan").exit_code == 0
+    assert cli("-q", "generate", "web", "--select", "type=AWS::EC2::Instance").exit_code == 0
+    result = cli("-o", "json", "init", "--out", "ci.yaml")
+    assert result.exit_code == 0, result.stderr
+    assert result.json() == {"path": "ci.yaml", "origin": "last generate", "template": "web"}
+    from iacgen.core.manifest import load_manifest
+
+    (entry,) = load_manifest(Path("ci.yaml")).templates
+    assert (entry.name, entry.select, str(entry.template_path)) == (
+        "web",
+        ["type=AWS::EC2::Instance"],
+        "web.yaml",
+    )

@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import time
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
 
 REPORT_SCHEMA_VERSION = 1
 CLEANUP_FILE = "ci-cleanup.json"
+CLEANUP_TIMEOUT = 300.0  # how long clean-up waits for a change set still being created
 DEFAULT_REPORT_DIR = Path("iacgen-report")
 
 
@@ -216,7 +218,23 @@ class CiRun:
 
     @property
     def reasons(self) -> list[str]:
-        out = [f"{t.name}: {f.message}" for t in self.templates for f in t.findings if f.fails]
+        """Every reason the run fails, one line each; warnings grouped by type (one line per type)."""
+        out: list[str] = []
+        for t in self.templates:
+            by_type: dict[str, list[Finding]] = {}
+            for f in t.findings:
+                if not f.fails:
+                    continue
+                if f.kind is FindingKind.WARNING:
+                    by_type.setdefault(f.rule, []).append(f)
+                else:
+                    out.append(f"{t.name}: {f.message}")
+            for rule, found in sorted(by_type.items()):
+                resources = sorted({f.logical_id or "" for f in found})
+                out.append(
+                    f"{t.name}: fail_on {rule} on {scans.plural(len(resources), 'resource')} "
+                    f"({scans.plural(len(found), 'property', 'properties')}): {', '.join(resources)}"
+                )
         out += [f"{t.name}: {t.error}" for t in self.templates if t.error]
         return out + ([self.error] if self.error else [])
 
@@ -278,7 +296,7 @@ def run_ci(workspace: Workspace, aws: Aws, request: CiRequest, reporter: Reporte
         for entry in manifest.templates:
             tr = TemplateRun(
                 name=entry.name,
-                generated_name=f"iacgen-ci-{entry.name}-{stamp}"[:128],
+                generated_name=f"iacgen-ci-{entry.name}-{stamp}-{uuid.uuid4().hex[:6]}"[-128:],
                 stack=entry.stack_name,
                 committed_path=entry.template_path,
             )
@@ -512,7 +530,14 @@ def _template(
         return
     with _timed(run, "change_set"):
         try:
-            result = create(aws, checked, report, request.timeout, on_created=cleanup.change_set)
+
+            def created(cs: ChangeSetResult) -> None:
+                cleanup.change_set(cs)
+                report.info(
+                    f"created change set {cs.change_set_name} on stack {cs.stack} (deleted after review)"
+                )
+
+            result = create(aws, checked, report, request.timeout, on_created=created)
         except PolicyFailure as exc:  # FAILED: create_change_set has already deleted it
             tr.findings.append(
                 Finding(FindingKind.CHANGE_SET, "change-set-failed", exc.message, None, True, "error")
@@ -668,6 +693,33 @@ class _Cleanup:
                         item.error = f"{type(exc).__name__}: {exc}"
         self._save()
 
+    def _settled(self, change_set_id: str) -> bool:
+        """Wait while the change set is CREATE_IN_PROGRESS (the service refuses to delete it then, with
+        InvalidChangeSetStatus); False when it no longer exists."""
+        from botocore.exceptions import ClientError
+
+        from iacgen.core.changeset import CHANGE_SET_DONE
+        from iacgen.core.errors import error_code
+        from iacgen.core.polling import poll
+
+        def status() -> str | None:
+            try:
+                return str(self.aws.cloudformation.describe_change_set(ChangeSetName=change_set_id)["Status"])
+            except ClientError as exc:
+                if error_code(exc) == "ChangeSetNotFound":
+                    return None
+                raise
+
+        final = poll(
+            status,
+            lambda s: s is None or s in CHANGE_SET_DONE,
+            what="the change set to settle before deleting it",
+            timeout=CLEANUP_TIMEOUT,
+            interval=1.0,
+            max_interval=5.0,
+        )
+        return final is not None and final != "DELETE_COMPLETE"
+
     def _remove(self, item: Leftover) -> None:
         from botocore.exceptions import ClientError
 
@@ -683,6 +735,8 @@ class _Cleanup:
                     raise
         elif item.kind is CleanupKind.CHANGE_SET:
             stack_id = item.stack_id or ""
+            if not self._settled(item.id):
+                return  # deleted already (or never created)
             discard(
                 self.aws,
                 ChangeSetResult(

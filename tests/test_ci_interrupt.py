@@ -1,0 +1,57 @@
+"""A real signal to `iacgen ci` while its IMPORT change set exists: exit 130, and the account holds nothing
+the run created (the change set, the REVIEW_IN_PROGRESS stack, the generated template). The CLI runs in a
+subprocess against the local cloud's server, whose change sets take seconds to create."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.test_ci import MANIFEST
+from tests.test_interrupt import cfn, env, iacgen, run, slow_cloud
+
+__all__ = ["slow_cloud"]  # the fixture, used by name
+
+
+def signal_after(args: list[str], marker: str, signum: int) -> tuple[int, str]:
+    proc = subprocess.Popen(
+        iacgen(*args), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env()
+    )
+    assert proc.stderr is not None
+    seen: list[str] = []
+    deadline = time.monotonic() + 90
+    for line in proc.stderr:
+        seen.append(line)
+        if marker in line:
+            proc.send_signal(signum)
+            break
+        assert time.monotonic() < deadline, "".join(seen)
+    else:
+        proc.wait(timeout=10)
+        pytest.fail(f"never saw {marker!r}; stderr: {''.join(seen)}")
+    rest = proc.stderr.read()
+    return proc.wait(timeout=60), "".join(seen) + rest
+
+
+@pytest.mark.server
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+@pytest.mark.parametrize("slow_cloud", [{"change_set_seconds": 5}], indirect=True)
+def test_a_signal_while_the_change_set_exists_leaves_nothing_behind(slow_cloud: str, signum: int) -> None:
+    assert run("local", "seed", "workshop").returncode == 0
+    Path("iacgen.yaml").write_text(MANIFEST)
+    code, err = signal_after(["ci"], "created change set iacgen-import-", signum)
+    assert code == 130, err
+    assert [line for line in err.splitlines() if line.startswith("error:")] == ["error: interrupted"], err
+    assert "Traceback" not in err
+    client = cfn(slow_cloud)
+    assert client.list_generated_templates()["Summaries"] == []
+    stacks = client.list_stacks()["StackSummaries"]
+    assert [s["StackStatus"] for s in stacks] == ["DELETE_COMPLETE"]  # the review stack ci created, removed
+    assert client.list_change_sets(StackName=stacks[0]["StackId"])["Summaries"] == []
+    assert json.loads(Path(".iacgen/ci/ci-cleanup.json").read_text()) == []
+    assert not Path("iacgen-report/report.json").exists()  # an interrupted run writes no verdict
