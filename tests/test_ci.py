@@ -309,3 +309,18 @@ def test_init_starts_from_the_last_generate_here(cli: Any, workshop: Any) -> Non
         ["type=AWS::EC2::Instance"],
         "web.yaml",
     )
+
+
+def test_an_aws_side_error_exits_3_with_reports_and_nothing_left(
+    cli: Any, workshop: Any, local_settings: Any
+) -> None:
+    write()
+    local_settings.configure(faults="CreateChangeSet=denied")
+    result = cli("ci")
+    assert result.exit_code == 3, result.stderr
+    data = report()
+    assert data["verdict"] == "error" and data["exit_code"] == 3
+    (reason,) = data["reasons"]
+    assert reason.startswith("workshop: ") and "CreateChangeSet" in reason and "AccessDenied" in reason
+    assert all(c["removed"] for c in data["cleanup"])
+    account_is_clean()

@@ -315,11 +315,11 @@ def run_ci(workspace: Workspace, aws: Aws, request: CiRequest, reporter: Reporte
                     run,
                     report,
                 )
-            except AwsError as exc:
-                tr.error = exc.message
-                report.warn(f"{entry.name}: {exc.message}")
-    except AwsError as exc:
-        run.error = exc.message
+            except Exception as exc:
+                tr.error = _aws_side(exc)
+                report.warn(f"{entry.name}: {tr.error}")
+    except Exception as exc:
+        run.error = _aws_side(exc)
     finally:
         with _timed(run, "cleanup"):
             run.cleanup = cleanup.finish(report)
@@ -328,6 +328,16 @@ def run_ci(workspace: Workspace, aws: Aws, request: CiRequest, reporter: Reporte
 
     run.reports = write_reports(run, request.report_dir, request.step_summary)
     return run
+
+
+def _aws_side(exc: Exception) -> str:
+    """The message of an AWS-side error (exit 3, recorded in the verdict); anything else goes on up."""
+    from iacgen.core.errors import from_aws_exception
+
+    translated = exc if isinstance(exc, AwsError) else from_aws_exception(exc)
+    if not isinstance(translated, AwsError):
+        raise exc
+    return translated.message
 
 
 def _fail_on(values: list[str]) -> set[str]:
