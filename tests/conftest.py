@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +12,11 @@ import pytest
 from typer.testing import CliRunner
 
 REGION = "us-east-1"
+
+# A test run started in the background (nohup, `cmd &` without job control, a CI runner) inherits SIGINT
+# ignored, and an ignored signal stays ignored across exec: the CLI subprocesses the signal tests start would
+# never see their Ctrl-C. Python's own handler here makes the children start with the default again.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(autouse=True)
