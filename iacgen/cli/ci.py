@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
 import sys
 from collections import Counter
 from pathlib import Path
@@ -65,12 +64,8 @@ def register(app: typer.Typer) -> None:
             fail_on=list(fail_on or []),
             step_summary=Path(summary) if summary else None,
         )
-        previous = signal.signal(signal.SIGTERM, _interrupt)  # clean up on the way out, as for Ctrl-C
-        try:
-            with app_ctx.reporter() as reporter:
-                run = run_manifest(app_ctx.workspace, app_ctx.aws, request, reporter)
-        finally:
-            signal.signal(signal.SIGTERM, previous)
+        with app_ctx.reporter() as reporter:  # SIGTERM is Ctrl-C (main): clean-up on the way out, exit 130
+            run = run_manifest(app_ctx.workspace, app_ctx.aws, request, reporter)
         if isinstance(run, CiRun):
             app_ctx.output.emit(run.to_dict(), lambda: _summary(run))
         else:
@@ -100,10 +95,6 @@ def register(app: typer.Typer) -> None:
 
         document = policy_document(command, stacks=stacks, buckets=buckets, config=config)
         sys.stdout.write(document.to_json())
-
-
-def _interrupt(signum: int, frame: Any) -> None:
-    raise KeyboardInterrupt
 
 
 def _summary(run: CiRun) -> Any:

@@ -539,15 +539,10 @@ def _template(
         report.info(f"{entry.name}: nothing to import: stack {tr.stack} already holds every resource")
         return
     with _timed(run, "change_set"):
-        try:
-
-            def created(cs: ChangeSetResult) -> None:
-                cleanup.change_set(cs)
-                report.info(
-                    f"created change set {cs.change_set_name} on stack {cs.stack} (deleted after review)"
-                )
-
-            result = create(aws, checked, report, request.timeout, on_created=created)
+        try:  # with the workspace, create() itself removes the change set if interrupted in its wait
+            result = create(
+                aws, checked, report, request.timeout, on_created=cleanup.change_set, workspace=workspace
+            )
         except PolicyFailure as exc:  # FAILED: create_change_set has already deleted it
             tr.findings.append(
                 Finding(FindingKind.CHANGE_SET, "change-set-failed", exc.message, None, True, "error")
