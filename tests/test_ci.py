@@ -94,7 +94,8 @@ def test_fail_on_a_warning_type_exits_1_and_sarif_points_at_each_resource(
     data = report()
     assert data["verdict"] == "fail"
     assert data["reasons"] == [
-        "workshop: fail_on UNSUPPORTED_PROPERTIES on 2 resources (6 properties): EC2Instance, EC2Subnet"
+        "workshop: fail_on UNSUPPORTED_PROPERTIES on 3 resources (7 properties): "
+        "EC2Instance, EC2NetworkInterface, EC2Subnet"
     ]
     assert "why it fails:" in result.stdout
     assert summary.read_text().startswith("earlier step\n## iacgen ci: ❌ FAIL (exit 1)")
