@@ -209,11 +209,13 @@ def test_underivable_identifier_asks_for_resources(cli: Any, cloud: None) -> Non
     assert "--resources" in result.stderr
 
 
-def test_more_than_200_resources_exits_2(cli: Any, cloud: None) -> None:
-    bucket_files([f"many-{i:03d}" for i in range(201)], create=False)
-    result = cli("import", "--stack", "many", "--template", "buckets.yaml", "--execute")
-    assert result.exit_code == 2
-    assert "201 resources to import; one import takes at most 200" in one_line(result.stderr)
+def test_more_than_200_resources_go_in_later_change_sets(cli: Any, cloud: None) -> None:
+    # was: 201 resources exit 2; since issue 7 they go 200 per change set (tests/test_import_scale.py)
+    bucket_files([f"many-{i:03d}" for i in range(201)])
+    result = cli("--output", "json", "import", "--stack", "many", "--template", "buckets.yaml", "--dry-run")
+    assert result.exit_code == 0, result.stderr
+    assert len(result.json()["plan"]["to_import"]) == 200 and result.json()["plan"]["later"] == ["Many200"]
+    assert "1 more resource(s) go in later change sets" in one_line(result.stderr)
     assert "many" not in stack_names()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,7 +21,9 @@ if TYPE_CHECKING:
     from iacgen.core.selection import Added, Closure, SelectionPlan
     from iacgen.core.template_warnings import ResourceWarnings
     from iacgen.core.workflow import GenerateResult, WarningsResult
+    from iacgen.core.workflow.generate_set import GenerateSetResult
 
+SCREENFUL = 40  # rows of one kind beyond which a table shows counts by type instead (the JSON keeps all)
 VIA_SHOWN = 2  # selected resources named per "pulled in by" cell; the JSON has them all
 
 
@@ -42,17 +45,40 @@ def _via(added: Added) -> str:
 
 
 def _selection_rows(closure: Closure, logical: dict[tuple[str, str], str]) -> list[tuple[str, str, str, str]]:
-    """(logical id, type, identifier, why) for every resource the selection chose, added or left out."""
+    """(logical id, type, identifier, why) for every resource the selection chose, added or left out; a kind
+    of row with more than a screenful (SCREENFUL) is summarised as one row per type."""
+    from iacgen.core.scans import plural
 
     def row(r: ScannedResource, why: str) -> tuple[str, str, str, str]:
         return (logical.get((r.type, r.label), "-"), r.type, r.label, why)
 
-    return [
-        *(row(r, "selected") for r in closure.selected),
-        *(row(a.resource, _via(a)) for a in closure.added),
-        *(row(r, "left out: owned by a stack") for r in closure.skipped_managed),
-        *(row(r, "left out: --exclude") for r in closure.skipped_excluded),
+    kinds: list[tuple[str, list[tuple[ScannedResource, str]]]] = [
+        ("selected", [(r, "selected") for r in closure.selected]),
+        *(
+            (f"added by --related at depth {depth}", [(a.resource, _via(a)) for a in added])
+            for depth, added in _by_depth(closure.added)
+        ),
+        ("left out: owned by a stack", [(r, "left out: owned by a stack") for r in closure.skipped_managed]),
+        ("left out: --exclude", [(r, "left out: --exclude") for r in closure.skipped_excluded]),
     ]
+    rows: list[tuple[str, str, str, str]] = []
+    for kind, members in kinds:
+        if len(members) <= SCREENFUL:
+            rows.extend(row(r, why) for r, why in members)
+            continue
+        counts = Counter(r.type for r, _ in members)
+        rows.extend(
+            ("-", type_name, plural(n, "resource"), f"{kind} (one row per type; --output json lists each)")
+            for type_name, n in sorted(counts.items())
+        )
+    return rows
+
+
+def _by_depth(added: list[Added]) -> list[tuple[int, list[Added]]]:
+    groups: dict[int, list[Added]] = {}
+    for a in added:
+        groups.setdefault(a.depth, []).append(a)
+    return sorted(groups.items())
 
 
 def _selection_table(title: str, rows: list[tuple[str, str, str, str]], width: int) -> RenderableType:
@@ -135,9 +161,64 @@ def _failed_table(failed: list[FailedResource], width: int) -> RenderableType:
     return table("Failed resources", ("Logical id", "Type", "Identifier", "Reason"), rows, width)
 
 
-def render_generate(output: Output, result: GenerateResult) -> None:
+def render_generate(output: Output, result: GenerateResult | GenerateSetResult) -> None:
+    from iacgen.core.workflow.generate_set import GenerateSetResult
+
+    if isinstance(result, GenerateSetResult):
+        output.emit(result, lambda: _set_tables(result, output.out.width))
+        return
     paths = {"template_path": str(result.template_path), "resources_path": str(result.resources_path)}
     output.emit(result, lambda: _result_tables(result.selection, result.template, paths, output.out.width))
+
+
+def _set_tables(result: GenerateSetResult, width: int) -> RenderableType:
+    """The selection (summarised by type where long), then one row per template of the set, then the
+    references that cross two templates, counted per pair (the JSON lists each)."""
+    from collections import Counter
+
+    from rich.console import Group
+    from rich.table import Table
+
+    from iacgen.core.scans import plural
+
+    logical = {
+        (r["type"], _ident(r["identifier"])): r["logical_id"]
+        for p in result.parts
+        for r in p.template.resources
+    }
+    total = sum(len(p.template.resources) for p in result.parts)
+    title = f"{result.name}: {plural(total, 'resource')} in {plural(len(result.parts), 'template')}"
+    parts: list[RenderableType] = [
+        _selection_table(title, _selection_rows(result.selection.closure, logical), width)
+    ]
+    table = Table(title=f"{result.name}: the set, in import order (iacgen import --stack {result.name})")
+    for col in ("Template", "Resources", "Warnings", "File", "Resources to import"):
+        table.add_column(
+            col, overflow="fold", justify="right" if col in ("Resources", "Warnings") else "left"
+        )
+    for p in result.parts:
+        table.add_row(
+            p.name,
+            str(len(p.template.resources)),
+            str(p.template.total_warnings),
+            str(p.template_path),
+            str(p.resources_path),
+        )
+    parts.append(table)
+    pairs = Counter((r.part, r.target_part) for r in result.literal_references)
+    if pairs:
+        names = {p.number: p.name for p in result.parts}
+        crossing = Table(
+            title="Literal references to another template's resources (--output json lists each; after the "
+            "import, export them as Outputs and use Fn::ImportValue)"
+        )
+        crossing.add_column("In template")
+        crossing.add_column("Names a resource of")
+        crossing.add_column("References", justify="right")
+        for (src, dst), n in sorted(pairs.items()):
+            crossing.add_row(names[src], names[dst], str(n))
+        parts.append(crossing)
+    return Group(*parts)
 
 
 def render_warnings(output: Output, result: WarningsResult) -> None:
@@ -234,6 +315,15 @@ def register(app: typer.Typer) -> None:
         timeout: float = typer.Option(
             1800.0, "--timeout", metavar="SECONDS", min=1, help="How long to wait for the generation."
         ),
+        max_resources: int = typer.Option(
+            500,
+            "--max-resources",
+            metavar="N",
+            min=1,
+            max=500,
+            help="Resources per generated template (the service's limit, 500, by default): a larger "
+            "selection becomes templates NAME-1, NAME-2, ... split along the relations between resources.",
+        ),
     ) -> None:
         """Generate a template from scanned resources.
 
@@ -260,6 +350,7 @@ def register(app: typer.Typer) -> None:
             force=force,
             scan_id=scan_id,
             timeout=timeout,
+            template_limit=max_resources,
         )
         try:
             with app_ctx.reporter() as reporter:

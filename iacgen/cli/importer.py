@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,7 +14,7 @@ if TYPE_CHECKING:
 
     from iacgen.cli.render import Output
     from iacgen.core.changeset import ChangeSetResult, ExecuteResult
-    from iacgen.core.workflow.importing import ImportResult
+    from iacgen.core.workflow.importing import ImportResult, ImportSetResult
 
 
 def _parse_parameters(items: list[str]) -> dict[str, str]:
@@ -64,6 +65,7 @@ def _run(
     parameters: list[str],
     patch_deletion_policy: str | None,
     s3_bucket: str | None,
+    create_bucket: bool,
     dry_run: bool,
     execute_now: bool,
     yes: bool,
@@ -94,6 +96,7 @@ def _run(
         parameters=_parse_parameters(parameters),
         patch_deletion_policy=patch_deletion_policy,
         s3_bucket=s3_bucket,
+        create_bucket=create_bucket,
         mode=mode,
         timeout=timeout,
         verify=verify,
@@ -107,6 +110,41 @@ def _run(
     render_import(app.output, result)
 
 
+def _sets_apart(
+    render: Callable[[Output, ImportResult], None],
+) -> Callable[[Output, ImportResult | ImportSetResult], None]:
+    """A generated set's import (several stacks) is rendered as one row per stack; one stack's as before."""
+
+    def dispatch(output: Output, result: ImportResult | ImportSetResult) -> None:
+        from iacgen.core.workflow.importing import ImportSetResult
+
+        if isinstance(result, ImportSetResult):
+            output.emit(result, lambda: _set_table(result))
+        else:
+            render(output, result)
+
+    return dispatch
+
+
+def _set_table(result: ImportSetResult) -> RenderableType:
+    from rich.table import Table
+
+    table = Table(title=f"Set {result.name}: {len(result.parts)} stacks")
+    for column in ("Stack", "Change sets", "Resources", "Status"):
+        table.add_column(column, overflow="fold")
+    for name, part in result.parts.items():
+        last = part.batches[-1] if part.batches else part
+        if last.execution is not None:
+            status, count = last.execution.status, str(len(last.execution.resources))
+        elif part.plan.nothing_to_import:
+            status, count = "already imported", str(len(part.plan.already_in_stack))
+        else:
+            status, count = "not executed", str(len(part.plan.to_import))
+        table.add_row(name, str(1 + len(part.batches)), count, status)
+    return table
+
+
+@_sets_apart
 def render_import(output: Output, result: ImportResult) -> None:
     """The JSON document; in a table, the stack's resources once executed (the change set's table was shown
     when it was ready)."""
@@ -148,6 +186,12 @@ def register(app: typer.Typer) -> None:
             metavar="BUCKET",
             help="Upload bodies over 51,200 bytes here and pass a TemplateURL.",
         ),
+        create_bucket: bool = typer.Option(
+            False,
+            "--create-bucket",
+            help="Without --s3-bucket, put bodies over 51,200 bytes in iacgen's own bucket "
+            "(iacgen-templates-ACCOUNT-REGION, private and encrypted; created when first needed).",
+        ),
         dry_run: bool = typer.Option(
             False,
             "--dry-run",
@@ -177,6 +221,7 @@ def register(app: typer.Typer) -> None:
             parameters=parameter,
             patch_deletion_policy=patch_deletion_policy,
             s3_bucket=s3_bucket,
+            create_bucket=create_bucket,
             dry_run=dry_run,
             execute_now=execute_now,
             yes=yes,

@@ -137,7 +137,6 @@ def create_change_set(
         what=f"change set {name}",
         timeout=timeout,
         interval=2.0,
-        max_interval=15.0,
         on_update=(lambda v: on_progress(str(v.get("Status", "")))) if on_progress else None,
     )
     result = ChangeSetResult(
@@ -293,7 +292,6 @@ def _delete_empty_stack(aws: Aws, result: ChangeSetResult, timeout: float) -> bo
         what=f"deletion of the empty stack {result.stack}",
         timeout=timeout,
         interval=1.0,
-        max_interval=5.0,
     )
     return True
 
@@ -331,7 +329,6 @@ def execute(
         what=f"the import into stack {result.stack}",
         timeout=timeout,
         interval=2.0,
-        max_interval=10.0,
     )
     status = str(final)
     if status != "IMPORT_COMPLETE":

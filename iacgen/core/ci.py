@@ -420,7 +420,7 @@ def _template(
     from iacgen.core.drift import compare
     from iacgen.core.lint import lint_template
     from iacgen.core.template import load_template, read_template_file
-    from iacgen.core.workflow import GenerateRequest, PatchRequest, generate, patch_file
+    from iacgen.core.workflow import GenerateRequest, GenerateResult, PatchRequest, generate, patch_file
     from iacgen.core.workflow.importing import ImportRequest, create, discard, plan
 
     fail_on = entry.fail_on_warnings | {e for e in extra if e != DRIFT}
@@ -448,6 +448,13 @@ def _template(
                 timeout=request.timeout,
             ),
             report,
+        )
+    if not isinstance(generated, GenerateResult):  # a set of templates (more than 500 resources)
+        raise UsageError(
+            f"{entry.name}: {len(generated.parts)} templates ({', '.join(p.name for p in generated.parts)}); "
+            "ci takes one template per manifest entry",
+            "split the entry's selection into several entries, or adopt the set with "
+            "iacgen import {opt:stack} NAME",
         )
     gt = generated.template
     tr.generated_path = generated.template_path

@@ -222,7 +222,6 @@ def _when_free(call: Callable[[], T], what: str, timeout: float) -> T:
         what=f"a free generation slot to {what} (at most 5 templates generate at once)",
         timeout=timeout,
         interval=5.0,
-        max_interval=30.0,
     )
     return result
 
@@ -251,7 +250,6 @@ def wait_for_template(
         what=f"generated template {name}",
         timeout=timeout,
         interval=2.0,
-        max_interval=10.0,
         on_update=update,
     )
 

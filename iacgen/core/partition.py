@@ -25,7 +25,8 @@ same selection and edges give the same partition.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -238,3 +239,61 @@ def partition(
         key=lambda c: (c.source, c.target),
     )
     return Partition(parts, crossings, len(groups), cut_groups)
+
+
+@dataclass(frozen=True)
+class LiteralReference:
+    """A literal identifier in one part's template naming a resource of another part: where the service
+    wrote a reference to a resource outside the template. After the import, such a value can become an
+    Fn::ImportValue of an Output the other stack exports."""
+
+    part: int
+    logical_id: str
+    value: str
+    target: Key
+    target_part: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "part": self.part,
+            "logical_id": self.logical_id,
+            "value": self.value,
+            "target": _key_dict(self.target),
+            "target_part": self.target_part,
+        }
+
+
+_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{2,}")
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def literal_references(
+    properties: dict[int, dict[str, Any]], where: dict[Key, int]
+) -> list[LiteralReference]:
+    """Every string token in a part's resource properties (part -> logical id -> properties) that equals the
+    single identifier value of a resource in another part. ARNs are split at ':' and '/', so a role named in
+    a function's Role ARN is found. Sorted by part, logical id, value."""
+    by_value: dict[str, list[Key]] = {}
+    for key in where:
+        values = [v for _, v in key[1]]
+        if len(values) == 1 and len(values[0]) >= 3:
+            by_value.setdefault(values[0], []).append(key)
+    found: set[LiteralReference] = set()
+    for part, resources in properties.items():
+        for logical_id, props in resources.items():
+            for text in _strings(props):
+                for token in _TOKEN.findall(text):
+                    for target in by_value.get(token, ()):
+                        if where[target] != part:
+                            found.add(LiteralReference(part, logical_id, token, target, where[target]))
+    return sorted(found, key=lambda r: (r.part, r.logical_id, r.value, r.target))

@@ -1,4 +1,8 @@
-"""The one polling helper: every wait in iacgen goes through poll(), so back-off and timeouts are uniform."""
+"""The one polling helper: every wait in iacgen goes through poll(), so back-off and timeouts are uniform.
+
+Quick at first (the local cloud and small templates finish in seconds), backing off 1.5x to at most one
+call every 15 s (IACGEN_POLL_MAX_INTERVAL seconds): a 100,000-resource scan takes hours, and polling it
+every second would cost thousands of calls against the account's API rate for nothing."""
 
 from __future__ import annotations
 
@@ -10,6 +14,18 @@ from typing import TypeVar
 from iacgen.core.errors import WaitTimeout
 
 T = TypeVar("T")
+
+
+DEFAULT_MAX_INTERVAL = 15.0
+
+
+def max_interval_setting() -> float:
+    """The slowest polling rate: IACGEN_POLL_MAX_INTERVAL seconds between calls (default 15)."""
+    try:
+        value = float(os.environ.get("IACGEN_POLL_MAX_INTERVAL", DEFAULT_MAX_INTERVAL))
+    except ValueError:
+        return DEFAULT_MAX_INTERVAL
+    return value if value > 0 else DEFAULT_MAX_INTERVAL
 
 
 def _scale() -> float:
@@ -27,13 +43,15 @@ def poll(
     what: str,
     timeout: float,
     interval: float = 1.0,
-    max_interval: float = 10.0,
+    max_interval: float | None = None,
     on_update: Callable[[T], None] | None = None,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
 ) -> T:
-    """Call fetch() until done(result), backing off 1.5x up to max_interval; WaitTimeout past timeout."""
+    """Call fetch() until done(result), backing off 1.5x from `interval` up to `max_interval` (default: the
+    configured slowest rate); WaitTimeout past timeout."""
     scale = _scale()
+    cap = max_interval_setting() if max_interval is None else max_interval
     delay = interval * scale
     deadline = clock() + timeout
     while True:
@@ -50,4 +68,4 @@ def poll(
                 "or pass a longer {opt:timeout}",
             )
         sleep(min(delay, remaining))
-        delay = min(delay * 1.5, max_interval * scale)
+        delay = min(delay * 1.5, cap * scale)

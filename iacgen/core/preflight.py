@@ -27,6 +27,7 @@ from iacgen.core.identifiers import (
     listed_identifiers,
     read_resources_file,
 )
+from iacgen.core.import_batches import split_batch
 from iacgen.core.stack_merge import Merged, dump_section, merge_stack, section
 from iacgen.core.stacks import StackResourceInfo, describe_stack, list_stack_resources, stack_template
 
@@ -84,6 +85,8 @@ class ImportPlan:
     s3_bucket: str | None = None
     s3_key: str | None = None
     template_url: str | None = None
+    # over 200 to import: logical ids left out of this change set's body, for the next ones (import_batches)
+    later: list[str] = field(default_factory=list)
 
     @property
     def new_stack(self) -> bool:
@@ -161,7 +164,9 @@ def plan_import(
     _check_stack_name(stack)
     policy = normalize_policy(patch_deletion_policy) if patch_deletion_policy else None
     path = Path(template_path)
-    template = load_template(read_template_file(path), source=str(path))
+    text = read_template_file(path)
+    check_body_limit(path, text)
+    template = load_template(text, source=str(path))
     resources = template.resources()
     if not resources:
         raise UsageError(f"{path}: the template has no resources to import", "generate a template first")
@@ -176,6 +181,7 @@ def plan_import(
     policy_added = _add_deletion_policy(template, resources, candidates, policy, problems)
     to_import = _resources_to_import(candidates, known, underivable, resources, problems)
     merged, outputs_text = _fold_in_stack(aws, template, target, problems)
+    to_import, later = split_batch(template, to_import)
     _check_counts(to_import, template, problems)
     _check_parameters(template, given, target, problems)
     _check_stack_parameters_kept(given, target, problems)
@@ -207,10 +213,24 @@ def plan_import(
         s3_bucket=s3_bucket if template_url else None,
         s3_key=s3_key,
         template_url=template_url,
+        later=later,
     )
 
 
 # --- inputs
+
+
+def check_body_limit(path: Path, text: str | None = None) -> None:
+    """A template file over 1 MB is refused before any call: no TemplateURL takes it either."""
+    from iacgen.core.template import body_size, read_template_file
+
+    size = body_size(text if text is not None else read_template_file(path))
+    if size > MAX_URL_BODY_BYTES:
+        raise UsageError(
+            f"{path} is {size:,} bytes; CloudFormation accepts at most {MAX_URL_BODY_BYTES:,} bytes even "
+            "from S3",
+            "split the selection into several templates (generate splits beyond 500 resources)",
+        )
 
 
 def _check_stack_name(stack: str) -> None:
@@ -362,11 +382,6 @@ def _fold_in_stack(
 
 def _check_counts(to_import: list[ImportResource], template: Template, problems: _Problems) -> None:
     """The model's cap on ResourcesToImport and the stack quotas, on the body as it will be sent."""
-    if len(to_import) > MAX_RESOURCES_TO_IMPORT:
-        problems.add(
-            f"{len(to_import)} resources to import; one import takes at most {MAX_RESOURCES_TO_IMPORT}",
-            "split the selection into several templates (iacgen generate --select ...) and stacks",
-        )
     total = len(template.data["Resources"])
     if total > MAX_TEMPLATE_RESOURCES:
         problems.add(

@@ -129,10 +129,12 @@ class ScannedResource:
     type: str
     identifier: dict[str, str] = field(hash=False)
     managed: bool = field(default=False, compare=False)
+    # the type and the sorted identifier items; computed once, a plain attribute (closures and partitions
+    # look resources up by key many times each; functools.cached_property takes a lock per read in 3.11)
+    key: tuple[str, tuple[tuple[str, str], ...]] = field(init=False, repr=False, compare=False, hash=False)
 
-    @property
-    def key(self) -> tuple[str, tuple[tuple[str, str], ...]]:
-        return (self.type, tuple(sorted(self.identifier.items())))
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", (self.type, tuple(sorted(self.identifier.items()))))
 
     def __hash__(self) -> int:
         return hash(self.key)
@@ -346,7 +348,6 @@ def wait_for_scan(
         what=f"scan {scan_id}",
         timeout=timeout,
         interval=2.0,
-        max_interval=15.0,
         on_update=on_progress,
     )
     if check and scan.status == "FAILED":

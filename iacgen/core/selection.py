@@ -16,7 +16,9 @@ Type and id terms are pushed down as ResourceTypePrefix/ResourceIdentifier and r
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import contextlib
+import gc
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -213,10 +215,12 @@ class Closure:
     rounds: int = 0
     fixed_point: bool = True  # False when stopped by depth with resources still unexplored
     # Relation edges learnt from the calls, for partitioning: (selected resource, resource related to its
-    # lineage), only from batches whose inputs share one lineage (the API does not say which input an output
-    # belongs to, so a mixed batch says nothing exact). Already-known outputs count: they join two lineages.
+    # lineage), only in exact mode, where every batch's inputs share one lineage (the API does not say which
+    # input an output belongs to, so a mixed batch says nothing exact, and neither does anything found from
+    # its outputs). Already-known outputs count: they join two lineages into one group.
     links: list[tuple[Key, Key]] = field(default_factory=list)
-    mixed_batches: int = 0  # batches whose outputs gave no links
+    mixed_batches: int = 0  # batches that mixed lineages (packed mode)
+    attribution_pass: bool = False  # the closure was re-run with one batch per lineage to learn the links
 
     @property
     def resources(self) -> list[ScannedResource]:
@@ -234,6 +238,7 @@ class Closure:
             "total": len(self.selected) + len(self.added),
             "links": len(self.links),
             "mixed_batches": self.mixed_batches,
+            "attribution_pass": self.attribution_pass,
         }
 
 
@@ -242,7 +247,7 @@ def _too_many(count: int, note: str) -> UsageError:
         f"the selection has {count} resources{note}; a generated template holds at most "
         f"{MAX_TEMPLATE_RESOURCES}",
         "narrow it: a tighter {opt:select}, {opt:exclude} EXPR, or {opt:related_depth} N "
-        "(splitting into several templates is not supported yet)",
+        "(generate itself splits a larger selection into several templates)",
     )
 
 
@@ -270,6 +275,33 @@ def related_closure(
     batches of 100 (ordered by lineage, so mixing is rare), and outputs of a mixed batch are attributed to the
     union of its lineages and marked exact=False. Depth is always exact (round number).
     """
+    with _collector_paused():
+        return _close(fetch_related, seeds, depth, exclude_managed, excluded, exact_attribution_limit, limit)
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused while a closure allocates its many long-lived objects (it
+    makes no cycles): otherwise each full collection re-scans everything held so far, and a 75,000-resource
+    closure took twice as long as the same work without it."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _close(
+    fetch_related: Callable[[list[ScannedResource]], list[ScannedResource]],
+    seeds: Iterable[ScannedResource],
+    depth: int | None,
+    exclude_managed: bool,
+    excluded: Iterable[ScannedResource],
+    exact_attribution_limit: int,
+    limit: int | None,
+) -> Closure:
     closure = Closure([])
     known: dict[Key, ScannedResource] = {}
     for seed in seeds:
@@ -291,7 +323,7 @@ def related_closure(
     linked: set[tuple[Key, Key]] = set()
     while frontier and (depth is None or closure.rounds < depth):
         closure.rounds += 1
-        found: dict[Key, tuple[ScannedResource, set[Key], bool]] = {}
+        found: dict[Key, tuple[ScannedResource, frozenset[Key], bool]] = {}
         for batch in _batches(frontier, lineage, order, exact_mode):
             closure.calls += 1
             sources = {lineage[r.key] for r in batch}
@@ -301,7 +333,7 @@ def related_closure(
             for out in fetch_related(batch):
                 k = out.key
                 left_out = k in skipped or k in blocked or (exclude_managed and out.managed)
-                if len(sources) == 1 and not left_out:
+                if exact_mode and len(sources) == 1 and not left_out:
                     for root in sorted(via):
                         pair = (root, k) if root < k else (k, root)
                         if root != k and pair not in linked:
@@ -313,13 +345,25 @@ def related_closure(
                     skipped.add(k)
                     (closure.skipped_excluded if k in blocked else closure.skipped_managed).append(out)
                     continue
-                res, seen_via, was_exact = found.get(k, (out, set(), True))
-                found[k] = (res, seen_via | via, was_exact and len(sources) == 1)
+                previous = found.get(k)
+                if previous is None:
+                    found[k] = (out, via, len(sources) == 1)
+                else:
+                    merged = previous[1] if previous[1] >= via else previous[1] | via
+                    found[k] = (previous[0], merged, previous[2] and len(sources) == 1)
         frontier = []
+        # lineage sets and "pulled in by" lists are shared between the resources that have the same one:
+        # a packed batch gives all its outputs one lineage of up to 100 selected resources, and copies per
+        # resource would make memory grow with resources x selection
+        pulled_for: dict[frozenset[Key], list[ScannedResource]] = {}
         for k, (res, via_keys, was_exact) in found.items():
             known[k] = res
-            lineage[k] = frozenset(via_keys)
-            pulled = sorted((known[s] for s in via_keys), key=lambda r: order[r.key])
+            lineage[k] = via_keys
+            pulled = pulled_for.get(via_keys)
+            if pulled is None:
+                pulled = pulled_for[via_keys] = sorted(
+                    (known[s] for s in via_keys), key=lambda r: order[r.key]
+                )
             closure.added.append(Added(res, closure.rounds, pulled, was_exact))
             frontier.append(res)
         if limit is not None and len(known) > limit:
@@ -376,8 +420,12 @@ def plan_selection(
     *,
     related: bool = False,
     depth: int | None = None,
+    limit: int | None = MAX_TEMPLATE_RESOURCES,
+    attribute_over: int = MAX_TEMPLATE_RESOURCES,
 ) -> SelectionPlan:
-    """Parse, list and close over a scan. Bad expressions and empty selections are UsageErrors (exit 2),
+    """Parse, list and close over a scan; `limit` None lifts the one-template cap (the caller partitions;
+    beyond `attribute_over` resources the closure is re-run with one batch per lineage to learn the links).
+    Bad expressions and empty selections are UsageErrors (exit 2),
     raised before any call that would change anything."""
     from iacgen.core.scans import fetch_related, list_resources
 
@@ -399,10 +447,20 @@ def plan_selection(
             f"the selection {what} matches no resource in scan {scan_id}{extra}",
             "check it with: iacgen resources (resources owned by a stack are never selected)",
         )
+    fetch = fetch_related(aws, scan_id)
     closure = related_closure(
-        fetch_related(aws, scan_id),
-        result.resources,
-        depth=(depth if related else 0),
-        excluded=result.blocked,
+        fetch, result.resources, depth=(depth if related else 0), excluded=result.blocked, limit=limit
     )
+    if related and len(closure.resources) > attribute_over and closure.mixed_batches:
+        # Beyond one template the partition needs to know which resources belong together, which packed
+        # batches cannot tell: close over the selection again with one batch per lineage (exact links).
+        closure = related_closure(
+            fetch,
+            result.resources,
+            depth=depth,
+            excluded=result.blocked,
+            limit=limit,
+            exact_attribution_limit=len(result.resources),
+        )
+        closure.attribution_pass = True
     return SelectionPlan(scan_id, result, closure)

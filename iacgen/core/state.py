@@ -48,6 +48,8 @@ class State:
     templates: dict[str, TemplateRecord] = field(default_factory=dict)
     last_template: str | None = None
     pending_change_sets: list[PendingChangeSet] = field(default_factory=list)
+    # a selection generated as several templates: NAME -> [NAME-1, NAME-2, ...], in import order
+    sets: dict[str, list[str]] = field(default_factory=dict)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True) + "\n"
@@ -71,6 +73,7 @@ class State:
             pending_change_sets=[
                 _record(PendingChangeSet, item, f"pending_change_sets[{i}]") for i, item in enumerate(pending)
             ],
+            sets=_sets(data.get("sets")),
         )
 
     def last_record(self) -> TemplateRecord | None:
@@ -133,3 +136,12 @@ def _record(kind: Any, value: Any, where: str, **given: Any) -> Any:
     except TypeError:
         missing = [f.name for f in fields(kind) if f.name not in values]
         raise StateFormatError(f"{where}: missing {', '.join(missing)}") from None
+
+
+def _sets(value: Any) -> dict[str, list[str]]:
+    """The generated sets: NAME -> [NAME-1, NAME-2, ...]."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or not all(isinstance(v, list) for v in value.values()):
+        raise StateFormatError(f"sets: expected a mapping of name to list of names, got {_kind(value)}")
+    return {str(k): [str(n) for n in v] for k, v in value.items()}

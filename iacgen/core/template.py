@@ -337,3 +337,8 @@ def _long_form(tag: str, value: Any) -> Any:
     if name == "GetAtt" and isinstance(value, str):
         return {"Fn::GetAtt": value.split(".", 1)}
     return {f"Fn::{name}": value}
+
+
+def plain(value: Any) -> Any:
+    """A parsed template value as JSON-ready data, short-form tags (!Ref, !GetAtt, ...) in their long form."""
+    return _to_plain(value)

@@ -138,7 +138,7 @@ class _Builder:
         name = f"sprawl-d{n}"
         self.bucket(f"{name}-bucket", tags)
         self.dynamodb.create_table(
-            name,
+            f"{name}-table",
             schema=[{"AttributeName": "id", "KeyType": "HASH"}],
             throughput=None,
             attr=[{"AttributeName": "id", "AttributeType": "S"}],
@@ -151,10 +151,10 @@ class _Builder:
             deletion_protection_enabled=False,
             warm_throughput=None,
         )
-        role = self.iam.create_role(name, _TRUST, "/", None, "", tags, None)
+        role = self.iam.create_role(f"{name}-role", _TRUST, "/", None, "", tags, None)
         self.awslambda.create_function(
             {
-                "FunctionName": name,
+                "FunctionName": f"{name}-fn",
                 "Runtime": "python3.12",
                 "Role": role.arn,
                 "Handler": "index.handler",

@@ -113,8 +113,11 @@ def test_more_than_200_resources(aws: Any, cloud: None) -> None:
             ]
         )
     )
-    with pytest.raises(UsageError, match="201 resources to import; one import takes at most 200"):
-        preflight.plan_import(aws, stack="many", template_path="many.yaml", resources_path="many.json")
+    # one change set takes 200: the plan imports the first 200 and leaves the last for the next one
+    plan = preflight.plan_import(aws, stack="many", template_path="many.yaml", resources_path="many.json")
+    assert [r.logical_id for r in plan.to_import] == names[:200]
+    assert plan.later == ["Bucket200"]
+    assert "Bucket199:" in plan.body and "Bucket200" not in plan.body
 
 
 def test_large_body_needs_a_bucket(aws: Any) -> None:

@@ -3,10 +3,12 @@ generated template, write the template and its resources file, and record both i
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from iacgen.core import generation, scans, selection
 from iacgen.core.errors import UsageError
@@ -21,6 +23,7 @@ if TYPE_CHECKING:
     from iacgen.core.generation import GeneratedTemplate
     from iacgen.core.selection import SelectionPlan
     from iacgen.core.session import Aws
+    from iacgen.core.workflow.generate_set import GenerateSetResult
     from iacgen.core.workspace import Workspace
 
 
@@ -40,6 +43,9 @@ class GenerateRequest:
     force: bool = False
     scan_id: str | None = None
     timeout: float = 1800.0
+    # resources per generated template before the selection is split (the service's 500; lower only for
+    # tests and for users who want smaller stacks)
+    template_limit: int = selection.MAX_TEMPLATE_RESOURCES
 
     @property
     def with_related(self) -> bool:
@@ -55,11 +61,14 @@ class GenerateResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "api_calls": self.api_calls,
             "template_path": str(self.template_path),
             "resources_path": str(self.resources_path),
             "template": self.template.to_dict(),
             "selection": self.selection.to_dict(),
         }
+
+    api_calls: dict[str, int] = field(default_factory=dict)  # by operation, as core/session.py counted
 
 
 _SUBMITTED = {
@@ -69,11 +78,37 @@ _SUBMITTED = {
 }
 
 
+_Step = TypeVar("_Step", bound=Callable[..., "GenerateResult | GenerateSetResult"])
+
+
+def _with_calls(step: _Step) -> _Step:
+    """The template limit checked before any call, and the API calls the run made (by operation) in its
+    result."""
+
+    @functools.wraps(step)
+    def run(
+        workspace: Workspace, aws: Aws, request: GenerateRequest, reporter: Reporter | None = None
+    ) -> GenerateResult | GenerateSetResult:
+        if not 1 <= request.template_limit <= selection.MAX_TEMPLATE_RESOURCES:
+            raise UsageError(
+                f"a generated template holds 1-{selection.MAX_TEMPLATE_RESOURCES} resources, "
+                f"not {request.template_limit}",
+                None,
+            )
+        result = step(workspace, aws, request, reporter)
+        result.api_calls = dict(sorted(aws.calls.items()))
+        return result
+
+    return cast("_Step", run)
+
+
+@_with_calls
 def generate(
     workspace: Workspace, aws: Aws, request: GenerateRequest, reporter: Reporter | None = None
-) -> GenerateResult:
+) -> GenerateResult | GenerateSetResult:
     """Bad input (expressions, the name, a file that must not be overwritten) fails before any AWS call.
-    Re-running the same request after an interruption picks the generation up where it is."""
+    Re-running the same request after an interruption picks the generation up where it is. A selection of
+    more than 500 resources (related ones included) becomes a set of templates NAME-1, NAME-2, ..."""
     report = reporter or NullReporter()
     name = request.name
     template_path = workspace.template_path(name, request.format, request.out)
@@ -87,8 +122,20 @@ def generate(
     scan = scans.resolve_scan(aws, request.scan_id, state.scan_id)
     related = request.with_related
     plan = selection.plan_selection(
-        aws, scan.scan_id, request.select, request.exclude, related=related, depth=request.related_depth
+        aws,
+        scan.scan_id,
+        request.select,
+        request.exclude,
+        related=related,
+        depth=request.related_depth,
+        limit=None,
+        attribute_over=request.template_limit,
     )
+    if len(plan.resources) > request.template_limit:
+        from iacgen.core.workflow.generate_set import generate_set
+
+        _narrate_selection(report, plan, related, request.related_depth)
+        return generate_set(workspace, aws, request, plan, scan, report)
     _narrate_selection(report, plan, related, request.related_depth)
     expected = len(plan.resources)
     gt = generation.generate(

@@ -42,6 +42,7 @@ class ImportRequest:
     parameters: Mapping[str, str] = field(default_factory=dict)
     patch_deletion_policy: str | None = None
     s3_bucket: str | None = None
+    create_bucket: bool = False  # a body over 51,200 bytes goes to iacgen's own bucket (made if needed)
     mode: ImportMode = ImportMode.DRY_RUN
     timeout: float = 3600.0
     verify: bool = True  # after IMPORT_COMPLETE: ids as imported, and drift detection IN_SYNC
@@ -52,6 +53,9 @@ class ImportResult:
     plan: ImportPlan
     change_set: ChangeSetResult | None = None
     discarded: DiscardResult | None = None
+    # over 200 resources: the change sets after this one, into the same stack (import_batches)
+    batches: list[ImportResult] = field(default_factory=list)
+    api_calls: dict[str, int] = field(default_factory=dict)
     execution: ExecuteResult | None = None
     verification: Verification | None = None
 
@@ -60,8 +64,27 @@ class ImportResult:
             "plan": self.plan.to_dict(),
             "change_set": self.change_set.to_dict() if self.change_set else None,
             "discarded": self.discarded.to_dict() if self.discarded else None,
+            "batches": [b.to_dict() for b in self.batches],
+            "api_calls": self.api_calls,
             "execution": self.execution.to_dict() if self.execution else None,
             "verification": self.verification.to_dict() if self.verification else None,
+        }
+
+
+@dataclass
+class ImportSetResult:
+    """A set generated as NAME-1, NAME-2, ...: each imported into the stack of its own name, in order."""
+
+    name: str
+    parts: dict[str, ImportResult]
+    api_calls: dict[str, int] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "set": self.name,
+            "stacks": list(self.parts),
+            "parts": {name: r.to_dict() for name, r in self.parts.items()},
+            "api_calls": self.api_calls,
         }
 
 
@@ -76,6 +99,12 @@ def plan(
     files = workspace.import_files(request.template, request.resources)
     if files.note:
         report.info(files.note)
+    preflight.check_body_limit(Path(files.template))
+    bucket = request.s3_bucket
+    if bucket is None and request.create_bucket:
+        from iacgen.core.bodies_bucket import bucket_name
+
+        bucket = bucket_name(aws)
     checked = preflight.plan_import(
         aws,
         stack=request.stack,
@@ -83,7 +112,7 @@ def plan(
         resources_path=files.resources,
         parameters=dict(request.parameters),
         patch_deletion_policy=request.patch_deletion_policy,
-        s3_bucket=request.s3_bucket,
+        s3_bucket=bucket,
     )
     for line in plan_lines(checked):
         report.info(line)
@@ -259,19 +288,97 @@ def run_import(
     reporter: Reporter | None = None,
     *,
     confirm: Confirm | None = None,
-) -> ImportResult:
+) -> ImportResult | ImportSetResult:
     """The whole import step: plan, create, review, then discard or execute (per request.mode; CONFIRM asks
-    `confirm`, and an interrupted question discards the change set before the interrupt goes on)."""
+    `confirm`, and an interrupted question discards the change set before the interrupt goes on).
+
+    More than 200 resources go in successive change sets into the same stack, each executed before the next
+    is planned. Without --template, a --stack named like a generated set (NAME for NAME-1, NAME-2, ...)
+    imports each template into the stack of its name, in the set's order; a re-run skips what is done."""
     report = reporter or NullReporter()
     if request.mode is ImportMode.CONFIRM and confirm is None:
         raise ValueError("ImportMode.CONFIRM needs a confirm callback")
     clean_leftovers(workspace, aws, report)
+    members = workspace.load().sets.get(request.stack) if request.template is None else None
+    if members:
+        return _import_set(workspace, aws, request, members, report, confirm)
+    return _import_batches(workspace, aws, request, report, confirm)
+
+
+def _import_set(
+    workspace: Workspace,
+    aws: Aws,
+    request: ImportRequest,
+    members: list[str],
+    report: Reporter,
+    confirm: Confirm | None,
+) -> ImportSetResult:
+    from dataclasses import replace
+
+    from iacgen.core.errors import UsageError
+
+    state = workspace.load()
+    missing = [m for m in members if m not in state.templates or not state.templates[m].template_path]
+    if missing:
+        raise UsageError(
+            f"the set {request.stack} lacks its templates {', '.join(missing)} in the workspace",
+            f"generate it again: iacgen generate {request.stack} ...",
+        )
+    report.info(
+        f"{request.stack} is a set of {len(members)} templates: importing {', '.join(members)} in order"
+    )
+    parts: dict[str, ImportResult] = {}
+    for name in members:
+        record = state.templates[name]
+        part = replace(
+            request,
+            stack=name,
+            template=Path(str(record.template_path)),
+            resources=Path(record.resources_path) if record.resources_path else None,
+        )
+        parts[name] = _import_batches(workspace, aws, part, report, confirm)
+        declined = parts[name].execution is None and not parts[name].plan.nothing_to_import
+        if request.mode is ImportMode.CONFIRM and declined:
+            break  # the later stacks wait for a re-run
+    return ImportSetResult(request.stack, parts, dict(sorted(aws.calls.items())))
+
+
+def _import_batches(
+    workspace: Workspace, aws: Aws, request: ImportRequest, report: Reporter, confirm: Confirm | None
+) -> ImportResult:
+    """One template into one stack, 200 resources per change set."""
+    first = _import_once(workspace, aws, request, report, confirm)
+    current = first
+    while current.execution is not None and current.plan.later:
+        report.info(
+            f"{len(current.plan.later)} resource(s) of {current.plan.template_path} left: "
+            f"next change set into {request.stack}"
+        )
+        current = _import_once(workspace, aws, request, report, confirm)
+        first.batches.append(current)
+    if current.execution is None and current.plan.later and current.change_set is not None:
+        report.info(
+            f"{len(current.plan.later)} more resource(s) go in later change sets, once this one is executed "
+            "(one change set imports at most 200)"
+        )
+    first.api_calls = dict(sorted(aws.calls.items()))
+    return first
+
+
+def _import_once(
+    workspace: Workspace, aws: Aws, request: ImportRequest, report: Reporter, confirm: Confirm | None
+) -> ImportResult:
     checked = plan(workspace, aws, request, report)
     outcome = ImportResult(checked)
     if checked.nothing_to_import:
         where = checked.template_path
         report.info(f"nothing to import: stack {request.stack} already holds every resource in {where}")
         return outcome
+    if checked.template_url and request.create_bucket and request.s3_bucket is None and checked.s3_bucket:
+        from iacgen.core.bodies_bucket import ensure_bucket
+
+        if ensure_bucket(aws, checked.s3_bucket):
+            report.info(f"created the private, encrypted bucket {checked.s3_bucket} for iacgen's templates")
     result = create(aws, checked, report, request.timeout, workspace=workspace)
     outcome.change_set = result
     go = request.mode is ImportMode.EXECUTE

@@ -46,6 +46,31 @@ class WarningsResult:
         }
 
 
+def _sets_as_one(step: Any) -> Any:
+    """A set generated as NAME-1, NAME-2, ... is one plan: its warnings are every template's, each logical id
+    named with its template (NAME-1/EC2VPC)."""
+
+    import functools
+    from dataclasses import replace
+
+    @functools.wraps(step)
+    def run(
+        workspace: Workspace, aws: Aws, name: str | None = None, fail_on: Iterable[str] = ()
+    ) -> WarningsResult:
+        state = workspace.load()
+        members = state.sets.get(name or state.last_template or "")
+        if not members:
+            one: WarningsResult = step(workspace, aws, name, fail_on)
+            return one
+        parts: list[WarningsResult] = [step(workspace, aws, member, fail_on) for member in members]
+        found = [replace(r, logical_id=f"{p.name}/{r.logical_id}") for p in parts for r in p.resources]
+        merged: WarningsResult = replace(parts[0], name=name or str(state.last_template), resources=found)
+        return merged
+
+    return run
+
+
+@_sets_as_one
 def warnings(
     workspace: Workspace, aws: Aws, name: str | None = None, fail_on: Iterable[str] = ()
 ) -> WarningsResult:
