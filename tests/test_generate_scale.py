@@ -17,7 +17,14 @@ def sprawl_300(cloud: None) -> Any:
     return sprawl.seed(300, region=REGION)  # 9 networks of 25 (90 instances), data sets, buckets
 
 
-def test_rows_of_one_kind_beyond_a_screenful_are_counted_by_type(cli: Any, sprawl_300: Any) -> None:
+@pytest.fixture
+def sprawl_600(cloud: None) -> Any:
+    from iacgen.localcloud import sprawl
+
+    return sprawl.seed(600, region=REGION)  # 18 networks of 25 (4 instances each: 72), data sets, buckets
+
+
+def test_rows_of_one_kind_beyond_a_screenful_are_counted_by_type(cli: Any, sprawl_600: Any) -> None:
     assert cli("scan").exit_code == 0
     args = [
         "generate",
@@ -31,15 +38,15 @@ def test_rows_of_one_kind_beyond_a_screenful_are_counted_by_type(cli: Any, spraw
     done = cli(*args)
     assert done.exit_code == 0, done.stderr
     lines = [line for line in done.stdout.splitlines() if "left out: --exclude" in line]
-    assert len(lines) == 1  # 90 instances left out: one row, not 90
-    assert "AWS::EC2::Instance" in lines[0] and "90 resources" in lines[0]
+    assert len(lines) == 1  # 72 instances left out: one row, not 72
+    assert "AWS::EC2::Instance" in lines[0] and "72 resources" in lines[0]
     assert "--output json lists each" in lines[0]
     assert sum("(one row per type" in line for line in done.stdout.splitlines()) >= 2  # the added ones too
     assert len(done.stdout.splitlines()) < 120
     # the JSON keeps every row
     again = cli("--output", "json", *args)
     data = again.json()
-    assert len(data["selection"]["skipped_excluded"]) == 90
+    assert len(data["selection"]["skipped_excluded"]) == 72
     assert "cloudformation:CreateGeneratedTemplate" not in data["api_calls"]  # resumed: the same request
     assert data["api_calls"]["cloudformation:ListResourceScanRelatedResources"] >= 1
     assert json.loads(json.dumps(data)) == data
@@ -92,7 +99,7 @@ def test_a_selection_beyond_one_template_becomes_a_set_of_templates(cli: Any, sp
     }
     added = {(r["type"], json.dumps(r["identifier"], sort_keys=True)) for r in data["selection"]["added"]}
     wanted = selected | added
-    assert len(wanted) == 9 * 25 + 16  # 9 networks and moto's default VPC
+    assert len(wanted) == 242  # 9 networks of 25 and moto's default VPC with what it holds
     seen: list[tuple[str, str]] = []
     for part in data["parts"]:
         body = json.loads(Path(part["template_path"]).read_text())
