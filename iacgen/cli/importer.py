@@ -19,16 +19,17 @@ if TYPE_CHECKING:
 
 def _parse_parameters(items: list[str]) -> dict[str, str]:
     from iacgen.core.errors import UsageError
+    from iacgen.core.validation import check_parameter_pairs
 
-    parsed: dict[str, str] = {}
+    pairs: list[tuple[str, str]] = []
     for item in items:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
             raise UsageError(
                 f"--parameter {item!r} is not KEY=VALUE", "write it as --parameter KeyName=value"
             )
-        parsed[key.strip()] = value
-    return parsed
+        pairs.append((key.strip(), value))
+    return check_parameter_pairs(pairs)
 
 
 def _identifier_text(identifier: dict[str, str], fallback: str | None) -> str:
@@ -202,7 +203,7 @@ def register(app: typer.Typer) -> None:
         ),
         yes: bool = typer.Option(False, "--yes", "-y", help="Execute without asking."),
         timeout: float = typer.Option(
-            3600, "--timeout", metavar="SECONDS", help="Seconds to wait for each step."
+            3600, "--timeout", metavar="SECONDS", min=1, help="Seconds to wait for each step."
         ),
         verify: bool = typer.Option(
             True,

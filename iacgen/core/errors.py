@@ -150,6 +150,13 @@ def from_aws_exception(exc: BaseException, action: str | None = None) -> IacgenE
         )
     if isinstance(exc, BotoCoreError):
         return AwsError(f"{prefix}{exc}")
+    from botocore.parsers import ResponseParserError
+
+    if isinstance(exc, ResponseParserError):
+        return AwsError(
+            f"{prefix}the endpoint's answer is not an AWS API response: {str(exc).splitlines()[0][:200]}",
+            "check --endpoint-url / AWS_ENDPOINT_URL: it must point at AWS or an emulator of it",
+        )
     return None
 
 

@@ -9,7 +9,15 @@ from pathlib import Path
 
 def write_atomic(path: Path, data: str | bytes, mode: int | None = None) -> None:
     """Write to a temporary file beside `path`, then rename it over `path`. The file keeps its permissions;
-    a new one gets 0644, or `mode` when given (which then applies to an existing file too)."""
+    a new one gets 0644, or `mode` when given (which then applies to an existing file too). A symbolic link
+    is followed: its target is replaced (in the target's directory) and the link stays a link. A directory
+    in the way is bad input, not a crash."""
+    from iacgen.core.errors import UsageError
+
+    if path.is_symlink():
+        path = Path(os.path.realpath(path))
+    if path.is_dir():
+        raise UsageError(f"{path} is a directory", "give a file path to write")
     path.parent.mkdir(parents=True, exist_ok=True)
     raw = data.encode() if isinstance(data, str) else data
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)

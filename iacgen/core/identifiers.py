@@ -51,12 +51,15 @@ class ImportResource:
 
 def read_resources_file(path: Path) -> list[dict[str, Any]]:
     """ResourcesToImport entries from a file (a JSON list, or an object with a ResourcesToImport list)."""
+    from iacgen.core.validation import MAX_RESOURCES_FILE_BYTES, read_user_file
+
+    if not path.exists() and not path.is_symlink():
+        raise UsageError(f"resources file not found: {path}", "check the path")
+    raw = read_user_file(path, "resources file", MAX_RESOURCES_FILE_BYTES)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UsageError(f"resources file not found: {path}", "check the path") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"cannot read resources file {path}: {exc}", "check the file") from exc
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{path}: not UTF-8 text (byte {exc.start})", "save it as UTF-8 JSON") from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:

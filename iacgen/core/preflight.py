@@ -30,6 +30,7 @@ from iacgen.core.identifiers import (
 from iacgen.core.import_batches import split_batch
 from iacgen.core.stack_merge import Merged, dump_section, merge_stack, section
 from iacgen.core.stacks import StackResourceInfo, describe_stack, list_stack_resources, stack_template
+from iacgen.core.validation import expanded_body, template_problems
 
 if TYPE_CHECKING:
     from iacgen.core.session import Aws
@@ -185,8 +186,11 @@ def plan_import(
     _check_counts(to_import, template, problems)
     _check_parameters(template, given, target, problems)
     _check_stack_parameters_kept(given, target, problems)
+    for problem in template_problems(resources, dict(section(template.data, "Parameters") or {})):
+        problems.add(*problem)
     previous, secret = _parameter_roles(template, given, target)
-    body = dump_template(template)
+    # CloudFormation refuses YAML aliases: they are expanded in the body sent, never in the file
+    body = expanded_body(template) or dump_template(template)
     size = body_size(body)
     s3_key, template_url = _body_location(aws, body, size, template.format, s3_bucket, problems)
     problems.raise_if_any()

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from iacgen.core.errors import AwsError, UsageError, aws_error, error_code
 from iacgen.core.polling import poll
+from iacgen.core.validation import check_type_patterns
 
 if TYPE_CHECKING:
     from iacgen.core.session import Aws
@@ -203,6 +204,7 @@ def validate_types(types: Iterable[str]) -> list[str]:
                 f"resource type {t!r}: '*' is allowed only at the end",
                 "use a prefix wildcard such as AWS::EC2::*",
             )
+        check_type_patterns([t], "--type")
         if t not in out:
             out.append(t)
     if len(out) > MAX_SCAN_TYPES:

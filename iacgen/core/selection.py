@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from iacgen.core.errors import UsageError
 from iacgen.core.scans import ScannedResource
+from iacgen.core.validation import case_problem
 
 if TYPE_CHECKING:
     from iacgen.core.session import Aws
@@ -127,6 +128,8 @@ def parse_term(raw: str) -> Term:
         raise _bad(text, f"missing value after {name}=")
     if name == "type" and "*" in value[:-1]:
         raise _bad(text, "'*' is allowed only at the end of a type")
+    if name == "type" and (problem := case_problem(value)):
+        raise UsageError(f"bad selection term {text!r}: {problem[0]}", problem[1])
     return Term(name, value)
 
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from iacgen import __version__
 from iacgen.core import retries
 from iacgen.core.errors import from_aws_exception
+from iacgen.core.validation import check_endpoint_url
 
 if TYPE_CHECKING:
     import boto3
@@ -118,6 +119,7 @@ class Aws:
         if service not in self._clients:
             from botocore.config import Config
 
+            self._check_endpoints(service)
             mode, _ = retries.resolve(self.session._session.get_config_variable("retry_mode"), None)
             config = Config(
                 # botocore's handler makes one attempt; retries.RetryPolicy decides the rest
@@ -142,6 +144,16 @@ class Aws:
             retries.install(client, self.retry)
             self._clients[service] = client
         return self._clients[service]
+
+    def _check_endpoints(self, service: str) -> None:
+        """--endpoint-url and botocore's AWS_ENDPOINT_URL[_SERVICE]: a malformed one is bad input (exit 2),
+        not botocore's bare ValueError."""
+        candidates = [("--endpoint-url", self.settings.endpoint_url)]
+        for var in ("AWS_ENDPOINT_URL", f"AWS_ENDPOINT_URL_{service.upper().replace('-', '_')}"):
+            candidates.append((var, os.environ.get(var)))
+        for option, url in candidates:
+            if url:
+                check_endpoint_url(url, option)
 
     def _count(self, model: Any, **_: Any) -> None:
         self.calls[f"{model.service_model.service_name}:{model.name}"] += 1

@@ -18,6 +18,7 @@ from ruamel.yaml.nodes import Node
 
 from iacgen.core.errors import UsageError
 from iacgen.core.policies import DELETION_POLICY, POLICY_ATTRIBUTES, UPDATE_REPLACE_POLICY
+from iacgen.core.validation import MAX_TEMPLATE_FILE_BYTES, alias_use, read_user_file
 
 TemplateFormat = Literal["yaml", "json"]
 
@@ -138,19 +139,11 @@ def _yaml() -> YAML:
 
 
 def read_template_file(path: Path) -> str:
-    """The file's text exactly as stored (no newline translation, so CRLF files patch byte-for-byte)."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise UsageError(
-            f"{path}: no such file", "check the path (iacgen generate writes NAME.yaml)"
-        ) from None
-    except IsADirectoryError:
-        raise UsageError(f"{path}: is a directory, not a template", "give the template file's path") from None
-    except OSError as exc:
-        raise UsageError(
-            f"{path}: cannot read: {exc.strerror or exc}", "check the file's permissions"
-        ) from None
+    """The file's text exactly as stored (no newline translation, so CRLF files patch byte-for-byte); links
+    are followed, anything but a regular file of a bounded size is refused (validation.read_user_file)."""
+    if not path.exists() and not path.is_symlink():
+        raise UsageError(f"{path}: no such file", "check the path (iacgen generate writes NAME.yaml)")
+    raw = read_user_file(path, "template", MAX_TEMPLATE_FILE_BYTES)
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -186,6 +179,7 @@ def _parse(text: str, source: str) -> tuple[Any, TemplateFormat, Node | None]:
     try:
         y = _yaml()  # one parse gives both the node tree (positions) and the data
         node = y.compose(body)
+        alias_use(node, source)  # bounded: an alias bomb is refused before anything walks it
         data = y.constructor.construct_document(node) if node is not None else None
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark

@@ -143,6 +143,8 @@ def names(items: Iterable[str]) -> str:
 
 
 def parse_template(body: str) -> dict[str, Any]:
+    if has_yaml_alias(body):
+        raise invalid("Template error: YAML aliases are not allowed in CloudFormation templates")
     try:
         parsed = cfn_models.Stack.parse_template(body)
     except Exception as exc:
@@ -156,6 +158,21 @@ def parse_template(body: str) -> dict[str, Any]:
         if not isinstance(resource, dict) or not isinstance(resource.get("Type"), str):
             raise invalid(f"Template format error: [/Resources/{logical_id}] has no Type")
     return parsed
+
+
+def has_yaml_alias(body: str) -> bool:
+    """The service refuses YAML aliases (and so merge keys, which need one); a JSON body has none."""
+    if body.lstrip().startswith("{"):
+        return False
+    import yaml  # type: ignore[import-untyped]
+
+    class _Loader(yaml.SafeLoader):
+        pass
+
+    try:
+        return any(isinstance(event, yaml.AliasEvent) for event in yaml.parse(body, Loader=_Loader))
+    except yaml.YAMLError:
+        return False  # the parse below reports it
 
 
 def find_live_stack(backend: Any, name_or_id: str) -> Any | None:

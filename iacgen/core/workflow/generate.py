@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from iacgen.core import generation, scans, selection
-from iacgen.core.errors import UsageError
 from iacgen.core.policies import GeneratorPolicy
 from iacgen.core.reporter import GenerationProgress, NullReporter, Reporter
 from iacgen.core.scans import plural, short_id
 from iacgen.core.state import TemplateRecord
 from iacgen.core.template_warnings import WarningCounts
+from iacgen.core.validation import check_template_name
 from iacgen.core.workspace import check_overwrite, sha256_of
 
 if TYPE_CHECKING:
@@ -111,12 +111,11 @@ def generate(
     more than 500 resources (related ones included) becomes a set of templates NAME-1, NAME-2, ..."""
     report = reporter or NullReporter()
     name = request.name
+    check_template_name(name)
     template_path = workspace.template_path(name, request.format, request.out)
     resources_path = workspace.resources_path(template_path, name)
     for expr in [*request.select, *request.exclude]:
         selection.parse_select(expr)
-    if not 1 <= len(name) <= 128:
-        raise UsageError(f"template name must be 1-128 characters, got {len(name)}", None)
     state = workspace.load()
     check_overwrite(template_path, state.templates.get(name), request.force)
     scan = scans.resolve_scan(aws, request.scan_id, state.scan_id)

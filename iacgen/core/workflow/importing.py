@@ -17,6 +17,7 @@ from iacgen.core.errors import PolicyFailure, aws_error
 from iacgen.core.identifiers import IdentifierSource
 from iacgen.core.reporter import ChangeSetProgress, ChangeSetReady, NullReporter, Reporter, StackEvent
 from iacgen.core.state import PendingChangeSet
+from iacgen.core.validation import check_timeout
 
 if TYPE_CHECKING:
     from iacgen.core.changeset import DiscardResult, ExecuteResult
@@ -298,6 +299,7 @@ def run_import(
     report = reporter or NullReporter()
     if request.mode is ImportMode.CONFIRM and confirm is None:
         raise ValueError("ImportMode.CONFIRM needs a confirm callback")
+    check_timeout(request.timeout)
     clean_leftovers(workspace, aws, report)
     members = workspace.load().sets.get(request.stack) if request.template is None else None
     if members:
