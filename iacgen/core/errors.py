@@ -152,12 +152,23 @@ def from_aws_exception(exc: BaseException, action: str | None = None) -> IacgenE
         return AwsError(f"{prefix}{exc}")
     from botocore.parsers import ResponseParserError
 
-    if isinstance(exc, ResponseParserError):
+    if isinstance(exc, ResponseParserError) or _raised_in("botocore.parsers", exc):
         return AwsError(
             f"{prefix}the endpoint's answer is not an AWS API response: {str(exc).splitlines()[0][:200]}",
             "check --endpoint-url / AWS_ENDPOINT_URL: it must point at AWS or an emulator of it",
         )
     return None
+
+
+def _raised_in(module: str, exc: BaseException) -> bool:
+    """Whether the innermost frame of exc's traceback is in `module`: botocore's parsers fail with a bare
+    KeyError or ValueError on an answer that is not the API's (a web page from a wrong endpoint)."""
+    tb = exc.__traceback__
+    if tb is None:
+        return False
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    return str(tb.tb_frame.f_globals.get("__name__", "")).startswith(module)
 
 
 def error_code(exc: BaseException) -> str | None:
