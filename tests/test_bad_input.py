@@ -227,7 +227,7 @@ CASES = [
         files={"t.yaml": "Resources:\n  B: {Properties: {}}\n"},
     ),
     # --- patch: the options
-    c("patch-no-policy", "patch", "t.json", says="patch needs a policy to set", files=T),
+    c("patch-no-policy", "patch", "t.json", says="patch needs something to change", files=T),
     c("patch-bad-policy", "patch", "t.json", "--deletion-policy", "Maybe", says="Maybe", files=T),
     c(
         "patch-out-and-in-place",

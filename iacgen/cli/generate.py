@@ -228,6 +228,26 @@ def render_warnings(output: Output, result: WarningsResult) -> None:
             result.resources, f"{result.name}: {result.counts.sentence()}", output.out.width
         ),
     )
+    if result.secrets and not output.json:
+        output.out.print(_secrets_table(result))
+
+
+def _secrets_table(result: WarningsResult) -> RenderableType:
+    """Literal secrets in the template file: where, and why it looks like one; never the value."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    secrets = result.secrets or []
+    table = Table(
+        title=f"{len(secrets)} literal secret(s) in {result.template_path}; "
+        "iacgen patch --secrets makes them NoEcho parameters",
+        title_justify="left",
+    )
+    for column in ("Logical id", "Where", "Why", "Length"):
+        table.add_column(column)
+    for f in secrets:
+        table.add_row(escape(f.logical_id), escape(f.where), escape(f.why), str(f.length))
+    return table
 
 
 def register(app: typer.Typer) -> None:
@@ -283,6 +303,12 @@ def register(app: typer.Typer) -> None:
             metavar="DELETE|RETAIN",
             case_sensitive=False,
             help="UpdateReplacePolicy the generator puts on every resource.",
+        ),
+        allow_delete_policy: bool = typer.Option(
+            False,
+            "--allow-delete-policy",
+            help="Allow --deletion-policy DELETE on stateful types (buckets, tables, databases, volumes, "
+            "keys, log groups, queues, secrets, ...); without it such a selection is refused.",
         ),
         retain_vpc_defaults: bool = typer.Option(
             True,
@@ -344,6 +370,7 @@ def register(app: typer.Typer) -> None:
             deletion_policy=deletion_policy,
             update_replace_policy=update_replace_policy,
             retain_vpc_defaults=retain_vpc_defaults,
+            allow_delete_policy=allow_delete_policy,
             format=fmt.value,
             out=out,
             update=update,

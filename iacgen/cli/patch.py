@@ -50,6 +50,18 @@ def register(app: typer.Typer) -> None:
             None, "--out", metavar="PATH", help="Write the patched template here."
         ),
         in_place: bool = typer.Option(False, "--in-place", help="Overwrite TEMPLATE (atomically)."),
+        allow_delete_policy: bool = typer.Option(
+            False,
+            "--allow-delete-policy",
+            help="Allow DeletionPolicy Delete on stateful types (buckets, tables, databases, volumes, keys, "
+            "log groups, queues, secrets, ...); without it such a patch is refused.",
+        ),
+        secrets: bool = typer.Option(
+            False,
+            "--secrets",
+            help="Replace literal secrets (passwords, tokens, keys in properties and environment variables) "
+            "with NoEcho parameters, given at import with --parameter.",
+        ),
     ) -> None:
         """Set DeletionPolicy and UpdateReplacePolicy.
 
@@ -60,9 +72,10 @@ def register(app: typer.Typer) -> None:
 
         app_ctx = app_context(ctx)
         output = app_ctx.output
-        if deletion_policy is None and update_replace_policy is None:
+        if deletion_policy is None and update_replace_policy is None and not secrets:
             raise UsageError(
-                "patch needs a policy to set", "give --deletion-policy and/or --update-replace-policy"
+                "patch needs something to change",
+                "give --deletion-policy and/or --update-replace-policy, or --secrets",
             )
         if out is not None and in_place:
             raise UsageError("--out and --in-place exclude each other", "choose one destination")
@@ -92,6 +105,8 @@ def register(app: typer.Typer) -> None:
             logical_ids=resources or [],
             out=out,
             in_place=in_place,
+            allow_delete_policy=allow_delete_policy,
+            secrets=secrets,
         )
         with app_ctx.reporter() as reporter:
             result = workflow.patch_file(app_ctx.workspace, request, reporter)

@@ -10,11 +10,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from iacgen.core import generation, scans, selection
+from iacgen.core import generation, scans, selection, stateful
+from iacgen.core.errors import UsageError
 from iacgen.core.policies import GeneratorPolicy
 from iacgen.core.reporter import GenerationProgress, NullReporter, Reporter
 from iacgen.core.scans import plural, short_id
 from iacgen.core.state import TemplateRecord
+from iacgen.core.stateful import AtRisk
 from iacgen.core.template_warnings import WarningCounts
 from iacgen.core.validation import check_template_name
 from iacgen.core.workspace import check_overwrite, sha256_of
@@ -37,6 +39,7 @@ class GenerateRequest:
     deletion_policy: GeneratorPolicy = GeneratorPolicy.RETAIN
     update_replace_policy: GeneratorPolicy = GeneratorPolicy.RETAIN
     retain_vpc_defaults: bool = True
+    allow_delete_policy: bool = False  # DeletionPolicy DELETE on stateful types (stateful.STATEFUL_TYPES)
     format: str = "yaml"
     out: Path | None = None
     update: bool = False
@@ -58,6 +61,7 @@ class GenerateResult:
     resources_path: Path
     template: GeneratedTemplate
     selection: SelectionPlan
+    at_risk: list[AtRisk] = field(default_factory=list)  # stateful resources left with DeletionPolicy Delete
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -66,6 +70,7 @@ class GenerateResult:
             "resources_path": str(self.resources_path),
             "template": self.template.to_dict(),
             "selection": self.selection.to_dict(),
+            "at_risk": [r.to_dict() for r in self.at_risk],
         }
 
     api_calls: dict[str, int] = field(default_factory=dict)  # by operation, as core/session.py counted
@@ -136,6 +141,12 @@ def generate(
         _narrate_selection(report, plan, related, request.related_depth)
         return generate_set(workspace, aws, request, plan, scan, report)
     _narrate_selection(report, plan, related, request.related_depth)
+    risks = _check_delete_policy(request, plan)
+    if risks:
+        report.warn(
+            f"DeletionPolicy Delete on {plural(len(risks), 'stateful resource')}: deleting the stack would "
+            f"destroy {stateful.summary(risks)}"
+        )
     expected = len(plan.resources)
     gt = generation.generate(
         aws,
@@ -162,6 +173,8 @@ def generate(
         )
         saved.last_template, saved.scan_id, saved.region = name, scan.scan_id, aws.region
     _narrate_defaults(report, gt)
+    if gt.vpc_defaults is None:
+        _flag_template_defaults(report, gt.body, str(template_path))
     counts = WarningCounts.of(gt.warnings)
     report.info(
         f"wrote {template_path} and {resources_path} "
@@ -169,7 +182,7 @@ def generate(
     )
     if counts.warnings:
         report.info(f"{counts.sentence()}; details: iacgen warnings {name}")
-    return GenerateResult(template_path, resources_path, gt, plan)
+    return GenerateResult(template_path, resources_path, gt, plan, risks)
 
 
 def _narrate_selection(report: Reporter, plan: SelectionPlan, related: bool, depth: int | None) -> None:
@@ -189,6 +202,21 @@ def _narrate_selection(report: Reporter, plan: SelectionPlan, related: bool, dep
         )
 
 
+def _flag_template_defaults(report: Reporter, body: str, source: str) -> None:
+    """VPC defaults the template itself shows (a default security group, the default VPC), flagged without
+    an EC2 call: adopting them is rarely meant, and EC2 deletes them only with their VPC."""
+    from iacgen.core.template import load_template
+    from iacgen.core.vpc_defaults import template_vpc_defaults
+
+    marked = template_vpc_defaults(load_template(body, source))
+    if marked:
+        shown = "; ".join(f"{lid} ({why})" for lid, why in marked[:5])
+        report.warn(
+            f"{plural(len(marked), 'VPC default')} selected or pulled in by --related: {shown}; EC2 deletes "
+            "them only with their VPC, so keep them Retain (or --exclude them)"
+        )
+
+
 def _narrate_defaults(report: Reporter, gt: GeneratedTemplate) -> None:
     """One line: which resources keep Retain and why, or why none could be checked."""
     found = gt.vpc_defaults
@@ -202,3 +230,19 @@ def _narrate_defaults(report: Reporter, gt: GeneratedTemplate) -> None:
             f"({', '.join(found.logical_ids)}): EC2 deletes them only with their VPC, so Delete would make "
             "a stack deletion fail; --no-retain-vpc-defaults keeps Delete"
         )
+
+
+def _check_delete_policy(request: GenerateRequest, plan: SelectionPlan) -> list[AtRisk]:
+    """DeletionPolicy DELETE reaches stateful resources only with allow_delete_policy: a stack deletion (or
+    a mistaken one) would take their data with it. Checked before anything is created."""
+    if request.deletion_policy != GeneratorPolicy.DELETE:
+        return []
+    risks = stateful.at_risk((r.label, r.type, None) for r in plan.resources)
+    if risks and not request.allow_delete_policy:
+        raise UsageError(
+            f"--deletion-policy DELETE on {plural(len(risks), 'stateful resource')} would let a stack "
+            f"deletion destroy {stateful.summary(risks)}",
+            "pass --allow-delete-policy to accept that, or keep --deletion-policy RETAIN (the default) and "
+            "set Delete on chosen resources later with iacgen patch",
+        )
+    return risks

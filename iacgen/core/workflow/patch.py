@@ -8,10 +8,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from iacgen.core import stateful
 from iacgen.core.errors import UsageError
+from iacgen.core.policies import DELETION_POLICY
 from iacgen.core.reporter import NullReporter, Reporter
-from iacgen.core.template import read_template_file
+from iacgen.core.secrets import SecretsPatch, replace_secrets
+from iacgen.core.stateful import AtRisk
+from iacgen.core.template import load_template, read_template_file
 from iacgen.core.template_edits import PatchResult, patch_policies
+from iacgen.core.vpc_defaults import template_vpc_defaults
 from iacgen.core.workspace import Workspace
 
 
@@ -25,6 +30,8 @@ class PatchRequest:
     logical_ids: list[str] = field(default_factory=list)
     out: Path | None = None  # write here; None and not in_place: nothing is written
     in_place: bool = False
+    allow_delete_policy: bool = False  # DeletionPolicy Delete on stateful types (stateful.STATEFUL_TYPES)
+    secrets: bool = False  # replace literal secrets with NoEcho parameters (secrets.replace_secrets)
 
     @property
     def destination(self) -> Path | None:
@@ -36,13 +43,23 @@ class PatchFileResult:
     patch: PatchResult
     destination: Path | None  # None: the caller has the text to print
     in_place: bool
+    secrets: SecretsPatch | None = None
+    at_risk: list[AtRisk] = field(default_factory=list)
+    vpc_defaults: list[tuple[str, str]] = field(default_factory=list)  # (logical id, why) set to Delete
 
     @property
     def text(self) -> str:
         return self.patch.text
 
     def to_dict(self) -> dict[str, Any]:
-        return {**self.patch.to_dict(), "out": str(self.destination), "in_place": self.in_place}
+        return {
+            **self.patch.to_dict(),
+            "out": str(self.destination),
+            "in_place": self.in_place,
+            "secrets": self.secrets.to_dict() if self.secrets else None,
+            "at_risk": [r.to_dict() for r in self.at_risk],
+            "vpc_defaults": [{"logical_id": lid, "why": why} for lid, why in self.vpc_defaults],
+        }
 
 
 def patch_file(
@@ -55,19 +72,71 @@ def patch_file(
         source, text = "<stdin>", request.text
     else:
         source, text = str(request.template), read_template_file(request.template)
-    result = patch_policies(
-        text,
-        deletion_policy=request.deletion_policy,
-        update_replace_policy=request.update_replace_policy,
-        types=request.types or None,
-        logical_ids=request.logical_ids or None,
-        source=source,
-    )
+    original = text
+    secrets_patch = replace_secrets(load_template(text, source)) if request.secrets else None
+    if secrets_patch is not None:
+        text = secrets_patch.text
+    if request.deletion_policy is None and request.update_replace_policy is None:
+        result = PatchResult(text=text, source=source)
+    else:
+        result = patch_policies(
+            text,
+            deletion_policy=request.deletion_policy,
+            update_replace_policy=request.update_replace_policy,
+            types=request.types or None,
+            logical_ids=request.logical_ids or None,
+            source=source,
+        )
+    deleted = [c for c in result.changed if c.attribute == DELETION_POLICY and c.new == "Delete"]
+    risks = stateful.at_risk((c.logical_id, c.type, None) for c in deleted)
+    if risks and not request.allow_delete_policy:
+        raise UsageError(
+            f"DeletionPolicy Delete on {len(risks)} stateful resource(s) would let a stack deletion destroy "
+            f"{stateful.summary(risks)}",
+            "pass --allow-delete-policy to accept that, or leave them Retain (narrow it with --type or "
+            "--resource); nothing was written",
+        )
+    defaults = _vpc_defaults_set_to_delete(result, {c.logical_id for c in deleted})
+    text = original
     destination = request.destination
     if destination is not None and not (request.in_place and result.text == text):
         workspace.write(destination, result.text)  # an unchanged file keeps its mtime
-    _narrate(report, result, destination)
-    return PatchFileResult(result, destination, request.in_place)
+    if request.deletion_policy is not None or request.update_replace_policy is not None:
+        _narrate(report, result, destination)
+    if secrets_patch is not None:
+        _narrate_secrets(report, secrets_patch)
+    if risks:
+        report.warn(
+            f"DeletionPolicy Delete on {len(risks)} stateful resource(s): deleting the stack would destroy "
+            f"{stateful.summary(risks)}"
+        )
+    for lid, why in defaults:
+        report.warn(
+            f"{lid} is {why}: EC2 deletes it only with its VPC, so with Delete a stack deletion fails on it; "
+            "keep it Retain (iacgen patch --resource " + lid + " --deletion-policy Retain)"
+        )
+    return PatchFileResult(result, destination, request.in_place, secrets_patch, risks, defaults)
+
+
+def _vpc_defaults_set_to_delete(result: PatchResult, logical_ids: set[str]) -> list[tuple[str, str]]:
+    """VPC defaults among the resources just set to Delete, as far as the template shows them."""
+    if not logical_ids:
+        return []
+    marked = template_vpc_defaults(load_template(result.text, result.source))
+    return [(lid, why) for lid, why in marked if lid in logical_ids]
+
+
+def _narrate_secrets(report: Reporter, patch: SecretsPatch) -> None:
+    for finding, why in patch.skipped:
+        report.warn(f"{finding.logical_id} {finding.where}: a literal secret left as written: {why}")
+    if not patch.replaced:
+        report.info("no literal secrets to replace")
+        return
+    names = ", ".join(f.parameter for f in patch.replaced)
+    report.info(
+        f"replaced {len(patch.replaced)} literal secret(s) with NoEcho parameters ({names}); give their "
+        "values at import: --parameter NAME=VALUE (from your secret store)"
+    )
 
 
 def _narrate(report: Reporter, result: PatchResult, destination: Path | None) -> None:

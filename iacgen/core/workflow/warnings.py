@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from iacgen.core import generation
 from iacgen.core.errors import PolicyFailure, UsageError
+from iacgen.core.secrets import SecretFinding, secrets_in_file
 from iacgen.core.template_warnings import WarningCounts, check_fail_on, parse_fail_on
 
 if TYPE_CHECKING:
@@ -22,6 +24,9 @@ class WarningsResult:
     name: str
     resources: list[ResourceWarnings]
     fail_on: set[str] = field(default_factory=set)
+    # literal secrets in the template file generate wrote (None: no such file here to look into)
+    secrets: list[SecretFinding] | None = None
+    template_path: str | None = None
 
     @property
     def counts(self) -> WarningCounts:
@@ -43,6 +48,8 @@ class WarningsResult:
             "properties": counts.properties,
             "counts": counts.to_dict(),
             "resources": [r.to_dict() for r in self.resources],
+            "template_path": self.template_path,
+            "secrets": [f.to_dict() for f in self.secrets] if self.secrets is not None else None,
         }
 
 
@@ -77,8 +84,14 @@ def warnings(
     """The warnings of NAME (default: the last template generated here). fail_on: warning type names
     (TYPE or TYPE,TYPE); an unknown one is a UsageError before any call."""
     wanted = parse_fail_on(fail_on)
+    state = workspace.load()
     if name is None:
-        name = workspace.load().last_template
+        name = state.last_template
         if name is None:
             raise UsageError("no template name given and none generated yet", "run: iacgen generate NAME ...")
-    return WarningsResult(name, generation.get_warnings(aws, name), wanted)
+    result = WarningsResult(name, generation.get_warnings(aws, name), wanted)
+    record = state.templates.get(name)
+    if record is not None and record.template_path and Path(record.template_path).is_file():
+        result.template_path = record.template_path
+        result.secrets = secrets_in_file(Path(record.template_path))
+    return result
