@@ -62,6 +62,7 @@ def test_out_writes_the_file_and_json_reports_the_changes(cli: Any) -> None:
         "AWS::EC2::*",
         "--out",
         "out/patched.yaml",
+        "--allow-delete-policy",  # the volume is stateful
     ]
     result = cli("--output", "json", *args)
     assert result.exit_code == 0, result.stderr
@@ -102,8 +103,9 @@ def test_in_place_rewrites_and_a_second_run_does_not_touch_the_file(cli: Any) ->
 def test_crlf_and_tab_json_patch_byte_exact(cli: Any) -> None:
     write(Path("crlf.yaml"), CRLF_YAML)
     write(Path("tab.json"), JSON_TAB)
-    assert cli("patch", "crlf.yaml", "--in-place", "--deletion-policy", "Delete").exit_code == 0
-    assert cli("patch", "tab.json", "--in-place", "--deletion-policy", "Delete").exit_code == 0
+    allow = "--allow-delete-policy"  # a bucket and a volume: stateful
+    assert cli("patch", "crlf.yaml", "--in-place", "--deletion-policy", "Delete", allow).exit_code == 0
+    assert cli("patch", "tab.json", "--in-place", "--deletion-policy", "Delete", allow).exit_code == 0
     crlf = Path("crlf.yaml").read_bytes().decode()
     assert crlf == patch_policies(CRLF_YAML, deletion_policy="Delete").text
     assert crlf.count("\r\n") == crlf.count("\n")
@@ -113,7 +115,7 @@ def test_crlf_and_tab_json_patch_byte_exact(cli: Any) -> None:
 
 
 def test_stdin_to_stdout_and_to_out(cli: Any) -> None:
-    result = cli("patch", "-", "--deletion-policy", "delete", input=GENERATED_YAML)
+    result = cli("patch", "-", "--deletion-policy", "delete", "--allow-delete-policy", input=GENERATED_YAML)
     assert result.exit_code == 0, result.stderr
     assert result.stdout == patch_policies(GENERATED_YAML, deletion_policy="Delete").text
     assert "<stdin>: 4 policy change(s)" in result.stderr
@@ -172,7 +174,7 @@ def test_resource_patches_only_the_named_resources_and_combines_with_type(cli: A
             ["t.yaml", "--in-place", "--deletion-policy", "Retain", "--type", "AWS::RDS::*"],
             "'AWS::RDS::*' matches no resource",
         ),
-        (["t.yaml", "--in-place"], "patch needs a policy to set"),
+        (["t.yaml", "--in-place"], "patch needs something to change"),
         (
             [
                 "t.yaml",

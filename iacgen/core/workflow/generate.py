@@ -173,7 +173,7 @@ def generate(
         )
         saved.last_template, saved.scan_id, saved.region = name, scan.scan_id, aws.region
     _narrate_defaults(report, gt)
-    if gt.vpc_defaults is None:
+    if gt.vpc_defaults is None and request.retain_vpc_defaults:  # not with --no-retain-vpc-defaults
         _flag_template_defaults(report, gt.body, str(template_path))
     counts = WarningCounts.of(gt.warnings)
     report.info(
