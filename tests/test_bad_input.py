@@ -278,7 +278,7 @@ CASES = [
         "patch-out-dir",
         "patch",
         "t.json",
-        "--deletion-policy",
+        "--update-replace-policy",
         "Delete",
         "--out",
         "d",

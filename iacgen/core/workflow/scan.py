@@ -75,12 +75,12 @@ def scan(
     remembered = workspace.load().scan_id
 
     def on_start(outcome: ScanOutcome) -> None:
-        report.info(narrate(outcome))
-        if (
-            outcome.action is not ScanAction.WAITING
-        ):  # saved before the wait, so Ctrl-C leaves it for the re-run
+        # saved before it is announced and before the wait: a signal right after "started scan" leaves the
+        # id for the re-run
+        if outcome.action is not ScanAction.WAITING:
             with workspace.update() as state:
                 state.scan_id, state.region = outcome.scan.scan_id, aws.region
+        report.info(narrate(outcome))
 
     outcome = scans.ensure_scan(
         aws,
