@@ -636,7 +636,7 @@ CASES = [
         "--stack",
         "s",
         "--dry-run",
-        says="cannot read .iacgen/state.json",
+        says=".iacgen/state.json:1:2: not valid JSON",
         files={".iacgen/state.json": "{"},
     ),
     c(
@@ -645,7 +645,7 @@ CASES = [
         "x",
         "--select",
         "type=AWS::S3::Bucket",
-        says="cannot read .iacgen/state.json",
+        says=".iacgen/state.json:1:2: not valid JSON",
         files={".iacgen/state.json": "{not json"},
     ),
     # --- local
