@@ -95,7 +95,7 @@ def test_the_web_tier_is_adopted_with_ids_and_counts_unchanged_and_lints_clean(
     assert cli("-q", "scan").exit_code == 0
     generated = cli(
         "-o", "json", "generate", "webtier", "--select", "tag:team=webtier", "--related",
-        "--deletion-policy", "DELETE",
+        "--deletion-policy", "DELETE", "--allow-delete-policy",
     )  # fmt: skip
     assert generated.exit_code == 0, generated.stderr
     text = Path("webtier.yaml").read_text()
