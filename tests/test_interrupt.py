@@ -217,12 +217,37 @@ def test_a_killed_import_leaves_a_record_and_the_next_import_removes_what_it_lef
             assert leftovers(slow_cloud)[1] == ["other"], "".join(seen)
             again.send_signal(signal.SIGINT)
             break
-    rest = again.stderr.read()
-    assert again.wait(timeout=30) == 130
-    text = "".join(seen) + rest
+    text = "".join(seen) + again.stderr.read()
+    assert again.wait(timeout=30) == 130, text
     assert (
         f"an interrupted import left change set {change_sets[0]} on stack adopt: "
         "change set deleted, empty stack deleted"
     ) in " ".join(text.split()), text
     assert leftovers(slow_cloud) == ([], [])
     assert saved_state()["pending_change_sets"] == []
+
+
+SLEEP_INTERRUPTED_INSIDE_EXEC = '''
+import time
+
+_sleep = time.sleep
+
+
+def sleep(seconds):
+    """The first wait is interrupted from inside exec() of a string, as a Ctrl-C landing while a dataclass
+    is being built would be."""
+    time.sleep = _sleep
+    exec("raise KeyboardInterrupt")
+
+
+time.sleep = sleep
+'''
+
+
+@pytest.mark.parametrize("slow_cloud", [{"scan_seconds": 30}], indirect=True)
+def test_python_m_exits_130_when_the_interrupt_lands_inside_exec(slow_cloud: str, tmp_path: Path) -> None:
+    (tmp_path / "sitecustomize.py").write_text(SLEEP_INTERRUPTED_INSIDE_EXEC)
+    environment = {**env(), "PYTHONPATH": str(tmp_path)}
+    done = subprocess.run(iacgen("scan"), capture_output=True, text=True, timeout=120, env=environment)
+    assert done.returncode == 130, done.stderr
+    assert [line for line in done.stderr.splitlines() if line.startswith("error:")] == ["error: interrupted"]
