@@ -163,6 +163,45 @@ def test_a_preflight_failure_exits_1(cli: Any, workshop: Any) -> None:
     account_is_clean()
 
 
+LINTED = """\
+version: 1
+templates:
+  - name: queues
+    select: ["tag:team=orders"]
+    stack: {name: queues, mode: new}
+"""
+
+
+def test_a_cfn_lint_error_exits_1_and_sarif_points_at_its_resource(cli: Any, cloud: None) -> None:
+    """A generated template that cfn-lint rejects: the service writes what the resource holds, and can be
+    ahead of the provider schemas cfn-lint ships (aws/aws-cdk-cli#1476). A queue retention below the schema's
+    minimum stands in for that here (moto accepts 30 s; SQS itself would refuse it)."""
+    sqs = boto3.client("sqs", region_name=REGION)
+    sqs.create_queue(QueueName="orders", Attributes={"MessageRetentionPeriod": "30"}, tags={"team": "orders"})
+    write(LINTED)
+    result = cli("ci")
+    assert result.exit_code == 1, result.stderr
+    data = report()
+    assert data["verdict"] == "fail"
+    (reason,) = data["reasons"]
+    assert reason == (
+        "queues: cfn-lint E3034 at Resources.SQSQueueOrders.Properties.MessageRetentionPeriod: "
+        "30 is less than the minimum of 60"
+    ), reason
+    (t,) = data["templates"]
+    assert t["lint"]["errors"] == 1
+    assert [f["rule"] for f in t["lint"]["findings"] if f["level"] == "error"] == ["E3034"]
+    assert t["change_set"]["status"] == "CREATE_COMPLETE"  # the rest of the plan still runs, then is removed
+    sarif = json.loads(Path("iacgen-report/report.sarif").read_text())
+    (lint,) = [r for r in sarif["runs"][0]["results"] if r["ruleId"] == "E3034"]
+    assert lint["level"] == "error"
+    (location,) = lint["locations"]
+    uri = location["physicalLocation"]["artifactLocation"]["uri"]
+    line = location["physicalLocation"]["region"]["startLine"]
+    assert Path(uri).read_text().splitlines()[line - 1].strip() == "SQSQueueOrders:"  # its resource's line
+    account_is_clean()
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

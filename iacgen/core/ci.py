@@ -498,7 +498,7 @@ def _template(
             Finding(
                 FindingKind.LINT,
                 finding.rule.id,
-                f"{finding.rule.id} {finding.message}",
+                f"cfn-lint {finding.rule.id} at {finding.path}: {finding.message}",
                 finding.logical_id,
                 fails,
                 "error" if fails else ("warning" if finding.level == "warning" else "note"),
