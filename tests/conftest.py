@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import signal
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,6 +70,16 @@ def local_settings() -> Iterator[Any]:
     previous = settings.configure()
     yield settings
     settings.restore(previous)
+
+
+@pytest.fixture
+def ticking_clock(local_settings: Any) -> Any:
+    """The local cloud's clock moves one second each time it is read, not with the wall clock: how long a
+    scan or a template stays IN_PROGRESS is counted in the cloud's own reads, so however slow the machine,
+    a 20-second scan is still running a few calls later and ends after a few of iacgen's polls."""
+    ticks = itertools.count(time.time(), 1.0)
+    local_settings.configure(clock=lambda: next(ticks))
+    return local_settings
 
 
 @pytest.fixture

@@ -202,6 +202,38 @@ def test_a_cfn_lint_error_exits_1_and_sarif_points_at_its_resource(cli: Any, clo
     account_is_clean()
 
 
+BUCKETS = """\
+version: 1
+templates:
+  - name: data
+    select: ["type=AWS::S3::Bucket"]
+    policies: {deletion: DELETE}
+    stack: {name: data, mode: new}
+"""
+
+
+def test_delete_on_a_bucket_needs_the_manifest_to_allow_it(cli: Any, cloud: None) -> None:
+    boto3.client("s3", region_name=REGION).create_bucket(Bucket="hand-made-data")
+    write(BUCKETS)
+    refused = cli("ci")
+    assert refused.exit_code == 2, refused.stderr
+    assert "error: data: DeletionPolicy DELETE on 1 stateful resource would let a stack deletion destroy" in (
+        " ".join(refused.stderr.split())
+    )
+    assert "policies.allow_delete_policy: true accepts that" in refused.stderr  # the manifest's words
+    assert "--allow-delete-policy" not in refused.stderr and "Traceback" not in refused.stderr
+    account_is_clean()
+
+    write(BUCKETS.replace("{deletion: DELETE}", "{deletion: DELETE, allow_delete_policy: true}"))
+    allowed = cli("ci")
+    assert allowed.exit_code == 0, allowed.stderr
+    from ruamel.yaml import YAML
+
+    resources = YAML(typ="safe").load(Path("iacgen-report/templates/data.yaml"))["Resources"]
+    assert [(r["Type"], r["DeletionPolicy"]) for r in resources.values()] == [("AWS::S3::Bucket", "Delete")]
+    account_is_clean()
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

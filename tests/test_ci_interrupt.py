@@ -40,7 +40,7 @@ def signal_after(args: list[str], marker: str, signum: int) -> tuple[int, str]:
 
 @pytest.mark.server
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
-@pytest.mark.parametrize("slow_cloud", [{"change_set_seconds": 5}], indirect=True)
+@pytest.mark.parametrize("slow_cloud", [{"change_set_seconds": 60}], indirect=True)
 def test_a_signal_while_the_change_set_exists_leaves_nothing_behind(slow_cloud: str, signum: int) -> None:
     assert run("local", "seed", "workshop").returncode == 0
     Path("iacgen.yaml").write_text(MANIFEST)

@@ -37,7 +37,7 @@ def test_generate_delete_on_stateful_types_needs_allow_delete_policy(cli: Any, a
     refused = cli("generate", "data", *DATA, "--deletion-policy", "DELETE")
     assert refused.exit_code == 2
     err = one_line(refused.stderr)
-    assert "--deletion-policy DELETE on 2 stateful resources would let a stack deletion destroy" in err
+    assert "DeletionPolicy DELETE on 2 stateful resources would let a stack deletion destroy" in err
     assert f"{app_world.bucket_name} (AWS::S3::Bucket): every object in the bucket" in err
     assert f"{app_world.table_name} (AWS::DynamoDB::Table): every item in the table" in err
     assert "--allow-delete-policy" in err and "Traceback" not in err

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import itertools
 import json
-import time
 from pathlib import Path
 from typing import Any
 
@@ -64,12 +62,8 @@ def test_partial_scan_listed_and_bad_types_exit_2(cli: Any, cloud: None) -> None
     assert cli("-o", "json", "scan", "--type", "AWS::S3::Bucket").json()["action"] == "reused"
 
 
-def test_a_running_scan_is_waited_on(cli: Any, cloud: None, local_settings: Any) -> None:
-    """The local cloud's clock moves one second each time it is read, not with the wall clock: the scan is
-    still running when iacgen tries to start its own (a handful of reads later), and ends after a few of
-    iacgen's polls, however slow the machine is."""
-    ticks = itertools.count(time.time(), 1.0)
-    local_settings.configure(scan_seconds=20.0, clock=lambda: next(ticks))
+def test_a_running_scan_is_waited_on(cli: Any, cloud: None, ticking_clock: Any) -> None:
+    ticking_clock.configure(scan_seconds=20.0)
     running = boto3.client("cloudformation", region_name=REGION).start_resource_scan()["ResourceScanId"]
     result = cli("-o", "json", "scan", "--new")
     assert result.exit_code == 0, result.stderr

@@ -25,6 +25,7 @@ from iacgen.core import scans
 from iacgen.core.errors import EXIT_AWS, EXIT_OK, EXIT_POLICY, AwsError, PolicyFailure, UsageError
 from iacgen.core.manifest import (
     DRIFT,
+    MANIFEST_WORDS,
     Manifest,
     ScanPolicy,
     TemplateEntry,
@@ -315,6 +316,8 @@ def run_ci(workspace: Workspace, aws: Aws, request: CiRequest, reporter: Reporte
                     run,
                     report,
                 )
+            except UsageError as exc:  # in the manifest's words: the key to change, not a flag
+                raise exc.worded(MANIFEST_WORDS, f"{entry.name}: ") from exc
             except Exception as exc:
                 tr.error = _aws_side(exc)
                 report.warn(f"{entry.name}: {tr.error}")
@@ -441,6 +444,7 @@ def _template(
                 deletion_policy=policies.deletion,
                 update_replace_policy=policies.update_replace,
                 retain_vpc_defaults=policies.retain_vpc_defaults,
+                allow_delete_policy=policies.allow_delete_policy,
                 format=entry.format.value,
                 out=out,
                 force=True,
@@ -485,6 +489,7 @@ def _template(
                     types=[override.type] if override.type else [],
                     logical_ids=[override.logical_id] if override.logical_id else [],
                     in_place=True,
+                    allow_delete_policy=policies.allow_delete_policy,
                 ),
                 report,
             )

@@ -19,6 +19,7 @@ class Option(StrEnum):
     `{opt:NAME}` where a front end has its own words for it: the CLI its flags (cli/flags.py), `ci` the
     manifest's keys; without words, hint_in() says "the NAME option"."""
 
+    ALLOW_DELETE_POLICY = "allow_delete_policy"
     DELETION_POLICY = "deletion_policy"
     ENDPOINT_URL = "endpoint_url"
     EXCLUDE = "exclude"
@@ -30,6 +31,7 @@ class Option(StrEnum):
     PROFILE = "profile"
     REGION = "region"
     RELATED_DEPTH = "related_depth"
+    RESOURCE = "resource"
     RESOURCES = "resources"
     S3_BUCKET = "s3_bucket"
     SELECT = "select"
@@ -70,6 +72,13 @@ class IacgenError(Exception):
             lambda m: words.get(Option(m.group(1))) or f"the {m.group(1).replace('_', ' ')} option",
             self.hint_text,
         )
+
+    def worded(self, words: Mapping[Option, str], prefix: str = "") -> IacgenError:
+        """The same error with its hint already in a front end's words (ci: the manifest's keys), so whoever
+        reports it later cannot word it as another front end's options; `prefix` goes before the message."""
+        again = type(self)(prefix + self.message, self.hint_in(words))
+        again.__cause__ = self.__cause__
+        return again
 
 
 class UsageError(IacgenError):

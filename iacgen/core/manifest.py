@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from iacgen.core.errors import UsageError
+from iacgen.core.errors import Option, UsageError
 from iacgen.core.policies import GeneratorPolicy, Policy
 
 if TYPE_CHECKING:
@@ -48,6 +48,24 @@ _PARAMETER_FORMS = (
     "expected a literal string, {env: VARIABLE}, or a dynamic reference such as {{resolve:ssm:NAME}}, "
     "{{resolve:ssm-secure:NAME}} or {{resolve:secretsmanager:ID:SecretString:KEY}}"
 )
+# The manifest's words for the options the core's hints point at (core.errors.Option), as the CLI has its
+# flags: `ci` rewords an error from a step with these, so it names the key to change, never a flag.
+MANIFEST_WORDS: dict[Option, str] = {
+    Option.ALLOW_DELETE_POLICY: "policies.allow_delete_policy: true",
+    Option.DELETION_POLICY: "policies.deletion",
+    Option.PATCH_DELETION_POLICY: "policies.overrides[].deletion",
+    Option.TYPE: "an override's type",
+    Option.RESOURCE: "an override's logical_id",
+    Option.SELECT: "select",
+    Option.EXCLUDE: "exclude",
+    Option.RELATED_DEPTH: "depth",
+    Option.PARAMETER: "parameters",
+    Option.S3_BUCKET: "s3_bucket",
+    Option.STACK: "stack.name",
+    Option.REGION: "region (or targets[].region)",
+    Option.PROFILE: "profile",
+    Option.ENDPOINT_URL: "endpoint",
+}
 _AT = "\x00"
 _HINT = "see the manifest reference in the README's CI section, or write a starter with: iacgen init"
 
@@ -163,6 +181,7 @@ class Policies(_Strict):
     deletion: GeneratorPolicy = GeneratorPolicy.RETAIN
     update_replace: GeneratorPolicy = GeneratorPolicy.RETAIN
     retain_vpc_defaults: bool = True
+    allow_delete_policy: bool = False  # Delete may reach stateful types (buckets, volumes, tables, ...)
     overrides: list[Override] = Field(default_factory=list)
 
     @field_validator("deletion", "update_replace", mode="before")
@@ -470,6 +489,7 @@ _EXAMPLE_ENTRY = """\
       deletion: RETAIN     # what the generator writes on every resource: RETAIN or DELETE
       update_replace: RETAIN
       retain_vpc_defaults: true
+      allow_delete_policy: false   # true: Delete may reach stateful resources (buckets, volumes, ...)
       overrides: []        # e.g. {{type: "AWS::EC2::KeyPair", deletion: Retain}}, {{logical_id: X, ...}}
     stack: {{name: {stack}, mode: auto}}   # new | existing | auto
     parameters: {{}}         # write-only properties: Name: literal | {{env: VAR}} | "{{{{resolve:ssm:/p}}}}"

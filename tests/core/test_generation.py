@@ -126,10 +126,10 @@ def test_failed_generation_lists_each_failed_resource(aws: Any, workshop: Any, l
     assert workshop.instance_id in err.value.message and err.value.failed[0].reason
 
 
-def test_backs_off_while_five_templates_generate(aws: Any, local_settings: Any) -> None:
+def test_backs_off_while_five_templates_generate(aws: Any, ticking_clock: Any) -> None:
     scans.ensure_scan(aws, timeout=30)
     vpc = next(scans.list_resources(aws, scans.find_reusable_scan(aws).scan_id, type_prefix="AWS::EC2::VPC"))  # type: ignore[union-attr]
-    local_settings.configure(template_seconds=0.6)
+    ticking_clock.configure(template_seconds=20.0)
     cfn = boto3.client("cloudformation", region_name=REGION)
     for i in range(5):
         cfn.create_generated_template(GeneratedTemplateName=f"busy{i}", Resources=[vpc.to_api()])

@@ -74,8 +74,8 @@ def test_partial_scans_are_listed_and_reused_only_when_they_cover(aws: Any) -> N
     assert full.action == "started" and full.scan.scan_type == "FULL"
 
 
-def test_a_running_scan_is_waited_on(aws: Any, local_settings: Any) -> None:
-    local_settings.configure(scan_seconds=1.0)
+def test_a_running_scan_is_waited_on(aws: Any, ticking_clock: Any) -> None:
+    ticking_clock.configure(scan_seconds=20.0)
     running = cfn().start_resource_scan()["ResourceScanId"]
     seen: list[float] = []
     outcome = scans.ensure_scan(
@@ -193,9 +193,9 @@ def test_list_resources_pages_through_every_resource(aws: Any) -> None:
 # --- review fixes -------------------------------------------------------------------------------------
 
 
-def test_on_start_reports_the_scan_before_the_wait(aws: Any, local_settings: Any) -> None:
+def test_on_start_reports_the_scan_before_the_wait(aws: Any, ticking_clock: Any) -> None:
     """The caller must learn the id while the scan runs, so that Ctrl-C leaves it saved for a re-run."""
-    local_settings.configure(scan_seconds=0.5)
+    ticking_clock.configure(scan_seconds=20.0)
     events: list[tuple[str, str]] = []
     outcome = scans.ensure_scan(
         aws,
@@ -210,8 +210,8 @@ def test_on_start_reports_the_scan_before_the_wait(aws: Any, local_settings: Any
     assert reused == ["reused"]
 
 
-def test_a_remembered_running_scan_is_resumed_without_a_start(aws: Any, local_settings: Any) -> None:
-    local_settings.configure(scan_seconds=1.0)
+def test_a_remembered_running_scan_is_resumed_without_a_start(aws: Any, ticking_clock: Any) -> None:
+    ticking_clock.configure(scan_seconds=20.0)
     running = scans.start_scan(aws, None)
     outcome = scans.ensure_scan(aws, new=True, timeout=30, remembered=running)
     assert outcome.action == "resumed" and outcome.scan.scan_id == running
@@ -220,9 +220,9 @@ def test_a_remembered_running_scan_is_resumed_without_a_start(aws: Any, local_se
 
 
 def test_a_running_scan_that_does_not_cover_is_waited_out_then_ours_starts(
-    aws: Any, local_settings: Any
+    aws: Any, ticking_clock: Any
 ) -> None:
-    local_settings.configure(scan_seconds=0.6)
+    ticking_clock.configure(scan_seconds=20.0)
     partial = cfn().start_resource_scan(ScanFilters=[{"Types": ["AWS::EC2::VPC"]}])["ResourceScanId"]
     actions: list[tuple[str, str]] = []
     outcome = scans.ensure_scan(

@@ -240,9 +240,9 @@ def _check_delete_policy(request: GenerateRequest, plan: SelectionPlan) -> list[
     risks = stateful.at_risk((r.label, r.type, None) for r in plan.resources)
     if risks and not request.allow_delete_policy:
         raise UsageError(
-            f"--deletion-policy DELETE on {plural(len(risks), 'stateful resource')} would let a stack "
+            f"DeletionPolicy DELETE on {plural(len(risks), 'stateful resource')} would let a stack "
             f"deletion destroy {stateful.summary(risks)}",
-            "pass --allow-delete-policy to accept that, or keep --deletion-policy RETAIN (the default) and "
+            "{opt:allow_delete_policy} accepts that; or keep {opt:deletion_policy} RETAIN (the default) and "
             "set Delete on chosen resources later with iacgen patch",
         )
     return risks

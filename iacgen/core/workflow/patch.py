@@ -93,8 +93,8 @@ def patch_file(
         raise UsageError(
             f"DeletionPolicy Delete on {len(risks)} stateful resource(s) would let a stack deletion destroy "
             f"{stateful.summary(risks)}",
-            "pass --allow-delete-policy to accept that, or leave them Retain (narrow it with --type or "
-            "--resource); nothing was written",
+            "{opt:allow_delete_policy} accepts that; or leave them Retain (narrow it with {opt:type} or "
+            "{opt:resource}); nothing was written",
         )
     defaults = _vpc_defaults_set_to_delete(result, {c.logical_id for c in deleted})
     text = original
