@@ -234,6 +234,48 @@ def test_delete_on_a_bucket_needs_the_manifest_to_allow_it(cli: Any, cloud: None
     account_is_clean()
 
 
+def test_a_literal_secret_is_reported_without_its_value_and_fails_when_asked(
+    cli: Any, app_world: Any
+) -> None:
+    secret = "hunter2-but-longer"
+    boto3.client("lambda", region_name=REGION).update_function_configuration(
+        FunctionName=app_world.function_name,
+        Environment={"Variables": {"TABLE": app_world.table_name, "DB_PASSWORD": secret}},
+    )
+    manifest = (
+        "version: 1\ntemplates:\n  - name: fn\n"
+        f'    select: ["id={app_world.function_name}"]\n    related: false\n'
+    )
+    write(manifest)
+    unnamed = cli("ci")  # the code's location is write-only: the manifest must give it
+    assert unnamed.exit_code == 1
+    (reason,) = report()["reasons"]
+    assert "without a value: LambdaFunctionOrdershandlerCodeS3BucketOneOf" in reason, reason
+    # named without the random suffix, stable across generations, as the hint says
+    assert "parameters: LambdaFunctionOrdershandlerCodeS3Bucket=VALUE" in reason, reason
+    write(
+        manifest + "    parameters: {LambdaFunctionOrdershandlerCodeS3Bucket: code-bucket, "
+        "LambdaFunctionOrdershandlerCodeS3Key: orders.zip}\n"
+    )
+    reported = cli("ci")
+    assert reported.exit_code == 0, reported.stdout  # reported, not failed on, unless asked
+    (t,) = report()["templates"]
+    (found,) = [f for f in t["findings"] if f["kind"] == "secret"]
+    assert found["rule"] == "literal-secret" and found["level"] == "warning" and not found["fails"]
+    assert found["message"].startswith("LambdaFunction")
+    assert "Properties.Environment.Variables.DB_PASSWORD: a literal secret" in found["message"]
+    for name in ("report.json", "report.md", "report.sarif"):
+        assert secret not in Path("iacgen-report", name).read_text(), name
+    sarif = json.loads(Path("iacgen-report/report.sarif").read_text())
+    rules = {r["id"]: r for r in sarif["runs"][0]["tool"]["driver"]["rules"]}
+    assert "--secrets" in rules["literal-secret"]["help"]["text"]
+
+    failed = cli("ci", "--fail-on", "secrets")
+    assert failed.exit_code == 1, failed.stderr
+    assert any("DB_PASSWORD: a literal secret" in r for r in report()["reasons"])
+    account_is_clean()
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
@@ -264,7 +306,7 @@ def test_bad_fail_on_and_a_missing_manifest_exit_2(cli: Any) -> None:
     assert result.exit_code == 2 and "iacgen.yaml: no such file" in result.stderr
     write()
     result = cli("ci", "--fail-on", "drift,bogus")
-    assert result.exit_code == 2 and "--fail-on: expected drift or a warning type" in result.stderr
+    assert result.exit_code == 2 and "--fail-on: expected drift, secrets or a warning type" in result.stderr
 
 
 def _allowed(policy: dict[str, Any], action: str, resource: str) -> bool:

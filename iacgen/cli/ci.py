@@ -42,8 +42,9 @@ def register(app: typer.Typer) -> None:
         fail_on: list[str] | None = typer.Option(
             None,
             "--fail-on",
-            metavar="TYPES|drift",
-            help="Also fail on these warning types and/or drift (comma-separated, repeatable).",
+            metavar="TYPES|drift|secrets",
+            help="Also fail on these warning types, drift and/or literal secrets (comma-separated, "
+            "repeatable).",
         ),
         report_dir: Path = typer.Option(
             Path("iacgen-report"), "--report-dir", metavar="DIR", help="Where report.json/.md/.sarif go."

@@ -26,6 +26,7 @@ from iacgen.core.errors import EXIT_AWS, EXIT_OK, EXIT_POLICY, AwsError, PolicyF
 from iacgen.core.manifest import (
     DRIFT,
     MANIFEST_WORDS,
+    SECRETS,
     Manifest,
     ScanPolicy,
     TemplateEntry,
@@ -58,6 +59,7 @@ class FindingKind(StrEnum):
     PREFLIGHT = "preflight"  # an import check failed (fails the run)
     CHANGE_SET = "change_set"  # the IMPORT change set FAILED (fails the run)
     DRIFT = "drift"  # the committed template differs (fails the run when drift is in fail_on)
+    SECRET = "secret"  # a literal secret in the template (fails the run when secrets is in fail_on)
 
 
 @dataclass(frozen=True)
@@ -353,7 +355,7 @@ def _fail_on(values: list[str]) -> set[str]:
                 out.add(parse_fail_on_entry(part))
             except ValueError as exc:
                 raise UsageError(
-                    f"--fail-on: {exc}", "give warning types and/or drift, comma-separated"
+                    f"--fail-on: {exc}", "give warning types, drift and/or secrets, comma-separated"
                 ) from None
     return out
 
@@ -422,12 +424,14 @@ def _template(
 ) -> None:
     from iacgen.core.drift import compare
     from iacgen.core.lint import lint_template
+    from iacgen.core.secrets import find_secrets
     from iacgen.core.template import load_template, read_template_file
     from iacgen.core.workflow import GenerateRequest, GenerateResult, PatchRequest, generate, patch_file
     from iacgen.core.workflow.importing import ImportRequest, create, discard, plan
 
-    fail_on = entry.fail_on_warnings | {e for e in extra if e != DRIFT}
+    fail_on = entry.fail_on_warnings | {e for e in extra if e not in (DRIFT, SECRETS)}
     fails_on_drift = entry.fails_on_drift or DRIFT in extra
+    fails_on_secrets = entry.fails_on_secrets or SECRETS in extra
     out = request.report_dir / "templates" / f"{entry.name}.{entry.format.value}"
     policies = entry.policies
     with _timed(run, "generate"):
@@ -509,6 +513,18 @@ def _template(
                 "error" if fails else ("warning" if finding.level == "warning" else "note"),
             )
         )
+    for secret in find_secrets(load_template(body, str(generated.template_path))):
+        tr.findings.append(
+            Finding(
+                FindingKind.SECRET,
+                "literal-secret",
+                f"{secret.logical_id} {secret.where}: a literal secret ({secret.why}, {secret.length} "
+                "characters) would be committed and stored in the stack's template",
+                secret.logical_id,
+                fails_on_secrets,
+                "error" if fails_on_secrets else "warning",
+            )
+        )
     if entry.path is not None or entry.template_path.exists():
         with _timed(run, "drift"):
             tr.drift = _drift(compare, load_template, body, generated, entry, report)
@@ -539,7 +555,9 @@ def _template(
                 report,
             )
         except UsageError as exc:  # the plan is not acceptable: a verdict, not bad input
-            tr.findings.append(Finding(FindingKind.PREFLIGHT, "preflight", exc.message, None, True, "error"))
+            hint = exc.hint_in(MANIFEST_WORDS)
+            message = f"{exc.message} ({hint})" if hint else exc.message
+            tr.findings.append(Finding(FindingKind.PREFLIGHT, "preflight", message, None, True, "error"))
             return
     tr.preflight = checked
     tr.new_stack = checked.new_stack

@@ -39,7 +39,8 @@ if TYPE_CHECKING:
 
 MANIFEST_FILE = Path("iacgen.yaml")
 MANIFEST_VERSION = 1
-DRIFT = "drift"  # the fail_on entry that makes drift fail the run; the others are warning types
+DRIFT = "drift"  # the fail_on entry that makes drift fail the run
+SECRETS = "secrets"  # ... that makes a literal secret in the template fail it; the others are warning types
 SCAN_MAX_AGE = timedelta(days=30)  # a scan older than this cannot generate templates (reference: validity)
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([dhm])\s*$")
@@ -59,7 +60,7 @@ MANIFEST_WORDS: dict[Option, str] = {
     Option.SELECT: "select",
     Option.EXCLUDE: "exclude",
     Option.RELATED_DEPTH: "depth",
-    Option.PARAMETER: "parameters",
+    Option.PARAMETER: "parameters:",
     Option.S3_BUCKET: "s3_bucket",
     Option.STACK: "stack.name",
     Option.REGION: "region (or targets[].region)",
@@ -281,8 +282,12 @@ class TemplateEntry(_Strict):
         return DRIFT in self.fail_on
 
     @property
+    def fails_on_secrets(self) -> bool:
+        return SECRETS in self.fail_on
+
+    @property
     def fail_on_warnings(self) -> set[str]:
-        return {v for v in self.fail_on if v != DRIFT}
+        return {v for v in self.fail_on if v not in (DRIFT, SECRETS)}
 
 
 def parse_fail_on_entry(value: str) -> str:
@@ -290,11 +295,13 @@ def parse_fail_on_entry(value: str) -> str:
     from iacgen.core.template_warnings import WARNING_TYPES
 
     name = value.strip()
-    if name.lower() == DRIFT:
-        return DRIFT
+    if name.lower() in (DRIFT, SECRETS):
+        return name.lower()
     if name.upper() in WARNING_TYPES:
         return name.upper()
-    raise ValueError(f"expected {DRIFT} or a warning type ({', '.join(WARNING_TYPES)}), got {value!r}")
+    raise ValueError(
+        f"expected {DRIFT}, {SECRETS} or a warning type ({', '.join(WARNING_TYPES)}), got {value!r}"
+    )
 
 
 class Target(_Strict):

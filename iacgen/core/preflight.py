@@ -42,6 +42,8 @@ MAX_URL_BODY_BYTES = 1_048_576
 MAX_RESOURCES_TO_IMPORT = 200
 MAX_TEMPLATE_RESOURCES = 500
 MAX_TEMPLATE_PARAMETERS = 200
+# The generator names an exclusive set's write-only member <logical id><path>OneOf<5 random characters>
+_ONE_OF = re.compile(r"^(?P<stem>.+)OneOf[A-Za-z0-9]{5}$")
 MAX_PARAMETER_VALUE_BYTES = 4_096
 S3_KEY_PREFIX = "iacgen/import-templates/"
 
@@ -184,6 +186,7 @@ def plan_import(
     merged, outputs_text = _fold_in_stack(aws, template, target, problems)
     to_import, later = split_batch(template, to_import)
     _check_counts(to_import, template, problems)
+    given = _by_stable_names(given, dict(section(template.data, "Parameters") or {}))
     _check_parameters(template, given, target, problems)
     _check_stack_parameters_kept(given, target, problems)
     for problem in template_problems(resources, dict(section(template.data, "Parameters") or {})):
@@ -400,6 +403,28 @@ def _check_counts(to_import: list[ImportResource], template: Template, problems:
         )
 
 
+def stable_parameter_name(name: str) -> str:
+    """A generated parameter's name without the random suffix the generator gives an exclusive set's
+    member (LambdaFunctionXCodeS3BucketOneOfNJt4j -> LambdaFunctionXCodeS3Bucket): the same each time the
+    template is generated, so a manifest or a pipeline can give the value before the template exists."""
+    match = _ONE_OF.match(name)
+    return match["stem"] if match else name
+
+
+def _by_stable_names(given: Mapping[str, str], declared: Mapping[str, Any]) -> dict[str, str]:
+    """Values given by a parameter's stable name (or with the suffix of an earlier generation), under the
+    name the template declares, when exactly one declared parameter has that stable name; anything else as
+    given (_check_parameters names the unknown)."""
+    by_stem: dict[str, list[str]] = {}
+    for name in declared:
+        by_stem.setdefault(stable_parameter_name(name), []).append(name)
+    out: dict[str, str] = {}
+    for key, value in given.items():
+        matches = by_stem.get(stable_parameter_name(key), [])
+        out[matches[0] if key not in declared and len(matches) == 1 else key] = value
+    return out
+
+
 def _check_parameters(
     template: Template, given: Mapping[str, str], target: _Target, problems: _Problems
 ) -> None:
@@ -422,7 +447,7 @@ def _check_parameters(
     if missing:
         problems.add(
             f"parameter(s) without a value: {', '.join(missing)}",
-            " ".join(f"{{opt:parameter}} {k}=VALUE" for k in missing[:3])
+            " ".join(f"{{opt:parameter}} {stable_parameter_name(k)}=VALUE" for k in missing[:3])
             + " (write-only properties the generator could not read)",
         )
     for name, value in given.items():

@@ -149,7 +149,7 @@ MINIMAL = "version: 1\ntemplates:\n  - name: w\n    select: [type=AWS::EC2::VPC]
         (
             MINIMAL + "    fail_on: [drift, foo]\n",
             "templates[0].fail_on[1]:",
-            "expected drift or a warning type",
+            "expected drift, secrets or a warning type",
         ),
         (
             MINIMAL + "    parameters: {A: {env: X}, D: {envx: 1}}\n",

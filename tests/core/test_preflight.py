@@ -75,6 +75,45 @@ def test_missing_and_unknown_parameters(aws: Any) -> None:
     assert plan.request_parameters() == [{"ParameterKey": "ImageId", "ParameterValue": "ami-1"}]
 
 
+def test_a_generated_parameter_is_given_by_its_stable_name(aws: Any) -> None:
+    """The generator's OneOf parameters end in five random characters, new with each generation: a value
+    given without them (or with an earlier generation's) reaches the name this template declares."""
+    template, resources = bucket_files(["stable-names"])
+    template.write_text(
+        "Parameters:\n"
+        "  FnCodeS3BucketOneOfAb3De: {Type: String}\n"
+        "  FnCodeS3KeyOneOfQw9Rt: {Type: String}\n"
+        "  TwinOneOfAaaaa: {Type: String}\n  TwinOneOfBbbbb: {Type: String}\n" + template.read_text()
+    )
+    with pytest.raises(UsageError) as err:
+        preflight.plan_import(aws, stack="st", template_path=template, resources_path=resources)
+    assert "--parameter FnCodeS3Bucket=VALUE --parameter FnCodeS3Key=VALUE" in (
+        err.value.hint_in(FLAGS) or ""
+    )
+    given = {"FnCodeS3Bucket": "b", "FnCodeS3KeyOneOfZzzzz": "k", "Twin": "?"}
+    with pytest.raises(UsageError) as err:
+        preflight.plan_import(
+            aws, stack="st", template_path=template, resources_path=resources, parameters=given
+        )
+    assert "unknown parameter(s): Twin" in err.value.message  # two declared parameters have that stable name
+    assert "FnCode" not in err.value.message
+    given = {
+        "FnCodeS3Bucket": "b",
+        "FnCodeS3KeyOneOfZzzzz": "k",
+        "TwinOneOfAaaaa": "a",
+        "TwinOneOfBbbbb": "b",
+    }
+    plan = preflight.plan_import(
+        aws, stack="st", template_path=template, resources_path=resources, parameters=given
+    )
+    assert plan.parameters == {
+        "FnCodeS3BucketOneOfAb3De": "b",
+        "FnCodeS3KeyOneOfQw9Rt": "k",
+        "TwinOneOfAaaaa": "a",
+        "TwinOneOfBbbbb": "b",
+    }
+
+
 def test_outputs_are_set_aside(aws: Any) -> None:
     template, resources = write_files(FAKE_WORLD, outputs=True)
     plan = preflight.plan_import(aws, stack="ws", template_path=template, resources_path=resources)

@@ -85,7 +85,7 @@ def _details(t: TemplateRun) -> list[str]:
         for r in t.resources:
             ident = ", ".join(f"{k}={v}" for k, v in r.identifier.items())
             out.append(f"| {_cell(r.logical_id)} | {r.type} | {_cell(ident)} | {_cell(r.why)} |")
-    notes = [f for f in t.findings if f.kind.value in ("lint", "preflight", "change_set", "drift")]
+    notes = [f for f in t.findings if f.kind.value in ("lint", "preflight", "change_set", "drift", "secret")]
     if notes:
         out += ["", "| Finding | Resource | Message |", "|---|---|---|"]
         for f in notes:

@@ -28,6 +28,11 @@ _DRIFT_HELP = {
 _OTHER_HELP = {
     "preflight": "An import check failed before any change set was created (identifiers, ownership by "
     "another stack, body size, parameters, stack state). The message says which and how to fix it.",
+    "literal-secret": "A value in the template looks like a secret (by its property or variable name, or "
+    "its shape: an access key, a private key, a password in a URL or connection string). Committed, it would "
+    "be in the repository and in the stack's template. `iacgen patch TEMPLATE --secrets` makes each a NoEcho "
+    "parameter; ci passes its value from the manifest's parameters (an environment variable or a dynamic "
+    "reference).",
     "change-set-failed": "CloudFormation refused the IMPORT change set; its StatusReason is in the message. "
     "ci deleted the failed change set.",
 }
