@@ -287,6 +287,11 @@ def test_every_command_that_prints_a_result_prints_json_on_stdout(cli: Any, work
         "import", "--stack", "ws", "--template", "p.yaml", "--resources", "ws.resources.json", "--dry-run"
     )
     assert vpc in json.dumps(dry)
+    assert run("init")["path"] == "iacgen.yaml"  # from the last generate here
+    checked = run("ci")
+    assert checked["verdict"] == "pass" and checked["templates"][0]["name"] == "ws"
+    assert "cloudformation:CreateChangeSet" in json.dumps(run("iam-policy", "--command", "ci"))
+    assert run("coverage")["totals"]["overall"]["found"] >= 7
     assert run("local", "status")["running"] is False
 
 
