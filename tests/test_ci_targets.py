@@ -125,7 +125,7 @@ def test_an_unreachable_target_is_an_error_section_and_the_other_completes(
     _manifest(
         f"  - {{name: home, region: {EAST}}}\n  - {{name: ghost, account: '999999999999', region: {WEST}}}\n"
     )
-    result = cli("ci")
+    result = cli("ci", "--max-workers", "1")  # one at a time: the failing target does not stop the next
     assert result.exit_code == 3
     data = json.loads(Path("iacgen-report/report.json").read_text())
     sections = {t["name"]: t for t in data["targets"]}
@@ -141,3 +141,5 @@ def test_a_bad_target_is_a_manifest_error_before_any_call(cli: Any) -> None:
     result = cli("ci")
     assert result.exit_code == 2
     assert "targets" in result.stderr and "Traceback" not in result.stderr
+    workers = cli("ci", "--max-workers", "0")
+    assert workers.exit_code == 2 and "--max-workers must be 1-64, got 0" in workers.stderr

@@ -49,6 +49,9 @@ def register(app: typer.Typer) -> None:
         report_dir: Path = typer.Option(
             Path("iacgen-report"), "--report-dir", metavar="DIR", help="Where report.json/.md/.sarif go."
         ),
+        max_workers: int = typer.Option(
+            8, "--max-workers", metavar="N", help="Manifest targets worked on at once (1-64)."
+        ),
     ) -> None:
         """Run the whole pipeline as a dry run, with reports.
 
@@ -66,7 +69,7 @@ def register(app: typer.Typer) -> None:
             step_summary=Path(summary) if summary else None,
         )
         with app_ctx.reporter() as reporter:  # SIGTERM is Ctrl-C (main): clean-up on the way out, exit 130
-            run = run_manifest(app_ctx.workspace, app_ctx.aws, request, reporter)
+            run = run_manifest(app_ctx.workspace, app_ctx.aws, request, reporter, max_workers=max_workers)
         if isinstance(run, CiRun):
             app_ctx.output.emit(run.to_dict(), lambda: _summary(run))
         else:

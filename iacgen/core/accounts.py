@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from iacgen.core.errors import aws_error
+from iacgen.core.errors import UsageError, aws_error
 from iacgen.core.session import Credentials
 
 if TYPE_CHECKING:
@@ -15,6 +15,15 @@ if TYPE_CHECKING:
 
 DEFAULT_ROLE_NAME = "OrganizationAccountAccessRole"
 DEFAULT_SESSION_NAME = "iacgen"
+DEFAULT_MAX_WORKERS = 8  # targets (account x Region) worked on at once, by coverage and ci's fan-out
+MAX_WORKERS = 64
+
+
+def check_max_workers(count: int) -> None:
+    if not 1 <= count <= MAX_WORKERS:
+        raise UsageError(
+            f"--max-workers must be 1-{MAX_WORKERS}, got {count}", f"the default is {DEFAULT_MAX_WORKERS}"
+        )
 
 
 @dataclass(frozen=True)

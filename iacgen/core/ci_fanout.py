@@ -29,7 +29,6 @@ if TYPE_CHECKING:
     from iacgen.core.session import Aws
     from iacgen.core.workspace import Workspace
 
-DEFAULT_MAX_WORKERS = 8
 _ORDER = {Verdict.PASS: 0, Verdict.FAIL: 1, Verdict.ERROR: 2}
 
 
@@ -167,7 +166,7 @@ def run_targets(
     targets: list[Target],
     reporter: Reporter | None = None,
     *,
-    max_workers: int = DEFAULT_MAX_WORKERS,
+    max_workers: int = accounts.DEFAULT_MAX_WORKERS,
 ) -> FanoutRun:
     """The plan for every target, `max_workers` at a time; one report in request.report_dir."""
     report = reporter or NullReporter()
@@ -249,11 +248,12 @@ def run_manifest(
     request: CiRequest,
     reporter: Reporter | None = None,
     *,
-    max_workers: int = DEFAULT_MAX_WORKERS,
+    max_workers: int = accounts.DEFAULT_MAX_WORKERS,
 ) -> CiRun | FanoutRun:
     """What `iacgen ci` runs: the plan once (no `targets:` in the manifest), or once per target."""
     from iacgen.core.manifest import load_manifest
 
+    accounts.check_max_workers(max_workers)
     manifest = load_manifest(request.config)
     if not manifest.targets:
         return run_ci(workspace, aws, request, reporter)

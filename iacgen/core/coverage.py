@@ -26,6 +26,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from iacgen.core import accounts, scans
+from iacgen.core.accounts import DEFAULT_MAX_WORKERS
 from iacgen.core.errors import AwsError, IacgenError, UsageError, aws_error, error_code
 from iacgen.core.polling import poll
 from iacgen.core.reporter import NullReporter, Reporter
@@ -35,8 +36,6 @@ if TYPE_CHECKING:
 
 DEFAULT_ROLE_NAME = accounts.DEFAULT_ROLE_NAME
 DEFAULT_SESSION_NAME = "iacgen-coverage"
-DEFAULT_MAX_WORKERS = 8
-MAX_WORKERS = 64
 GLOBAL_TYPE_PREFIXES = ("AWS::IAM::",)
 _ACCOUNT_RE = re.compile(r"\d{12}")
 _SESSION_NAME_RE = re.compile(r"[\w+=,.@-]{2,64}")
@@ -247,11 +246,7 @@ def validate(request: CoverageRequest) -> None:
 
     for region in request.regions:
         check_region(region)
-    if not 1 <= request.max_workers <= MAX_WORKERS:
-        raise UsageError(
-            f"--max-workers must be 1-{MAX_WORKERS}, got {request.max_workers}",
-            f"the default is {DEFAULT_MAX_WORKERS}",
-        )
+    accounts.check_max_workers(request.max_workers)
     if not _ROLE_NAME_RE.fullmatch(request.role_name):
         raise UsageError(f"role name {request.role_name!r} is not valid", "pass --role-name NAME")
     if not _SESSION_NAME_RE.fullmatch(request.role_session_name):
