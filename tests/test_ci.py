@@ -77,6 +77,12 @@ def test_a_clean_plan_exits_0_with_reports_and_leaves_nothing(cli: Any, workshop
     jsonschema.validate(sarif, json.loads(SCHEMA.read_text()))
     assert Path("iacgen-report/report.md").read_text().startswith("## iacgen ci: ✅ PASS (exit 0)")
     assert not Path("workshop.yaml").exists()  # the committed file is never written
+    # the files to commit, named as the manifest's: the generated template itself is gone
+    assert {p.name for p in Path("iacgen-report/templates").iterdir()} == {
+        "workshop.yaml",
+        "workshop.resources.json",
+    }
+    assert "details in the report" in result.stderr and "iacgen warnings iacgen-ci-" not in result.stderr
     account_is_clean()
 
 
@@ -125,7 +131,7 @@ def test_drift_against_the_committed_template_fails_when_asked(cli: Any, worksho
     assert cli("ci").exit_code == 0
     committed = Path("iacgen-report/templates/workshop.yaml").read_text()
     Path("workshop.yaml").write_text(committed)  # the reviewed template, committed with its identifiers
-    (resources,) = Path("iacgen-report/templates").glob("*.resources.json")
+    resources = Path("iacgen-report/templates/workshop.resources.json")
     Path("workshop.resources.json").write_text(resources.read_text())
     ec2 = boto3.client("ec2", region_name=REGION)
     ec2.create_tags(Resources=[workshop.vpc_id], Tags=[{"Key": "Name", "Value": "changed-by-hand"}])

@@ -175,7 +175,7 @@ def test_app_world_selections(cli: Any, app_world: Any) -> None:
         ("AWS::EC2::VPC", a.data_vpc_id),
         ("AWS::EC2::Subnet", a.data_subnet_id),
     }
-    assert Path("out/d.yaml").exists() and Path("out/data.resources.json").exists()
+    assert Path("out/d.yaml").exists() and Path("out/d.resources.json").exists()  # as import looks for it
 
     web = generate_json(
         cli,

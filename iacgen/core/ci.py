@@ -452,6 +452,7 @@ def _template(
                 format=entry.format.value,
                 out=out,
                 force=True,
+                temporary=True,
                 scan_id=scan_id,
                 timeout=request.timeout,
             ),
@@ -619,13 +620,14 @@ def _drift(
 ) -> Drift | None:
     from iacgen.core.identifiers import read_resources_file
     from iacgen.core.template import read_template_file
+    from iacgen.core.workspace import Workspace as _Workspace
 
     path = entry.template_path
     if not path.exists():
         report.warn(f"{entry.name}: {path} does not exist yet: no drift to measure (commit the template)")
         return None
     committed = load_template(read_template_file(path), source=str(path))
-    sibling = path.with_name(f"{path.name.rsplit('.', 1)[0]}.resources.json")
+    sibling = _Workspace.resources_path(path)
     committed_ids = {}
     if sibling.exists():
         committed_ids = {

@@ -147,9 +147,10 @@ class Workspace:
         return out or Path(f"{name}.{fmt.lower()}")
 
     @staticmethod
-    def resources_path(template_path: Path, name: str) -> Path:
-        """NAME.resources.json, beside the template."""
-        return template_path.with_name(f"{name}.resources.json")
+    def resources_path(template_path: Path) -> Path:
+        """STEM.resources.json beside the template (ws.yaml: ws.resources.json): where generate writes it and
+        where import and ci's drift look for it when nothing recorded says otherwise."""
+        return template_path.with_name(f"{template_path.name.rsplit('.', 1)[0]}.resources.json")
 
     def import_files(self, template: Path | None, resources: Path | None) -> ImportFiles:
         """The template and resources file an import uses: explicit paths first, then what generate
@@ -171,8 +172,7 @@ class Workspace:
             if found is not None and found.resources_path:
                 resources = Path(found.resources_path)
         if resources is None:
-            stem = template.name.rsplit(".", 1)[0]
-            sibling = template.with_name(f"{stem}.resources.json")
+            sibling = self.resources_path(template)
             if sibling.exists():
                 resources = sibling
         return ImportFiles(template, resources, note)

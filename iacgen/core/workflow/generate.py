@@ -46,6 +46,7 @@ class GenerateRequest:
     force: bool = False
     scan_id: str | None = None
     timeout: float = 1800.0
+    temporary: bool = False  # ci: the generated template is deleted when the run ends (nothing to look up)
     # resources per generated template before the selection is split (the service's 500; lower only for
     # tests and for users who want smaller stacks)
     template_limit: int = selection.MAX_TEMPLATE_RESOURCES
@@ -118,7 +119,7 @@ def generate(
     name = request.name
     check_template_name(name)
     template_path = workspace.template_path(name, request.format, request.out)
-    resources_path = workspace.resources_path(template_path, name)
+    resources_path = workspace.resources_path(template_path)
     for expr in [*request.select, *request.exclude]:
         selection.parse_select(expr)
     state = workspace.load()
@@ -181,7 +182,8 @@ def generate(
         f"({plural(len(gt.resources_to_import), 'resource')} to import)"
     )
     if counts.warnings:
-        report.info(f"{counts.sentence()}; details: iacgen warnings {name}")
+        where = "details in the report" if request.temporary else f"details: iacgen warnings {name}"
+        report.info(f"{counts.sentence()}; {where}")
     return GenerateResult(template_path, resources_path, gt, plan, risks)
 
 

@@ -76,7 +76,7 @@ def part_paths(workspace: Workspace, request: GenerateRequest, part_name: str) -
     """NAME-i.yaml and NAME-i.resources.json here, or beside --out."""
     out = request.out.with_name(f"{part_name}.{request.format.lower()}") if request.out else None
     template_path = workspace.template_path(part_name, request.format, out)
-    return template_path, workspace.resources_path(template_path, part_name)
+    return template_path, workspace.resources_path(template_path)
 
 
 def import_order(p: Partition, references: list[LiteralReference]) -> list[int]:
