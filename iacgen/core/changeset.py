@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from iacgen.core.errors import PolicyFailure, UsageError, error_code
 from iacgen.core.polling import poll
@@ -18,12 +18,15 @@ from iacgen.core.stacks import (
     describe_stack,
     list_stack_resources,
 )
+from iacgen.core.statuses import ChangeSetStatus
 
 if TYPE_CHECKING:
     from iacgen.core.preflight import ImportPlan
     from iacgen.core.session import Aws
 
-CHANGE_SET_DONE = frozenset({"CREATE_COMPLETE", "FAILED", "DELETE_COMPLETE", "DELETE_FAILED"})
+CHANGE_SET_DONE: frozenset[ChangeSetStatus] = frozenset(
+    {"CREATE_COMPLETE", "FAILED", "DELETE_COMPLETE", "DELETE_FAILED"}
+)
 
 
 @dataclass
@@ -44,7 +47,7 @@ class ChangeSetResult:
     stack_id: str
     change_set_id: str
     change_set_name: str
-    status: str
+    status: ChangeSetStatus | None  # None: a leftover of an interrupted run, its status unknown
     status_reason: str | None
     new_stack: bool
     changes: list[Change] = field(default_factory=list)
@@ -144,7 +147,7 @@ def create_change_set(
         stack_id=created["StackId"],
         change_set_id=change_set_id,
         change_set_name=name,
-        status=str(final.get("Status")),
+        status=cast(ChangeSetStatus, str(final.get("Status"))),
         status_reason=str(final["StatusReason"]) if final.get("StatusReason") else None,
         new_stack=plan.new_stack,
         uploaded=uploaded,

@@ -781,7 +781,7 @@ class _Cleanup:
                     stack_id=stack_id,
                     change_set_id=item.id,
                     change_set_name=item.id,
-                    status="",
+                    status=None,
                     status_reason=None,
                     new_stack=item.new_stack,
                 ),

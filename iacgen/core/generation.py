@@ -12,13 +12,14 @@ import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from iacgen.core.errors import AwsError, UsageError, aws_error, error_code
 from iacgen.core.policies import GeneratorPolicy, Policy
 from iacgen.core.polling import poll
 from iacgen.core.scans import ScannedResource
 from iacgen.core.selection import MAX_TEMPLATE_RESOURCES
+from iacgen.core.statuses import TemplateStatus
 from iacgen.core.template_warnings import ResourceWarnings, WarningCounts, warnings_from_describe
 
 if TYPE_CHECKING:
@@ -60,7 +61,7 @@ class GenerationFailed(AwsError):
 
 @dataclass
 class TemplateProgress:
-    status: str
+    status: TemplateStatus
     succeeded: int = 0
     failed: int = 0
     processing: int = 0
@@ -74,7 +75,7 @@ class TemplateProgress:
     def from_describe(cls, data: Any) -> TemplateProgress:
         p = data.get("Progress") or {}
         return cls(
-            status=str(data.get("Status", "")),
+            status=cast(TemplateStatus, str(data.get("Status", ""))),
             succeeded=int(p.get("ResourcesSucceeded", 0)),
             failed=int(p.get("ResourcesFailed", 0)),
             processing=int(p.get("ResourcesProcessing", 0)),
@@ -86,7 +87,7 @@ class TemplateProgress:
 class GeneratedTemplate:
     name: str
     template_id: str
-    status: str
+    status: TemplateStatus
     status_reason: str | None
     format: str
     body: str
@@ -446,7 +447,7 @@ def _result(
     return GeneratedTemplate(
         name=name,
         template_id=submitted.template_id,
-        status=str(final.get("Status")),
+        status=cast(TemplateStatus, str(final.get("Status"))),
         status_reason=final.get("StatusReason"),
         format=fmt,
         body=body,

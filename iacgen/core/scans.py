@@ -13,10 +13,11 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from iacgen.core.errors import AwsError, UsageError, aws_error, error_code
 from iacgen.core.polling import poll
+from iacgen.core.statuses import ScanStatus
 from iacgen.core.validation import check_type_patterns
 
 if TYPE_CHECKING:
@@ -65,7 +66,7 @@ class ScanInfo:
     """One scan as DescribeResourceScan / ListResourceScans report it (fields the list omits stay None)."""
 
     scan_id: str
-    status: str
+    status: ScanStatus
     scan_type: str | None = None  # FULL or PARTIAL
     start_time: datetime | None = None
     end_time: datetime | None = None
@@ -85,7 +86,7 @@ class ScanInfo:
         kind = data.get("ScanType") or scan_type or ("PARTIAL" if filters else "FULL")
         return cls(
             scan_id=str(data["ResourceScanId"]),
-            status=str(data.get("Status", "")),
+            status=cast(ScanStatus, str(data.get("Status", ""))),
             scan_type=kind,
             start_time=data.get("StartTime"),
             end_time=data.get("EndTime"),

@@ -74,7 +74,7 @@ def test_default_paths(tmp_path: Path) -> None:
     ws = Workspace(tmp_path / "state")
     assert ws.template_path("net", "yaml") == Path("net.yaml")
     assert ws.template_path("net", "JSON") == Path("net.json")
-    assert ws.resources_path(Path("out/t.yaml"), "net") == Path("out/net.resources.json")
+    assert ws.resources_path(Path("out/t.yaml")) == Path("out/t.resources.json")
     ws.save(
         State(
             templates={"net": TemplateRecord("net", None, "gen/net.yaml", "gen/ids.json")},
