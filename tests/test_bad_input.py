@@ -652,6 +652,43 @@ CASES = [
     c("local-port-high", "local", "serve", "--port", "70000", says="Invalid value for '--port'"),
     c("local-port-negative", "local", "serve", "--port", "-1", says="Invalid value for '--port'"),
     c("local-seed", "local", "seed", "nosuch", says="'nosuch' is not one of"),
+    # --- where files go: paths the system refuses are bad input (exit 2), never an internal error
+    c(
+        "patch-out-under-a-file",
+        "patch",
+        "t.json",
+        "--deletion-policy",
+        "Retain",
+        "--out",
+        "f/t.yaml",
+        says="error: f: File exists",
+        files={**T, "f": "a file\n"},
+    ),
+    c(
+        "state-dir-a-file",
+        "--state-dir",
+        "f",
+        "import",
+        "--stack",
+        "s",
+        "--dry-run",
+        says="the state directory f is not a directory",
+        files={"f": "x\n"},
+    ),
+    c(
+        "init-out-under-a-file",
+        "init",
+        "--out",
+        "f/m.yaml",
+        says="error: f: File exists",
+        files={"f": "x\n"},
+    ),
+    c(
+        "aws-max-attempts",
+        "scans",
+        says="the AWS setting max_attempts is not valid",
+        env={"AWS_MAX_ATTEMPTS": "abc"},
+    ),
 ]
 
 

@@ -60,3 +60,30 @@ def test_verbose_reports_the_api_calls_made(cli: Any, cloud: None) -> None:
     line = next(x for x in result.stderr.splitlines() if x.startswith("API calls: "))
     assert "cloudformation:StartResourceScan 1" in line
     assert "API calls" not in cli("scans").stderr
+
+
+def test_a_bug_is_exit_70_with_or_without_verbose(cli: Any, cloud: None, monkeypatch: Any) -> None:
+    """A bug is simulated (nothing in iacgen raises a bare ZeroDivisionError on purpose): --verbose adds the
+    traceback and keeps exit 70, the code that means a bug in iacgen and nothing else."""
+    from iacgen.core import scans
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise ZeroDivisionError("simulated bug")
+
+    monkeypatch.setattr(scans, "list_scans", broken)
+    plain = cli("scans")
+    assert plain.exit_code == 70 and "Traceback" not in plain.stderr
+    assert "internal error: ZeroDivisionError: simulated bug" in plain.stderr
+    verbose = cli("--verbose", "scans")
+    assert verbose.exit_code == 70
+    assert "Traceback" in verbose.stderr and "internal error: ZeroDivisionError" in verbose.stderr
+
+
+def test_under_output_json_an_error_is_a_json_document_on_stdout(cli: Any) -> None:
+    import json
+
+    result = cli("-o", "json", "patch", "missing.yaml", "--deletion-policy", "Retain")
+    assert result.exit_code == 2
+    error = json.loads(result.stdout)["error"]
+    assert error["exit_code"] == 2 and "missing.yaml" in error["message"] and error["hint"]
+    assert result.stderr.startswith("error: ")  # the person reading the log still gets the line

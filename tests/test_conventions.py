@@ -283,6 +283,8 @@ def test_every_command_that_prints_a_result_prints_json_on_stdout(cli: Any, work
     patch_args = ("ws.yaml", "--deletion-policy", "Delete", "--type", "AWS::EC2::Subnet", "--out", "p.yaml")
     patched = run("patch", *patch_args)
     assert patched["out"] == "p.yaml" and [c["type"] for c in patched["changed"]] == ["AWS::EC2::Subnet"]
+    to_stdout = run("patch", "ws.yaml", "--update-replace-policy", "Delete", "--type", "AWS::EC2::Subnet")
+    assert to_stdout["out"] is None and 'UpdateReplacePolicy: "Delete"' in to_stdout["text"]
     dry = run(
         "import", "--stack", "ws", "--template", "p.yaml", "--resources", "ws.resources.json", "--dry-run"
     )

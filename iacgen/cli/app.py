@@ -42,23 +42,28 @@ class IacgenGroup(TyperGroup):
         except (typer.Exit, typer.Abort, typer.TyperException):
             raise
         except KeyboardInterrupt:
-            _output(ctx).error("interrupted", "state is saved; re-run the command to resume")
-            ctx.exit(EXIT_INTERRUPTED)
+            self._fail(ctx, "interrupted", "state is saved; re-run the command to resume", EXIT_INTERRUPTED)
         except IacgenError as exc:
             self._report(ctx, exc)
         except Exception as exc:
-            from iacgen.core.errors import from_aws_exception
+            from iacgen.core.errors import from_aws_exception, from_os_error
 
             translated = from_aws_exception(exc)
+            if translated is None and isinstance(exc, OSError):
+                translated = from_os_error(exc)
             if translated is None:
                 if _verbose(ctx):
-                    raise
-                _output(ctx).error(
+                    import traceback
+
+                    traceback.print_exception(exc, file=sys.stderr)
+                self._fail(
+                    ctx,
                     f"internal error: {type(exc).__name__}: {exc}",
                     "this is a bug in iacgen; re-run with --verbose and report the traceback",
+                    EXIT_INTERNAL,
                 )
-                ctx.exit(EXIT_INTERNAL)
-            self._report(ctx, translated, exc)
+            else:
+                self._report(ctx, translated, exc)
 
     def _report(self, ctx: typer.Context, exc: IacgenError, cause: BaseException | None = None) -> None:
         if _verbose(ctx):
@@ -67,8 +72,17 @@ class IacgenGroup(TyperGroup):
             traceback.print_exception(cause or exc, file=sys.stderr)
         from iacgen.cli.flags import FLAGS
 
-        _output(ctx).error(exc.message, exc.hint_in(FLAGS))
-        ctx.exit(exc.exit_code)
+        self._fail(ctx, exc.message, exc.hint_in(FLAGS), exc.exit_code)
+
+    @staticmethod
+    def _fail(ctx: typer.Context, message: str, hint: str | None, code: int) -> None:
+        """One line and a hint on stderr; under --output json also the error on stdout (when the command
+        printed no result), so a pipeline reading stdout always gets a JSON document."""
+        out = _output(ctx)
+        out.error(message, hint)
+        if out.json and not out.emitted:
+            out.emit({"error": {"message": message, "hint": hint, "exit_code": code}})
+        ctx.exit(code)
 
 
 def _report_calls(ctx: typer.Context) -> None:

@@ -141,6 +141,11 @@ def register(app: typer.Typer) -> None:
         if out is not None and report_format is None:
             raise UsageError("--out needs --format", "pass --format markdown or --format csv")
         context = app_context(ctx)
+        if report_format is not None and out is None and context.output.json:
+            raise UsageError(
+                f"--format {report_format.value} writes its report on stdout, where --output json goes",
+                f"pass --out FILE for the {report_format.value} report, or leave out one of the two",
+            )
         request = CoverageRequest(
             regions=tuple(regions),
             all_regions=all_regions,

@@ -114,16 +114,19 @@ def register(app: typer.Typer) -> None:
 
 
 def render_patch(output: Output, result: PatchFileResult) -> None:
-    """The patched text on stdout when it went nowhere else; the changes as a table on stderr; the JSON
-    result when a file was written."""
-    if result.destination is None:
+    """The patched text on stdout when it went nowhere else; the changes as a table on stderr. Under
+    --output json stdout is the JSON result only, with the patched text in it when no file was written."""
+    if result.destination is None and not output.json:
         stdout = typer.get_binary_stream("stdout")
         stdout.write(result.text.encode("utf-8"))
         stdout.flush()
     if result.patch.changed and not output.quiet:
         output.err.print(_table(result.patch, output.err.width))
-    if result.destination is not None:
-        output.emit(result)
+    if output.json:
+        data = result.to_dict()
+        if result.destination is None:
+            data.update(out=None, text=result.text)
+        output.emit(data)
 
 
 def _same_file(a: Path, b: Path) -> bool:

@@ -55,6 +55,7 @@ class Output:
         self.format = fmt
         self.quiet = quiet
         self.color = color
+        self.emitted = False  # a result was printed (emit)
         self._out: Console | None = None
         self._err: Console | None = None
 
@@ -87,6 +88,7 @@ class Output:
 
     def emit(self, data: Any, table: Callable[[], RenderableType] | None = None) -> None:
         """The command's result: JSON on stdout under --output json, else the table (if any)."""
+        self.emitted = True
         if self.json:
             sys.stdout.write(to_json(data) + "\n")
             sys.stdout.flush()

@@ -125,6 +125,18 @@ _HINTS: dict[str, str] = {
 }
 
 
+def from_os_error(exc: OSError) -> IacgenError | None:
+    """A file or directory iacgen was told to use and cannot (no permission, not a directory, a file where
+    a directory must be): bad input, exit 2. None for an OSError that names no path."""
+    if exc.filename is None:
+        return None
+    where = str(exc.filename) + (f" -> {exc.filename2}" if exc.filename2 else "")
+    return UsageError(
+        f"{where}: {exc.strerror or type(exc).__name__}",
+        "check the path and its permissions (another directory, or {opt:state_dir} / {opt:out})",
+    )
+
+
 def from_aws_exception(exc: BaseException, action: str | None = None) -> IacgenError | None:
     """Turn a botocore exception into an IacgenError with a hint; None for anything not botocore's."""
     from botocore.exceptions import (

@@ -110,17 +110,29 @@ class Aws:
     def retry(self) -> retries.RetryPolicy:
         """One retry policy (attempts, budget, counts) for every client of this run."""
         if self._retry is None:
-            botocore_session = self.session._session
-            _, attempts = retries.resolve(None, botocore_session.get_config_variable("max_attempts"))
+            _, attempts = retries.resolve(None, self._config_variable("max_attempts"))
             self._retry = retries.RetryPolicy(max_attempts=attempts)
         return self._retry
+
+    def _config_variable(self, name: str) -> Any:
+        """botocore's setting (environment, then profile); a malformed one (AWS_MAX_ATTEMPTS=abc) is bad
+        input, not botocore's bare ValueError."""
+        try:
+            return self.session._session.get_config_variable(name)
+        except ValueError as exc:
+            from iacgen.core.errors import UsageError
+
+            raise UsageError(
+                f"the AWS setting {name} is not valid: {exc}",
+                f"fix AWS_{name.upper()} or {name} in the profile",
+            ) from None
 
     def client(self, service: str) -> Any:
         if service not in self._clients:
             from botocore.config import Config
 
             self._check_endpoints(service)
-            mode, _ = retries.resolve(self.session._session.get_config_variable("retry_mode"), None)
+            mode, _ = retries.resolve(self._config_variable("retry_mode"), None)
             config = Config(
                 # botocore's handler makes one attempt; retries.RetryPolicy decides the rest
                 retries={"mode": mode, "total_max_attempts": 1},
