@@ -62,6 +62,7 @@ MANIFEST_WORDS: dict[Option, str] = {
     Option.RELATED_DEPTH: "depth",
     Option.PARAMETER: "parameters:",
     Option.S3_BUCKET: "s3_bucket",
+    Option.OUT: "path:",
     Option.STACK: "stack.name",
     Option.REGION: "region (or targets[].region)",
     Option.PROFILE: "profile",
@@ -138,7 +139,8 @@ def _usage_to_value(check: Any, *args: Any) -> Any:
     try:
         return check(*args)
     except UsageError as exc:
-        raise ValueError(f"{exc.message}; {exc.hint}" if exc.hint else exc.message) from None
+        hint = exc.hint_in(MANIFEST_WORDS)
+        raise ValueError(f"{exc.message}; {hint}" if hint else exc.message) from None
 
 
 class Override(_Strict):
@@ -213,7 +215,7 @@ ParameterValue = str | EnvParameter
 
 
 class TemplateEntry(_Strict):
-    name: str = Field(min_length=1, max_length=128)
+    name: str
     select: list[str] = Field(min_length=1)
     exclude: list[str] = Field(default_factory=list)
     related: bool = True
@@ -227,6 +229,14 @@ class TemplateEntry(_Strict):
     parameters: dict[str, ParameterValue] = Field(default_factory=dict)
     s3_bucket: str | None = None  # where bodies over 51,200 bytes are uploaded (and removed after)
     fail_on: list[str] = Field(default_factory=list)  # warning types, and/or "drift"
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        from iacgen.core.validation import check_template_name
+
+        _usage_to_value(check_template_name, value)
+        return value
 
     @field_validator("select", "exclude")
     @classmethod
@@ -386,7 +396,16 @@ def load_manifest(path: Path = MANIFEST_FILE) -> Manifest:
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"{path}: cannot read: {exc}", "check the file (UTF-8 YAML)") from None
-    return parse_manifest(text, str(path))
+    manifest = parse_manifest(text, str(path))
+    for index, entry in enumerate(manifest.templates):
+        if entry.template_path.resolve() == path.resolve():
+            where = "path" if entry.path is not None else "name"
+            raise UsageError(
+                f"{path}: templates[{index}].{where}: the template would be {entry.template_path}, "
+                "the manifest itself",
+                "give the template another path: (or another name)",
+            )
+    return manifest
 
 
 def parse_manifest(text: str, source: str = "iacgen.yaml") -> Manifest:
@@ -412,7 +431,8 @@ def parse_manifest(text: str, source: str = "iacgen.yaml") -> Manifest:
 
 
 def _usage_error(exc: ValidationError, text: str, source: str) -> UsageError:
-    errors = exc.errors(include_url=False)
+    # an unknown key first: a misspelt key (selct) also makes the key it meant missing, and names the cause
+    errors = sorted(exc.errors(include_url=False), key=lambda e: e["type"] != "extra_forbidden")
     first = errors[0]
     loc: list[str | int] = list(first["loc"])
     message = str(first["msg"]).removeprefix("Value error, ")

@@ -153,12 +153,12 @@ def check_template_name(name: str) -> None:
     if not 1 <= len(name) <= MAX_TEMPLATE_NAME:
         raise UsageError(
             f"template name must be 1-{MAX_TEMPLATE_NAME} characters, got {len(name)}",
-            "choose a shorter name",
+            "choose a shorter name" if name else "give the template a name",
         )
     if _TEMPLATE_NAME_BAD.search(name) or name in (".", ".."):
         raise UsageError(
             f"template name {name!r} contains a path separator or a control character",
-            "the name also names the files written here: use --out DIR/NAME.yaml to write elsewhere",
+            "the name also names the files written here: use {opt:out} DIR/NAME.yaml to write elsewhere",
         )
 
 

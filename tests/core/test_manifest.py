@@ -128,8 +128,8 @@ MINIMAL = "version: 1\ntemplates:\n  - name: w\n    select: [type=AWS::EC2::VPC]
         ),
         (
             "version: 1\ntemplates:\n  - name: w\n    selct: [x]\n",
-            "iacgen.yaml:3: templates[0].select:",
-            "required key is missing",
+            "iacgen.yaml:4: templates[0].selct:",
+            "unknown key 'selct'; expected one of: ",
         ),
         (
             MINIMAL + "    colour: red\n",
@@ -139,6 +139,8 @@ MINIMAL = "version: 1\ntemplates:\n  - name: w\n    select: [type=AWS::EC2::VPC]
         (MINIMAL + "    depth: two\n", "iacgen.yaml:5: templates[0].depth:", "valid integer"),
         (MINIMAL + "    related: maybe\n", "iacgen.yaml:5: templates[0].related:", "valid boolean"),
         (MINIMAL + "    format: toml\n", "templates[0].format:", "'yaml' or 'json'"),
+        (MINIMAL.replace("name: w", "name: a/b"), "templates[0].name:", "contains a path separator"),
+        (MINIMAL.replace("name: w", "name: ''"), "templates[0].name:", "give the template a name"),
         (MINIMAL.replace("version: 1", "version: 2"), "iacgen.yaml:1: version:", "expected version: 1"),
         ("templates: []\n", "iacgen.yaml: version:", "required key is missing"),
         ("version: 1\ntemplates: []\n", "iacgen.yaml:2: templates:", "at least 1 item"),
@@ -250,3 +252,13 @@ def test_key_path_spells_indexes_in_brackets() -> None:
     assert key_path(["templates", 0, "select", 1]) == "templates[0].select[1]"
     assert key_path(["scan", "max_age"]) == "scan.max_age"
     assert key_path([]) == ""
+
+
+def test_a_template_that_would_be_the_manifest_itself_is_refused() -> None:
+    manifest = Path("iacgen.yaml")
+    manifest.write_text(MINIMAL.replace("name: w", "name: iacgen"))
+    with pytest.raises(UsageError, match=r"templates\[0\].name: the template would be iacgen.yaml"):
+        load_manifest(manifest)
+    manifest.write_text(MINIMAL + f"    path: {manifest.resolve()}\n")
+    with pytest.raises(UsageError, match=r"templates\[0\].path: the template would be .*the manifest itself"):
+        load_manifest(manifest)
