@@ -83,6 +83,14 @@ def test_a_clean_plan_exits_0_with_reports_and_leaves_nothing(cli: Any, workshop
         "workshop.resources.json",
     }
     assert "details in the report" in result.stderr and "iacgen warnings iacgen-ci-" not in result.stderr
+    import stat
+
+    # ci's records hold the account's ids: as private as the state file
+    modes = {
+        p: stat.S_IMODE(Path(p).stat().st_mode)
+        for p in (".iacgen", ".iacgen/ci", ".iacgen/ci/ci-cleanup.json")
+    }
+    assert modes == {".iacgen": 0o700, ".iacgen/ci": 0o700, ".iacgen/ci/ci-cleanup.json": 0o600}
     account_is_clean()
 
 

@@ -659,8 +659,7 @@ class _Cleanup:
 
     def _save(self) -> None:
         pending = [dataclasses.asdict(i) | {"kind": i.kind.value} for i in self.items if not i.removed]
-        self.workspace.state_dir.mkdir(parents=True, exist_ok=True)
-        self.workspace.write(self.path, json.dumps(pending, indent=2) + "\n")
+        self.workspace.write_record(CLEANUP_FILE, json.dumps(pending, indent=2) + "\n")
 
     def add(self, item: Leftover) -> None:
         self.items.append(item)

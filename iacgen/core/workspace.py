@@ -118,8 +118,10 @@ class Workspace:
     def _make_dir(self) -> None:
         try:
             if not self.state_dir.is_dir():
-                self.state_dir.parent.mkdir(parents=True, exist_ok=True)
-                self.state_dir.mkdir(mode=DIR_MODE, exist_ok=True)
+                # each directory made, not only the last (.iacgen of .iacgen/ci), is the user's only
+                missing = [d for d in (self.state_dir, *self.state_dir.parents) if not d.exists()]
+                for directory in reversed(missing):
+                    directory.mkdir(mode=DIR_MODE, exist_ok=True)
         except FileExistsError as exc:
             raise self._not_a_dir() from exc
         except NotADirectoryError as exc:
@@ -140,6 +142,11 @@ class Workspace:
     def write(self, path: Path, data: str | bytes) -> None:
         """A file a step writes: complete or absent, never half-written."""
         write_atomic(path, data)
+
+    def write_record(self, name: str, data: str) -> None:
+        """A record of iacgen's own in the state directory (ci's clean-up list): as private as the state."""
+        self._make_dir()
+        write_atomic(self.state_dir / name, data, mode=FILE_MODE)
 
     @staticmethod
     def template_path(name: str, fmt: str, out: Path | None = None) -> Path:
