@@ -66,3 +66,17 @@ def test_iam_policy_for_an_unknown_command_is_a_usage_error(cli: Any) -> None:
     assert result.exit_code == 2
     assert "no IAM permissions are listed for 'patch'" in result.stderr
     assert result.stdout == ""
+
+
+def test_create_bucket_adds_iacgens_own_bucket_and_nothing_else_does(cli: Any) -> None:
+    plain = cli("iam-policy", "--command", "import").json()
+    assert not any("s3:CreateBucket" in s["Action"] for s in plain["Statement"])
+    made = cli("iam-policy", "--command", "import", "--create-bucket").json()
+    by_sid = {s["Sid"]: s for s in made["Statement"]}
+    assert by_sid["TemplatesBucket"]["Resource"] == ["arn:aws:s3:::iacgen-templates-*"]
+    assert {"s3:CreateBucket", "s3:PutBucketPublicAccessBlock", "s3:PutEncryptionConfiguration"} <= set(
+        by_sid["TemplatesBucket"]["Action"]
+    )
+    assert "s3:ListBucket" in by_sid["TemplatesBucket"]["Action"]  # HeadBucket
+    assert by_sid["TemplatesBodies"]["Resource"] == ["arn:aws:s3:::iacgen-templates-*/iacgen/*"]
+    assert "s3:PutObject" in by_sid["TemplatesBodies"]["Action"]

@@ -91,13 +91,18 @@ def register(app: typer.Typer) -> None:
         config: Path | None = typer.Option(
             None, "--config", metavar="FILE", help="Take the stacks and buckets from this iacgen.yaml."
         ),
+        create_bucket: bool = typer.Option(
+            False, "--create-bucket", help="Also allow import --create-bucket (iacgen's own bucket)."
+        ),
     ) -> None:
         """Print the IAM policy a command needs.
 
         A JSON policy document, scoped to the stacks and buckets it touches."""
         from iacgen.core.permissions import policy_document
 
-        document = policy_document(command, stacks=stacks, buckets=buckets, config=config)
+        document = policy_document(
+            command, stacks=stacks, buckets=buckets, config=config, create_bucket=create_bucket
+        )
         sys.stdout.write(document.to_json())
 
 

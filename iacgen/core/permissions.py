@@ -25,6 +25,7 @@ class Scope(StrEnum):
     STACK = "stack"  # arn:aws:cloudformation:*:*:stack/NAME/*
     OBJECT = "object"  # arn:aws:s3:::BUCKET/iacgen/*
     BUCKET = "bucket"  # arn:aws:s3:::BUCKET
+    OWN_BUCKET = "own-bucket"  # arn:aws:s3:::iacgen-templates-* (import --create-bucket)
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,11 @@ _UPLOAD = (
     Action("s3:DeleteObject", Scope.OBJECT, "remove the uploaded body"),
     Action("s3:ListBucket", Scope.BUCKET, "HeadObject answers 404, not 403, for a body not uploaded yet"),
 )
+_CREATE_BUCKET = (
+    Action("s3:CreateBucket", Scope.OWN_BUCKET, "import --create-bucket: the templates bucket, once"),
+    Action("s3:PutBucketPublicAccessBlock", Scope.OWN_BUCKET, "import --create-bucket: make it private"),
+    Action("s3:PutEncryptionConfiguration", Scope.OWN_BUCKET, "import --create-bucket: encrypt it"),
+)
 _EXECUTE = (
     Action("cloudformation:ExecuteChangeSet", Scope.STACK, "import --execute"),
     Action("cloudformation:DescribeStackEvents", Scope.STACK, "follow the import"),
@@ -111,8 +117,9 @@ COMMANDS: dict[str, CommandPermissions] = {
         CommandPermissions("warnings", (_GENERATE[2],)),
         CommandPermissions(
             "import",
-            _PREFLIGHT + _CHANGE_SET + _EXECUTE + _UPLOAD,
-            "S3 only with --s3-bucket; CloudFormation checks each imported resource with the read "
+            _PREFLIGHT + _CHANGE_SET + _EXECUTE + _UPLOAD + _CREATE_BUCKET,
+            "S3 only with --s3-bucket or --create-bucket (creating the bucket only with the latter); "
+            "CloudFormation checks each imported resource with the read "
             "permissions of its type; cloudformation:ImportResourceTypes can restrict the types",
         ),
         CommandPermissions(
@@ -149,10 +156,12 @@ class PolicyDocument:
     commands: list[str]
     stacks: list[str] = field(default_factory=list)  # empty: every stack
     buckets: list[str] = field(default_factory=list)  # empty: no S3 statement
+    create_bucket: bool = False  # import --create-bucket: iacgen's own bucket, made and used
 
     def to_dict(self) -> dict[str, Any]:
         actions = {a for c in self.commands for a in COMMANDS[c].actions}
         statements: list[dict[str, Any]] = []
+        own = self.create_bucket and any(a.scope is Scope.OWN_BUCKET for a in actions)
         for scope, sid in (
             (Scope.ANY, "IacGenerator"),
             (Scope.STACK, "Stacks"),
@@ -165,6 +174,25 @@ class PolicyDocument:
             statements.append(
                 {"Sid": sid, "Effect": "Allow", "Action": names, "Resource": self._resources(scope)}
             )
+        if own:
+            from iacgen.core.bodies_bucket import PREFIX
+
+            bucket = [a.name for a in actions if a.scope in (Scope.OWN_BUCKET, Scope.BUCKET)]
+            objects = [a.name for a in actions if a.scope is Scope.OBJECT]
+            statements += [
+                {
+                    "Sid": "TemplatesBucket",
+                    "Effect": "Allow",
+                    "Action": sorted(bucket),
+                    "Resource": [f"arn:aws:s3:::{PREFIX}-*"],
+                },
+                {
+                    "Sid": "TemplatesBodies",
+                    "Effect": "Allow",
+                    "Action": sorted(objects),
+                    "Resource": [f"arn:aws:s3:::{PREFIX}-*/{S3_PREFIX}*"],
+                },
+            ]
         return {"Version": POLICY_VERSION, "Statement": statements}
 
     def _resources(self, scope: Scope) -> str | list[str]:
@@ -186,6 +214,7 @@ def policy_document(
     stacks: list[str] | None = None,
     buckets: list[str] | None = None,
     config: Path | None = None,
+    create_bucket: bool = False,
 ) -> PolicyDocument:
     """The policy for one command (every command's when None), scoped to the stacks and buckets given or
     named by the manifest at `config`."""
@@ -205,6 +234,7 @@ def policy_document(
         commands=[command] if command else list(COMMANDS),
         stacks=sorted(set(stack_names)),
         buckets=sorted(set(bucket_names)),
+        create_bucket=create_bucket,
     )
 
 

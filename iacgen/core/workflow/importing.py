@@ -380,7 +380,10 @@ def _import_once(
         from iacgen.core.bodies_bucket import ensure_bucket
 
         if ensure_bucket(aws, checked.s3_bucket):
-            report.info(f"created the private, encrypted bucket {checked.s3_bucket} for iacgen's templates")
+            report.info(
+                f"created the private, encrypted bucket {checked.s3_bucket} for iacgen's templates "
+                "(it stays, for later imports; each body uploaded is removed after its change set)"
+            )
     result = create(aws, checked, report, request.timeout, workspace=workspace)
     outcome.change_set = result
     go = request.mode is ImportMode.EXECUTE
