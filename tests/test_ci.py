@@ -425,18 +425,42 @@ def test_init_writes_a_starter_that_ci_accepts_and_never_overwrites(cli: Any, wo
 
 def test_init_starts_from_the_last_generate_here(cli: Any, workshop: Any) -> None:
     assert cli("-q", "scan").exit_code == 0
-    assert cli("-q", "generate", "web", "--select", "type=AWS::EC2::Instance").exit_code == 0
+    narrow = (
+        "--select",
+        f"id={workshop.vpc_id}",
+        "--exclude",
+        "type=AWS::EC2::KeyPair",
+        "--related-depth",
+        "1",
+    )
+    assert cli("-q", "generate", "web", *narrow).exit_code == 0
     result = cli("-o", "json", "init", "--out", "ci.yaml")
     assert result.exit_code == 0, result.stderr
     assert result.json() == {"path": "ci.yaml", "origin": "last generate", "template": "web"}
     from iacgen.core.manifest import load_manifest
 
-    (entry,) = load_manifest(Path("ci.yaml")).templates
-    assert (entry.name, entry.select, str(entry.template_path)) == (
+    (entry,) = load_manifest(Path("ci.yaml")).templates  # generate's own selection, not a broader one
+    assert (
+        entry.name,
+        entry.select,
+        entry.exclude,
+        entry.related,
+        entry.depth,
+        str(entry.template_path),
+    ) == (
         "web",
-        ["type=AWS::EC2::Instance"],
+        [f"id={workshop.vpc_id}"],
+        ["type=AWS::EC2::KeyPair"],
+        True,
+        1,
         "web.yaml",
     )
+    planned = cli("ci", "--config", "ci.yaml")
+    assert planned.exit_code == 0, planned.stderr
+    generated = json.loads(Path("web.resources.json").read_text())
+    assert sorted(r["identifier"].items() for r in report()["templates"][0]["resources"]) == sorted(
+        e["ResourceIdentifier"].items() for e in generated
+    )  # the plan ci checks is the one generate made
 
 
 def test_an_aws_side_error_exits_3_with_reports_and_nothing_left(

@@ -507,9 +507,9 @@ _EXAMPLE_ENTRY = """\
   - name: {name}
     # The same expressions as `iacgen generate --select` (an AND of terms; several entries are an OR).
     select: [{select}]
-    exclude: []
-    related: true          # add what the selection relates to (route tables, gateways, ...)
-    # depth: 1             # bound --related; unset: to a fixed point
+    exclude: [{exclude}]
+    related: {related}          # add what the selection relates to (route tables, gateways, ...)
+    {depth}# bound --related; unset: to a fixed point
     format: {format}
     path: {path}   # the committed template: ci reports drift against it
     policies:
@@ -548,6 +548,11 @@ class InitResult:
         return {"path": str(self.path), "origin": self.origin, "template": self.template}
 
 
+def _flow(items: list[str]) -> str:
+    """Selection expressions as the items of a YAML flow list, each quoted (JSON strings are YAML)."""
+    return ", ".join(json.dumps(item) for item in items)
+
+
 def init_manifest(path: Path, workspace: Workspace) -> InitResult:
     """Write a commented starter manifest at `path`, from the last `generate` recorded in the workspace if
     there is one, else an example; never over an existing file (UsageError, exit 2). It always validates."""
@@ -565,15 +570,29 @@ def init_manifest(path: Path, workspace: Workspace) -> InitResult:
 
             entries = read_resources_file(Path(record.resources_path))
             types = sorted({str(e["ResourceType"]) for e in entries})
-        select = ", ".join(f'"type={t}"' for t in types) or '"tag:Name=' + name + '"'
         origin: Literal["last generate", "example"] = "last generate"
-        where = f"from the last generate here ({name}); narrow select to what you passed to generate"
+        if record.select:  # generate's own selection: the same plan
+            select, exclude = _flow(record.select), _flow(record.exclude or [])
+            related, depth = bool(record.related), record.related_depth
+            where = f"from the last generate here ({name}), with its selection"
+        else:  # a state file from before the selection was recorded: the types it generated
+            select = ", ".join(f'"type={t}"' for t in types) or '"tag:Name=' + name + '"'
+            exclude, related, depth = "", True, None
+            where = f"from the last generate here ({name}); narrow select to what you passed to generate"
     else:
         name, template_path, fmt, select = "workshop", "workshop.yaml", "yaml", '"tag:Name=workshop"'
+        exclude, related, depth = "", True, None
         origin, where = "example", "as an example: change the selection to your resources"
     stack = name if re.fullmatch(r"[a-zA-Z][-a-zA-Z0-9]{0,127}", name) else "my-stack"
     text = _HEADER.format(origin=where) + _EXAMPLE_ENTRY.format(
-        name=name, select=select, format=fmt, path=template_path, stack=stack
+        name=name,
+        select=select,
+        exclude=exclude,
+        related="true" if related else "false",
+        depth=f"depth: {depth}           " if depth is not None else "# depth: 1             ",
+        format=fmt,
+        path=template_path,
+        stack=stack,
     )
     parse_manifest(text, str(path))  # a starter that does not validate would be a bug
     write_atomic(path, text)

@@ -24,6 +24,11 @@ class TemplateRecord:
     resources_path: str | None = None
     template_sha256: str | None = None  # what generate wrote, to tell a later hand edit (or patch) apart
     stack: str | None = None  # the stack it was imported into
+    # the selection generate was given, so `iacgen init` can write the same plan (None: not recorded)
+    select: list[str] | None = None
+    exclude: list[str] | None = None
+    related: bool | None = None
+    related_depth: int | None = None
 
 
 @dataclass
@@ -118,6 +123,10 @@ def _record(kind: Any, value: Any, where: str, **given: Any) -> Any:
         optional = "None" in str(f.type)
         if item is None and optional:
             values[f.name] = None
+        elif "list" in str(f.type):
+            if not isinstance(item, list) or not all(isinstance(x, str) for x in item):
+                raise StateFormatError(f"{where}.{f.name}: expected a list of strings, got {_kind(item)}")
+            values[f.name] = list(item)
         elif "int" in str(f.type):
             if not isinstance(item, int) or isinstance(item, bool):
                 raise StateFormatError(f"{where}.{f.name}: expected a number, got {_kind(item)}")

@@ -171,6 +171,10 @@ def generate(
             template_path=str(template_path),
             resources_path=str(resources_path),
             template_sha256=sha256_of(template_path),
+            select=list(request.select),
+            exclude=list(request.exclude),
+            related=request.with_related,
+            related_depth=request.related_depth,
         )
         saved.last_template, saved.scan_id, saved.region = name, scan.scan_id, aws.region
     _narrate_defaults(report, gt)
