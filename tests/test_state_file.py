@@ -69,6 +69,10 @@ def test_the_state_directory_is_private_and_holds_ids_only(cli: Any, workshop: A
         "resources_path",
         "template_sha256",
         "stack",
+        "select",
+        "exclude",
+        "related",
+        "related_depth",
     }
     assert "testing" not in Path(".iacgen/state.json").read_text()  # the access key and secret of the tests
 

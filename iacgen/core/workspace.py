@@ -117,6 +117,8 @@ class Workspace:
 
     def _make_dir(self) -> None:
         try:
+            if self.state_dir.exists() and not self.state_dir.is_dir():
+                raise self._not_a_dir()
             if not self.state_dir.is_dir():
                 # each directory made, not only the last (.iacgen of .iacgen/ci), is the user's only
                 missing = [d for d in (self.state_dir, *self.state_dir.parents) if not d.exists()]
