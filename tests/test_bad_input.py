@@ -651,6 +651,7 @@ CASES = [
     # --- local
     c("local-port-high", "local", "serve", "--port", "70000", says="Invalid value for '--port'"),
     c("local-port-negative", "local", "serve", "--port", "-1", says="Invalid value for '--port'"),
+    c("local-port-zero", "local", "start", "--port", "0", says="Invalid value for '--port'"),
     c("local-seed", "local", "seed", "nosuch", says="'nosuch' is not one of"),
     # --- where files go: paths the system refuses are bad input (exit 2), never an internal error
     c(

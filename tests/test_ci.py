@@ -147,6 +147,7 @@ def test_drift_against_the_committed_template_fails_when_asked(cli: Any, worksho
     write(MANIFEST.replace('"tag:Name=workshop"', f'"tag:Name=workshop", "id={workshop.vpc_id}"'))
     assert cli("ci").exit_code == 0  # drift is reported, not failed on, unless asked
     data = report()
+    assert data["scan"]["action"] == "reused"  # the first run's scan, picked by the manifest's max_age
     (t,) = data["templates"]
     changed = [i for i in t["drift"]["items"] if i["kind"] == "changed"]
     assert [(i["logical_id"], i["matched_by"]) for i in changed] == [("EC2VPC", "identifier")]

@@ -47,6 +47,7 @@ def test_a_signal_while_the_change_set_exists_leaves_nothing_behind(slow_cloud: 
     code, err = signal_after(["ci"], "created change set iacgen-import-", signum)
     assert code == 130, err
     assert [line for line in err.splitlines() if line.startswith("error:")] == ["error: interrupted"], err
+    assert "hint: what this run created was removed" in err and "to resume" not in err  # a re-run starts over
     assert "Traceback" not in err
     client = cfn(slow_cloud)
     assert client.list_generated_templates()["Summaries"] == []

@@ -18,6 +18,10 @@ from iacgen.cli.render import Output, OutputFormat, color_wanted
 from iacgen.core.errors import EXIT_INTERRUPTED, IacgenError, UsageError
 
 EXIT_INTERNAL = 70
+# ci is a dry run: a re-run starts over, after removing what the interrupted one could not
+_INTERRUPTED_HINTS = {
+    "ci": "what this run created was removed (or is listed for the next run to remove); re-run iacgen ci",
+}
 
 
 class IacgenGroup(TyperGroup):
@@ -42,7 +46,10 @@ class IacgenGroup(TyperGroup):
         except (typer.Exit, typer.Abort, typer.TyperException):
             raise
         except KeyboardInterrupt:
-            self._fail(ctx, "interrupted", "state is saved; re-run the command to resume", EXIT_INTERRUPTED)
+            hint = _INTERRUPTED_HINTS.get(
+                ctx.invoked_subcommand or "", "state is saved; re-run the command to resume"
+            )
+            self._fail(ctx, "interrupted", hint, EXIT_INTERRUPTED)
         except IacgenError as exc:
             self._report(ctx, exc)
         except Exception as exc:

@@ -51,7 +51,7 @@ def register(app: typer.Typer) -> None:
     def serve(
         ctx: typer.Context,
         host: str = typer.Option("127.0.0.1", "--host", metavar="ADDRESS", help=HOST_HELP),
-        port: int = typer.Option(4566, "--port", metavar="PORT", min=0, max=65535, help="TCP port."),
+        port: int = typer.Option(4566, "--port", metavar="PORT", min=1, max=65535, help="TCP port."),
     ) -> None:
         """Serve the local cloud until Ctrl-C."""
         require_local("iacgen local serve")

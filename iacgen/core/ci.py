@@ -401,8 +401,11 @@ def _scan(workspace: Workspace, aws: Aws, manifest: Manifest, run: CiRun, report
             if found is not None:
                 report.info(f"the newest usable scan is older than {_days(policy.max_age)}: starting one")
     result = scan(workspace, aws, ScanRequest(types=types, new=new, scan_id=scan_id), report)
-    run.scan = result.outcome.to_dict()
-    return result.outcome.scan.scan_id
+    outcome = result.outcome
+    if scan_id is not None and outcome.action is scans.ScanAction.GIVEN:  # ci chose it by max_age
+        outcome = dataclasses.replace(outcome, action=scans.ScanAction.REUSED)
+    run.scan = outcome.to_dict()
+    return outcome.scan.scan_id
 
 
 def _days(delta: timedelta) -> str:

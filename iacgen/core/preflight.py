@@ -447,8 +447,8 @@ def _check_parameters(
     if missing:
         problems.add(
             f"parameter(s) without a value: {', '.join(missing)}",
-            " ".join(f"{{opt:parameter}} {stable_parameter_name(k)}=VALUE" for k in missing[:3])
-            + " (write-only properties the generator could not read)",
+            " ".join(f"{{opt:parameter}} {stable_parameter_name(k)}=VALUE" for k in missing)
+            + " (write-only properties the generator could not read, and values patch --secrets took out)",
         )
     for name, value in given.items():
         size = len(value.encode())
