@@ -274,6 +274,18 @@ def test_regenerating_never_overwrites_a_patched_or_foreign_file(cli: Any, works
     assert not Path("mine.resources.json").exists()
 
 
+def test_a_template_written_in_another_format_is_still_known_as_generates(cli: Any, workshop: Any) -> None:
+    assert cli("-q", "scan").exit_code == 0
+    args = ("generate", "ws", "--select", f"id={workshop.vpc_id}")
+    assert cli(*args, "--format", "json").exit_code == 0
+    assert cli(*args).exit_code == 0  # ws.yaml now, ws.json still as generate wrote it
+    back = cli(*args, "--format", "json", "--update")
+    assert back.exit_code == 0, back.stderr
+    Path("ws.json").write_text(Path("ws.json").read_text() + "\n")  # an edit
+    edited = cli(*args, "--format", "json")
+    assert edited.exit_code == 2 and "was changed since iacgen generate wrote it" in edited.stderr
+
+
 def test_generate_and_warnings_count_and_word_warnings_the_same(cli: Any, workshop: Any) -> None:
     assert cli("-q", "scan").exit_code == 0
     sentence = (

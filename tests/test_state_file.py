@@ -73,6 +73,7 @@ def test_the_state_directory_is_private_and_holds_ids_only(cli: Any, workshop: A
         "exclude",
         "related",
         "related_depth",
+        "written",
     }
     assert "testing" not in Path(".iacgen/state.json").read_text()  # the access key and secret of the tests
 

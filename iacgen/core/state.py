@@ -29,6 +29,24 @@ class TemplateRecord:
     exclude: list[str] | None = None
     related: bool | None = None
     related_depth: int | None = None
+    # every template file generate wrote under this name, as sha256sum prints them ("SHA256  PATH"): a file
+    # written under another --format or --out is still known as iacgen's own
+    written: list[str] | None = None
+
+    def sha_written(self, path: str) -> str | None:
+        """The digest generate wrote `path` with, if it wrote it."""
+        if self.template_path == path and self.template_sha256:
+            return self.template_sha256
+        for line in self.written or []:
+            digest, _, where = line.partition("  ")
+            if where == path:
+                return digest
+        return None
+
+    def with_written(self, path: str, digest: str) -> list[str]:
+        """`written` with `path`'s digest replaced (or added)."""
+        kept = [line for line in self.written or [] if line.partition("  ")[2] != path]
+        return [*kept, f"{digest}  {path}"]
 
 
 @dataclass

@@ -194,7 +194,7 @@ def check_overwrite(path: Path, record: TemplateRecord | None, force: bool) -> N
         raise UsageError(f"{path} is a directory", "give a file path, e.g. {opt:out} dir/NAME.yaml")
     if force or not path.exists():
         return
-    written = record.template_sha256 if record and record.template_path == str(path) else None
+    written = record.sha_written(str(path)) if record else None
     if written is None:
         raise UsageError(
             f"{path} exists and was not written by iacgen generate",

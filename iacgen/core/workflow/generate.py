@@ -164,13 +164,18 @@ def generate(
     )
     workspace.write(template_path, gt.body if gt.body.endswith("\n") else gt.body + "\n")
     workspace.write(resources_path, json.dumps(gt.resources_to_import, indent=2) + "\n")
+    digest = sha256_of(template_path)
     with workspace.update() as saved:
+        earlier = saved.templates.get(name)
         saved.templates[name] = TemplateRecord(
             name=name,
             generated_template_id=gt.template_id,
             template_path=str(template_path),
             resources_path=str(resources_path),
-            template_sha256=sha256_of(template_path),
+            template_sha256=digest,
+            written=(earlier or TemplateRecord(name)).with_written(str(template_path), digest)
+            if digest
+            else None,
             select=list(request.select),
             exclude=list(request.exclude),
             related=request.with_related,
