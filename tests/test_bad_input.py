@@ -651,6 +651,15 @@ CASES = [
     # --- local
     c("local-port-high", "local", "serve", "--port", "70000", says="Invalid value for '--port'"),
     c("local-port-negative", "local", "serve", "--port", "-1", says="Invalid value for '--port'"),
+    c(
+        "patch-numeric-logical-id",
+        "patch",
+        "n.yaml",
+        "--deletion-policy",
+        "Retain",
+        says="n.yaml:2:3: a logical id is read as a number: 1",
+        files={"n.yaml": "Resources:\n  1:\n    Type: AWS::S3::Bucket\n"},
+    ),
     c("local-port-zero", "local", "start", "--port", "0", says="Invalid value for '--port'"),
     c("local-seed", "local", "seed", "nosuch", says="'nosuch' is not one of"),
     # --- where files go: paths the system refuses are bad input (exit 2), never an internal error

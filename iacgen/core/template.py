@@ -212,6 +212,19 @@ def _check_shape(data: Any, source: str) -> None:
     for key, body in section.items():
         if isinstance(key, str) and key.startswith(FOR_EACH):
             continue
+        if not isinstance(key, str):  # YAML reads `1:` as a number and `? [a, b]` as a sequence
+            where = _where(source, section, key)
+            read_as = (
+                "true/false"
+                if isinstance(key, bool)
+                else "a number"
+                if isinstance(key, int | float)
+                else None
+            )
+            raise UsageError(
+                f"{where}: a logical id is read as {read_as or 'something other than text'}: {key}",
+                f"a logical id is alphanumeric text: quote it ('{key}')" if read_as else "give it a name",
+            )
         if not isinstance(body, dict):
             where = _where(source, section, key, value=True)
             raise UsageError(f"{where}: resource {key} must be a mapping with a Type", hint)
