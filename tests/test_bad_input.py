@@ -660,6 +660,8 @@ CASES = [
         says="n.yaml:2:3: a logical id is read as a number: 1",
         files={"n.yaml": "Resources:\n  1:\n    Type: AWS::S3::Bucket\n"},
     ),
+    c("scan-type-not-a-type", "scan", "--type", "AWS::S3", says="'AWS::S3' is neither a type nor a prefix"),
+    c("resources-prefix-lower", "resources", "--type-prefix", "aws::s3", says="not spelled as the service"),
     c("local-port-zero", "local", "start", "--port", "0", says="Invalid value for '--port'"),
     c("local-seed", "local", "seed", "nosuch", says="'nosuch' is not one of"),
     # --- where files go: paths the system refuses are bad input (exit 2), never an internal error

@@ -206,6 +206,11 @@ def validate_types(types: Iterable[str]) -> list[str]:
                 "use a prefix wildcard such as AWS::EC2::*",
             )
         check_type_patterns([t], "--type")
+        if not t.endswith("*") and t.count("::") != 2:
+            raise UsageError(
+                f"resource type {t!r} is neither a type nor a prefix",
+                f"name a type (AWS::S3::Bucket) or every type of a service ({t.rstrip(':')}::*)",
+            )
         if t not in out:
             out.append(t)
     if len(out) > MAX_SCAN_TYPES:

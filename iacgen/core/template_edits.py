@@ -138,9 +138,12 @@ def patch_policies(
 def _select(resources: dict[str, TemplateResource], types: list[str] | None, source: str) -> list[str]:
     if not types:
         return list(resources)
+    from iacgen.core.validation import check_type_patterns
+
+    check_type_patterns(types, "--type")  # case-sensitive, as the service's types and generate's type=
     chosen: set[str] = set()
     for glob in types:
-        matched = {lid for lid, r in resources.items() if fnmatch.fnmatchcase(r.type.lower(), glob.lower())}
+        matched = {lid for lid, r in resources.items() if fnmatch.fnmatchcase(r.type, glob)}
         if not matched:
             present = sorted({r.type for r in resources.values()})
             shown = ", ".join(present[:8]) + (f" and {len(present) - 8} more" if len(present) > 8 else "")

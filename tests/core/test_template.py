@@ -470,7 +470,9 @@ def test_aliased_resource_is_edited_once_for_both_ids() -> None:
 
 
 def test_type_globs_select_resources() -> None:
-    result = patch_policies(GENERATED_YAML, deletion_policy="Delete", types=["aws::ec2::subnet", "*::Volume"])
+    with pytest.raises(UsageError, match="not spelled as the service spells types"):  # case-sensitive
+        patch_policies(GENERATED_YAML, deletion_policy="Delete", types=["aws::ec2::subnet"])
+    result = patch_policies(GENERATED_YAML, deletion_policy="Delete", types=["AWS::EC2::Subnet", "*::Volume"])
     assert [c.logical_id for c in result.changed] == ["EC2Subnet00d4e5f6", "EC2Volume0aa"]
     assert policies(result.text)["EC2VPC00a1b2c3"] == ("Retain", "Retain")
     assert policies(result.text)["EC2Instance0123456789"] == (None, None)

@@ -133,6 +133,10 @@ def list_resources(
     workspace: Workspace, aws: Aws, filters: ResourceFilters, scan_id: str | None = None
 ) -> ResourceListing:
     """What a scan found (the one given, else the last one used here, else the newest usable one)."""
+    if filters.type_prefix:
+        from iacgen.core.validation import check_type_patterns
+
+        check_type_patterns([filters.type_prefix], "--type-prefix")
     found_scan = scans.resolve_scan(aws, scan_id, workspace.load().scan_id)
     found = list(
         scans.list_resources(
