@@ -133,6 +133,15 @@ def test_patch_delete_on_a_default_security_group_warns(cli: Any) -> None:
                 "DeletionPolicy": "Retain",
                 "Properties": {"GroupName": "web", "GroupDescription": "web"},
             },
+            "LocalRoute": {
+                "Type": "AWS::EC2::Route",
+                "DeletionPolicy": "Retain",
+                "Properties": {
+                    "RouteTableId": "rtb-1",
+                    "DestinationCidrBlock": "10.0.0.0/16",
+                    "GatewayId": "local",
+                },
+            },
         }
     }
     Path("t.json").write_text(json.dumps(template))
@@ -141,7 +150,8 @@ def test_patch_delete_on_a_default_security_group_warns(cli: Any) -> None:
     err = one_line(result.stderr)
     assert "DefaultSg is a VPC's default security group (GroupName: default)" in err
     assert "a stack deletion fails on it" in err and "WebSg is" not in err
-    assert [d["logical_id"] for d in result.json()["vpc_defaults"]] == ["DefaultSg"]
+    assert "LocalRoute is a route table's local route (GatewayId: local)" in err
+    assert [d["logical_id"] for d in result.json()["vpc_defaults"]] == ["DefaultSg", "LocalRoute"]
 
 
 def test_generate_flags_vpc_defaults_pulled_in_by_related(cli: Any, workshop: Any) -> None:
@@ -149,8 +159,9 @@ def test_generate_flags_vpc_defaults_pulled_in_by_related(cli: Any, workshop: An
     result = cli("generate", "ws", "--select", f"id={workshop.vpc_id}", "--related-depth", "1")
     assert result.exit_code == 0, result.stderr
     err = one_line(result.stderr)
-    assert "VPC default selected or pulled in by --related" in err
+    assert "3 VPC defaults selected or pulled in by --related" in err  # the group, two local routes
     assert "a VPC's default security group (GroupName: default)" in err
+    assert "a route table's local route (GatewayId: local)" in err
 
 
 # --- literal secrets ----------------------------------------------------------------------------------------

@@ -226,14 +226,16 @@ DEFAULT_VPC_CIDR = "172.31.0.0/16"  # every default VPC's IPv4 block (Amazon VPC
 
 def template_vpc_defaults(template: Template) -> list[tuple[str, str]]:
     """(logical id, what it is) for the VPC defaults a template itself shows, without asking EC2: a security
-    group named "default" (how the generator writes a VPC's default group) and a VPC with the default VPC's
-    172.31.0.0/16 block. Main route tables and default network ACLs carry no marker in a template; generate
-    finds those through EC2 (find_vpc_defaults)."""
+    group named "default" (how the generator writes a VPC's default group), a route table's local route
+    (`GatewayId: local`) and a VPC with the default VPC's 172.31.0.0/16 block. Main route tables and default
+    network ACLs carry no marker in a template; generate finds those through EC2 (find_vpc_defaults)."""
     found: list[tuple[str, str]] = []
     for lid, resource in template.resources().items():
         props = resource.properties
         if resource.type == "AWS::EC2::SecurityGroup" and props.get("GroupName") == "default":
             found.append((lid, "a VPC's default security group (GroupName: default)"))
+        elif resource.type == ROUTE and props.get("GatewayId") == "local":
+            found.append((lid, "a route table's local route (GatewayId: local)"))
         elif resource.type == "AWS::EC2::VPC" and props.get("CidrBlock") == DEFAULT_VPC_CIDR:
             found.append((lid, f"probably the default VPC (CidrBlock {DEFAULT_VPC_CIDR})"))
     return found
