@@ -159,7 +159,9 @@ def register(app: typer.Typer) -> None:
             )
         if (resources is None) != (scenario is not Scenario.sprawl):
             raise UsageError(
-                "--resources N goes with the sprawl scenario, and only with it",
+                "the sprawl scenario needs --resources N"
+                if resources is None
+                else f"--resources goes with the sprawl scenario only, not {scenario.value}",
                 "e.g. iacgen local seed sprawl --resources 20000",
             )
         if scenario is Scenario.estate:

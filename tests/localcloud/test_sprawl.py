@@ -156,9 +156,9 @@ def test_local_seed_sprawl_through_the_server(cli: Any, cloud: None) -> None:
         assert done.exit_code == 0, done.stderr
         assert done.json()["resources"]["resources"] == 150
         bad = cli("local", "seed", "workshop", "--resources", "5", "--endpoint-url", endpoint)
-        assert bad.exit_code == 2 and "--resources N goes with the sprawl scenario" in bad.stderr
+        assert bad.exit_code == 2 and "with the sprawl scenario only, not workshop" in bad.stderr
         missing = cli("local", "seed", "sprawl", "--endpoint-url", endpoint)
-        assert missing.exit_code == 2
+        assert missing.exit_code == 2 and "the sprawl scenario needs --resources N" in missing.stderr
         ec2 = boto3.client("ec2", region_name=REGION, endpoint_url=endpoint)
         # moto's default VPC counts 16: 134 made = one block (3 networks) + one more network + 9 buckets
         assert done.json()["resources"]["networks"] == 4

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from iacgen.core import scans
+from iacgen.core.errors import UsageError
 from iacgen.core.reporter import NullReporter, Reporter, ScanProgress
 from iacgen.core.scans import ScanAction
 
@@ -71,6 +72,10 @@ def scan(
     """Ensure a scan and summarise it. The scan's id is saved as soon as it is known and before the wait,
     so an interrupted wait is resumed by the next run."""
     report = reporter or NullReporter()
+    if request.new and request.scan_id:
+        raise UsageError(
+            "a new scan and a given scan id exclude each other", "drop {opt:scan_id} or {opt:new}"
+        )
     wanted = scans.validate_types(request.types) if request.types else []  # exit 2 before any call
     remembered = workspace.load().scan_id
 
