@@ -663,6 +663,15 @@ CASES = [
     c("scan-type-not-a-type", "scan", "--type", "AWS::S3", says="'AWS::S3' is neither a type nor a prefix"),
     c("resources-prefix-lower", "resources", "--type-prefix", "aws::s3", says="not spelled as the service"),
     c("scan-new-and-id", "scan", "--new", "--scan-id", "abcdef12", says="exclude each other"),
+    c(
+        "iam-policy-stack",
+        "iam-policy",
+        "--command",
+        "import",
+        "--stack",
+        "bad name",
+        says="is not a stack name",
+    ),
     c("local-port-zero", "local", "start", "--port", "0", says="Invalid value for '--port'"),
     c("local-seed", "local", "seed", "nosuch", says="'nosuch' is not one of"),
     # --- where files go: paths the system refuses are bad input (exit 2), never an internal error

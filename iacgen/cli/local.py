@@ -168,6 +168,13 @@ def register(app: typer.Typer) -> None:
             _seed_estate(context, endpoint)
             return
         region = context.settings.region or scenarios.DEFAULT_REGION
+        marker = scenarios.seeded_marker(scenario.value, endpoint, region)
+        if marker is not None:
+            raise UsageError(
+                f"the {scenario.value} scenario is already seeded at {endpoint} ({region}): a VPC tagged "
+                f"{marker} exists",
+                "seed another scenario, or start afresh: iacgen local stop, then iacgen local start",
+            )
         context.output.info(f"seeding the {scenario.value} scenario into {endpoint} ({region}) ...")
         if scenario is Scenario.sprawl:
             from iacgen.localcloud import sprawl

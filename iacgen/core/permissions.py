@@ -9,6 +9,7 @@ bucket's iacgen/ prefix; the IaC generator's own actions support no resource sco
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -224,6 +225,12 @@ def policy_document(
             f"use one of: {', '.join(COMMANDS)} (other commands make no AWS call)",
         )
     stack_names, bucket_names = list(stacks or []), list(buckets or [])
+    for name in stack_names:  # a name, or an IAM wildcard pattern of names (web-*)
+        if not re.fullmatch(r"[A-Za-z*?][-A-Za-z0-9*?]{0,127}", name):
+            raise UsageError(
+                f"--stack {name!r} is not a stack name",
+                "a stack name has letters, digits and hyphens and starts with a letter (* and ? match)",
+            )
     if config is not None:
         from iacgen.core.manifest import load_manifest
 

@@ -183,5 +183,6 @@ def check_fail_on(warnings: list[ResourceWarnings], fail_on: set[str]) -> None:
         raise PolicyFailure(
             f"--fail-on: {', '.join(types)} on {plural(len(resources), 'resource')} "
             f"({plural(len(hits), 'property', 'properties')}): " + ", ".join(resources),
-            'resolve them in the template (see "What to do"), or drop the type from --fail-on',
+            'handle each in the template file or at import (see "What to do"); the generated template '
+            "keeps its warnings, so once they are handled drop the type from --fail-on",
         )

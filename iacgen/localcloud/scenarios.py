@@ -24,6 +24,23 @@ def _clients(endpoint_url: str | None, region: str) -> Any:
     return client
 
 
+# The tag on each scenario's first VPC: seeding a scenario twice would make a second copy of most of it and
+# then fail on its fixed names (an IAM role, a key pair), so a second seed is refused before any call.
+MARKERS = {"workshop": ("Name", "workshop"), "app": ("team", "web"), "webtier": ("team", "webtier")}
+
+
+def seeded_marker(scenario: str, endpoint_url: str | None, region: str = DEFAULT_REGION) -> str | None:
+    """ "KEY=VALUE" of the VPC that shows `scenario` is already seeded there, else None."""
+    marker = MARKERS.get(scenario)
+    if marker is None:
+        return None
+    key, value = marker
+    vpcs = _clients(endpoint_url, region)("ec2").describe_vpcs(
+        Filters=[{"Name": f"tag:{key}", "Values": [value]}]
+    )["Vpcs"]
+    return f"{key}={value}" if vpcs else None
+
+
 def _amazon_linux_image(ec2: Any) -> str:
     """An Amazon Linux 2023 AMI id. Filtered by name: listing every public image costs seconds in moto."""
     images = ec2.describe_images(

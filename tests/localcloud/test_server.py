@@ -282,3 +282,17 @@ def test_a_taken_port_is_a_clear_error_not_a_werkzeug_exit() -> None:
         port = taken.getsockname()[1]
         with pytest.raises(server.ServerError, match=f"port {port} on 127.0.0.1 is already in use"):
             server.make_server("127.0.0.1", port)
+
+
+def test_seeding_a_scenario_twice_is_refused_before_anything_is_made(cli: Any, cloud: None) -> None:
+    from iacgen.localcloud.server import background
+
+    with background() as endpoint:
+        assert cli("-q", "local", "seed", "app", "--endpoint-url", endpoint).exit_code == 0
+        ec2 = boto3.client("ec2", region_name="us-east-1", endpoint_url=endpoint)
+        before = sorted(v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"])
+        again = cli("local", "seed", "app", "--endpoint-url", endpoint)
+        assert again.exit_code == 2
+        assert "the app scenario is already seeded" in again.stderr and "team=web" in again.stderr
+        assert sorted(v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"]) == before
+        assert cli("-q", "local", "seed", "workshop", "--endpoint-url", endpoint).exit_code == 0  # another
