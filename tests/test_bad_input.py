@@ -672,6 +672,17 @@ CASES = [
         "bad name",
         says="is not a stack name",
     ),
+    c(
+        "generate-out-under-a-file",
+        "generate",
+        "x",
+        "--select",
+        "type=AWS::S3::Bucket",
+        "--out",
+        "f/x.yaml",
+        says="f is not a directory, so f/x.yaml cannot be written",
+        files={"f": "x\n"},
+    ),
     c("local-port-zero", "local", "start", "--port", "0", says="Invalid value for '--port'"),
     c("local-seed", "local", "seed", "nosuch", says="'nosuch' is not one of"),
     # --- where files go: paths the system refuses are bad input (exit 2), never an internal error

@@ -316,6 +316,17 @@ def test_a_bad_manifest_exits_2_before_anything_is_created(
     account_is_clean()
 
 
+def test_a_report_dir_that_cannot_be_written_exits_2_before_any_call(cli: Any, workshop: Any) -> None:
+    write()
+    Path("rep").write_text("a file\n")
+    result = cli("ci", "--report-dir", "rep")
+    assert result.exit_code == 2, result.stderr
+    assert "rep is not a directory, so rep/report.json cannot be written" in result.stderr
+    cfn = boto3.client("cloudformation", region_name=REGION)
+    assert cfn.list_resource_scans()["ResourceScanSummaries"] == []
+    account_is_clean()
+
+
 def test_bad_fail_on_and_a_missing_manifest_exit_2(cli: Any) -> None:
     result = cli("ci")
     assert result.exit_code == 2 and "iacgen.yaml: no such file" in result.stderr

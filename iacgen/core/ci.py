@@ -284,6 +284,9 @@ def run_ci(workspace: Workspace, aws: Aws, request: CiRequest, reporter: Reporte
     parameters = {
         t.name: {k: resolve_parameter(v) for k, v in t.parameters.items()} for t in manifest.templates
     }
+    from iacgen.core.files import check_writable
+
+    check_writable(request.report_dir / "report.json")  # before anything is created in the account
     _apply_settings(aws, manifest)
     # ci's own records (its scan, its generated templates, what is left to clean up) stay apart from the
     # user's: a dry run must not change what `iacgen import` picks up next.

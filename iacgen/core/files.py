@@ -36,3 +36,19 @@ def write_atomic(path: Path, data: str | bytes, mode: int | None = None) -> None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def check_writable(path: Path) -> None:
+    """Whether write_atomic(path) can succeed, asked before the work that produces the data (a generation
+    in the service): the nearest existing directory on the way must be a directory this user can write."""
+    from iacgen.core.errors import UsageError
+
+    if path.is_dir():
+        raise UsageError(f"{path} is a directory", "give a file path to write")
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise UsageError(f"{parent} is not a directory, so {path} cannot be written", "give another path")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise UsageError(f"{parent}: permission denied, so {path} cannot be written", "give another path")

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from iacgen.core import generation, scans, selection, stateful
 from iacgen.core.errors import UsageError
+from iacgen.core.files import check_writable
 from iacgen.core.policies import GeneratorPolicy
 from iacgen.core.reporter import GenerationProgress, NullReporter, Reporter
 from iacgen.core.scans import plural, short_id
@@ -123,6 +124,7 @@ def generate(
     for expr in [*request.select, *request.exclude]:
         selection.parse_select(expr)
     state = workspace.load()
+    check_writable(template_path)  # before the service generates anything
     check_overwrite(template_path, state.templates.get(name), request.force)
     scan = scans.resolve_scan(aws, request.scan_id, state.scan_id)
     related = request.with_related
