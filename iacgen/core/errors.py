@@ -78,8 +78,12 @@ class IacgenError(Exception):
     def worded(self, words: Mapping[Option, str], prefix: str = "") -> IacgenError:
         """The same error with its hint already in a front end's words (ci: the manifest's keys), so whoever
         reports it later cannot word it as another front end's options; `prefix` goes before the message."""
-        again = type(self)(prefix + self.message, self.hint_in(words))
-        again.__cause__ = self.__cause__
+        import copy
+
+        again = copy.copy(self)  # the same class and fields (a subclass may take more than message and hint)
+        again.message = prefix + self.message
+        again.hint_text = self.hint_in(words)
+        again.args = (again.message,)
         return again
 
 

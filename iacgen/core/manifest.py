@@ -403,7 +403,7 @@ def load_manifest(path: Path = MANIFEST_FILE) -> Manifest:
             raise UsageError(
                 f"{path}: templates[{index}].{where}: the template would be {entry.template_path}, "
                 "the manifest itself",
-                "give the template another path: (or another name)",
+                "give the template a path: of its own, or another name",
             )
     return manifest
 
