@@ -22,9 +22,10 @@ class Partition:
 def partitions() -> tuple[Partition, ...]:
     """The partitions botocore ships (aws, aws-cn, aws-us-gov, the isolated ones), each with its Regions and
     the pattern its future Regions follow."""
-    import botocore.session
+    from botocore.loaders import create_loader
 
-    data = botocore.session.get_session().get_component("data_loader").load_data("partitions")
+    # botocore's own data files, read without a session (a session would resolve AWS_PROFILE to find them)
+    data = create_loader().load_data("partitions")
     return tuple(
         Partition(
             name=str(p["id"]),

@@ -79,7 +79,14 @@ class Aws:
 
             try:
                 if self.settings.local:
+                    import botocore.session
+
+                    # the local cloud takes dummy keys: AWS_PROFILE (say, for the real account) must not be
+                    # looked up, so the profile setting reads no environment variable here
+                    no_profile = {"profile": (None, None, None, None)}
+                    profile_free = botocore.session.Session(session_vars=no_profile)
                     self._session = boto3.Session(
+                        botocore_session=profile_free,
                         aws_access_key_id="testing",
                         aws_secret_access_key="testing",
                         region_name=self.settings.region or DEFAULT_LOCAL_REGION,
