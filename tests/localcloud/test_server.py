@@ -298,11 +298,16 @@ def test_seeding_a_scenario_twice_is_refused_before_anything_is_made(cli: Any, c
         assert cli("-q", "local", "seed", "workshop", "--endpoint-url", endpoint).exit_code == 0  # another
 
 
-def test_local_ignores_an_aws_profile_meant_for_a_real_account(server: Server) -> None:
-    env = {**_env(server.home), "AWS_PROFILE": "production-sso"}  # no such profile here: --local needs none
-    run = [sys.executable, "-m", "iacgen", "--local", "-o", "json", "scans"]
-    listed = subprocess.run(run, env=env, capture_output=True, text=True, timeout=60)
-    assert listed.returncode == 0, listed.stderr
-    assert isinstance(json.loads(listed.stdout), list)
-    real = subprocess.run([*run[:3], *run[4:]], env=env, capture_output=True, text=True, timeout=60)
-    assert real.returncode == 2 and "production-sso" in real.stderr  # without --local it is looked up
+def test_local_ignores_an_aws_profile_meant_for_a_real_account(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    assert iacgen(home, "local", "start", "--port", str(free_port())).returncode == 0
+    try:
+        env = {**_env(home), "AWS_PROFILE": "production-sso"}  # no such profile here: --local needs none
+        run = [sys.executable, "-m", "iacgen", "--local", "-o", "json", "scans"]
+        listed = subprocess.run(run, env=env, capture_output=True, text=True, timeout=60)
+        assert listed.returncode == 0, listed.stderr
+        assert isinstance(json.loads(listed.stdout), list)
+        real = subprocess.run([*run[:3], *run[4:]], env=env, capture_output=True, text=True, timeout=60)
+        assert real.returncode == 2 and "production-sso" in real.stderr  # without --local it is looked up
+    finally:
+        iacgen(home, "local", "stop")
