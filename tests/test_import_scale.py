@@ -3,6 +3,7 @@ same stack, a generated set into its stacks, bodies through iacgen's own bucket,
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -162,3 +163,38 @@ def test_a_generated_set_is_imported_into_its_stacks_with_ids_unchanged(cloud: N
     again = workflow.run_import(ws, aws, request)
 
     assert all(p["plan"]["to_import"] == [] for p in again.to_dict()["parts"].values())
+
+
+def test_a_sets_parameters_go_to_the_template_that_declares_them_checked_before_anything(
+    app_world: Any,
+) -> None:
+    """One template of the set needs the function's code location (write-only, OneOf parameters): without
+    it nothing is created for any template; given by stable name, each template gets only its own."""
+    from iacgen.core import scans, workflow
+    from iacgen.core.errors import UsageError
+    from iacgen.core.session import Aws, AwsSettings
+    from iacgen.core.workspace import Workspace
+
+    aws = Aws(AwsSettings(region=REGION))
+    ws = Workspace()
+    scans.ensure_scan(aws, timeout=60)
+    select = ["type=AWS::S3::Bucket", "type=AWS::Lambda::Function", "type=AWS::DynamoDB::Table"]
+    generated = workflow.generate(ws, aws, workflow.GenerateRequest("app", select=select, template_limit=1))
+    members = generated.to_dict()["set"]
+    assert len(members) == 3
+    request = workflow.ImportRequest(stack="app", mode=workflow.ImportMode.DRY_RUN)
+    with pytest.raises(UsageError) as refused:
+        workflow.run_import(ws, aws, request)
+    assert "LambdaFunctionOrdershandlerCodeS3Bucket" in refused.value.message
+    assert "nothing was imported" in refused.value.message
+    cfn = boto3.client("cloudformation", region_name=REGION)
+    assert cfn.list_stacks()["StackSummaries"] == []  # no change set, no review stack, for any template
+    code = {
+        "LambdaFunctionOrdershandlerCodeS3Bucket": "code",
+        "LambdaFunctionOrdershandlerCodeS3Key": "k.zip",
+    }
+    with pytest.raises(UsageError, match="no template of the set declares: Bogus"):
+        workflow.run_import(ws, aws, dataclasses.replace(request, parameters={**code, "Bogus": "1"}))
+    done = workflow.run_import(ws, aws, dataclasses.replace(request, parameters=code)).to_dict()
+    given = {name: part["plan"]["parameters"] for name, part in done["parts"].items()}
+    assert sorted(len(p) for p in given.values()) == [0, 0, 2]  # the function's template only

@@ -20,6 +20,7 @@ class Option(StrEnum):
     manifest's keys; without words, hint_in() says "the NAME option"."""
 
     ALLOW_DELETE_POLICY = "allow_delete_policy"
+    CREATE_BUCKET = "create_bucket"
     DELETION_POLICY = "deletion_policy"
     ENDPOINT_URL = "endpoint_url"
     EXCLUDE = "exclude"

@@ -447,7 +447,8 @@ def _check_parameters(
     if missing:
         problems.add(
             f"parameter(s) without a value: {', '.join(missing)}",
-            " ".join(f"{{opt:parameter}} {stable_parameter_name(k)}=VALUE" for k in missing)
+            " ".join(f"{{opt:parameter}} {stable_parameter_name(k)}=VALUE" for k in missing[:10])
+            + (f" ... ({len(missing)} in all)" if len(missing) > 10 else "")
             + " (write-only properties the generator could not read, and values patch --secrets took out)",
         )
     for name, value in given.items():
@@ -501,7 +502,8 @@ def _body_location(
     if not s3_bucket:
         problems.add(
             f"the template body is {size:,} bytes, over the {MAX_BODY_BYTES:,}-byte inline limit",
-            "pass {opt:s3_bucket} BUCKET to upload it and send a TemplateURL",
+            "pass {opt:s3_bucket} BUCKET to upload it and send a TemplateURL, or {opt:create_bucket} for "
+            "iacgen's own private bucket",
         )
         return None, None
     digest = hashlib.sha256(body.encode()).hexdigest()

@@ -329,20 +329,64 @@ def _import_set(
     report.info(
         f"{request.stack} is a set of {len(members)} templates: importing {', '.join(members)} in order"
     )
+    paths = {name: Path(str(state.templates[name].template_path)) for name in members}
+    values = _parameters_per_template(paths, request.parameters)  # before anything is created
     parts: dict[str, ImportResult] = {}
     for name in members:
         record = state.templates[name]
         part = replace(
             request,
             stack=name,
-            template=Path(str(record.template_path)),
+            template=paths[name],
             resources=Path(record.resources_path) if record.resources_path else None,
+            parameters=values[name],
         )
         parts[name] = _import_batches(workspace, aws, part, report, confirm)
         declined = parts[name].execution is None and not parts[name].plan.nothing_to_import
         if request.mode is ImportMode.CONFIRM and declined:
             break  # the later stacks wait for a re-run
     return ImportSetResult(request.stack, parts, dict(sorted(aws.calls.items())))
+
+
+def _parameters_per_template(paths: dict[str, Path], given: Mapping[str, str]) -> dict[str, dict[str, str]]:
+    """A set's --parameter values, each to the templates that declare it (by name or stable name); a value
+    no template takes, or a template left without one it needs, is refused before any template is imported,
+    naming the template."""
+    from iacgen.core.errors import UsageError
+    from iacgen.core.preflight import stable_parameter_name
+    from iacgen.core.stack_merge import section
+    from iacgen.core.template import load_template, read_template_file
+
+    out: dict[str, dict[str, str]] = {}
+    used: set[str] = set()
+    missing: list[str] = []
+    for name, path in paths.items():
+        declared = dict(section(load_template(read_template_file(path), str(path)).data, "Parameters") or {})
+        stems = {stable_parameter_name(p): p for p in declared}
+        mine = {k: v for k, v in given.items() if k in declared or stable_parameter_name(k) in stems}
+        used |= set(mine)
+        out[name] = mine
+        given_names = {k if k in declared else stems[stable_parameter_name(k)] for k in mine}
+        lacking = [
+            p
+            for p, spec in declared.items()
+            if p not in given_names and not (isinstance(spec, Mapping) and "Default" in spec)
+        ]
+        if lacking:
+            shown = ", ".join(stable_parameter_name(p) for p in lacking[:5])
+            more = f" and {len(lacking) - 5} more" if len(lacking) > 5 else ""
+            missing.append(f"{name} ({path}) needs {len(lacking)}: {shown}{more}")
+    unknown = sorted(set(given) - used)
+    problems = [f"parameter(s) no template of the set declares: {', '.join(unknown)}"] if unknown else []
+    if missing:
+        problems.append("parameter(s) without a value: " + "; ".join(missing))
+    if problems:
+        raise UsageError(
+            "; ".join(problems) + "; nothing was imported",
+            "give each with {opt:parameter} NAME=VALUE (a OneOf parameter by its name without the random "
+            "suffix); each template's Parameters section lists them",
+        )
+    return out
 
 
 def _import_batches(
