@@ -63,9 +63,10 @@ def register(app: typer.Typer) -> None:
             "with NoEcho parameters, given at import with --parameter.",
         ),
     ) -> None:
-        """Set DeletionPolicy and UpdateReplacePolicy.
+        """Set DeletionPolicy and UpdateReplacePolicy, or make secrets parameters.
 
-        Changes only the policy lines; to stdout unless --out or --in-place."""
+        Changes only those lines (--secrets: the values and a Parameters section); to stdout unless --out
+        or --in-place."""
         from iacgen.cli.context import app_context
         from iacgen.core import workflow
         from iacgen.core.errors import UsageError

@@ -224,6 +224,7 @@ def _flag_template_defaults(report: Reporter, body: str, source: str) -> None:
     marked = template_vpc_defaults(load_template(body, source))
     if marked:
         shown = "; ".join(f"{lid} ({why})" for lid, why in marked[:5])
+        shown += f"; and {len(marked) - 5} more" if len(marked) > 5 else ""
         report.warn(
             f"{plural(len(marked), 'VPC default')} selected or pulled in by --related: {shown}; EC2 deletes "
             "them only with their VPC, so keep them Retain (or --exclude them)"
