@@ -56,3 +56,19 @@ def test_a_signal_while_the_change_set_exists_leaves_nothing_behind(slow_cloud: 
     assert client.list_change_sets(StackName=stacks[0]["StackId"])["Summaries"] == []
     assert json.loads(Path(".iacgen/ci/ci-cleanup.json").read_text()) == []
     assert not Path("iacgen-report/report.json").exists()  # an interrupted run writes no verdict
+
+
+@pytest.mark.server
+@pytest.mark.parametrize("slow_cloud", [{"template_seconds": 6}], indirect=True)
+def test_a_signal_while_the_template_generates_leaves_no_template_and_no_stale_verdict(
+    slow_cloud: str,
+) -> None:
+    assert run("local", "seed", "workshop").returncode == 0
+    Path("iacgen.yaml").write_text(MANIFEST)
+    Path("iacgen-report").mkdir()
+    Path("iacgen-report/report.json").write_text('{"verdict": "pass"}\n')  # an earlier run's
+    code, err = signal_after(["ci"], "creating generated template iacgen-ci-", signal.SIGINT)
+    assert code == 130, err
+    assert "could not remove" not in err, err  # it waited for the generation to settle, then deleted it
+    assert cfn(slow_cloud).list_generated_templates()["Summaries"] == []
+    assert not Path("iacgen-report/report.json").exists()  # no verdict, and not the earlier one either

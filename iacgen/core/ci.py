@@ -287,6 +287,9 @@ def run_ci(workspace: Workspace, aws: Aws, request: CiRequest, reporter: Reporte
     from iacgen.core.files import check_writable
 
     check_writable(request.report_dir / "report.json")  # before anything is created in the account
+    from iacgen.core.report import clear_reports
+
+    clear_reports(request.report_dir)
     _apply_settings(aws, manifest)
     # ci's own records (its scan, its generated templates, what is left to clean up) stay apart from the
     # user's: a dry run must not change what `iacgen import` picks up next.
@@ -762,6 +765,32 @@ class _Cleanup:
         )
         return final is not None and final != "DELETE_COMPLETE"
 
+    def _template_settled(self, name: str) -> None:
+        """Wait while the generated template is still being created or updated (the service refuses to
+        delete it then): an interrupt during generate leaves it pending for a while."""
+        from botocore.exceptions import ClientError
+
+        from iacgen.core.errors import error_code
+        from iacgen.core.polling import poll
+
+        def status() -> str | None:
+            try:
+                described = self.aws.cloudformation.describe_generated_template(GeneratedTemplateName=name)
+                return str(described["Status"])
+            except ClientError as exc:
+                if error_code(exc) == "GeneratedTemplateNotFound":
+                    return None
+                raise
+
+        poll(
+            status,
+            lambda s: s is None or s in ("COMPLETE", "FAILED"),
+            what="the generated template to settle before deleting it",
+            timeout=CLEANUP_TIMEOUT,
+            interval=1.0,
+            max_interval=5.0,
+        )
+
     def _remove(self, item: Leftover) -> None:
         from botocore.exceptions import ClientError
 
@@ -770,6 +799,7 @@ class _Cleanup:
 
         cfn = self.aws.cloudformation
         if item.kind is CleanupKind.GENERATED_TEMPLATE:
+            self._template_settled(item.id)
             try:
                 cfn.delete_generated_template(GeneratedTemplateName=item.id)
             except ClientError as exc:

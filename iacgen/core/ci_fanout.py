@@ -169,6 +169,11 @@ def run_targets(
     max_workers: int = accounts.DEFAULT_MAX_WORKERS,
 ) -> FanoutRun:
     """The plan for every target, `max_workers` at a time; one report in request.report_dir."""
+    from iacgen.core.files import check_writable
+    from iacgen.core.report import REPORT_NAMES, clear_reports
+
+    check_writable(request.report_dir / REPORT_NAMES[0])
+    clear_reports(request.report_dir)
     report = reporter or NullReporter()
     lock = threading.Lock()
     stop = threading.Event()
@@ -234,9 +239,12 @@ def sarif(run: FanoutRun) -> dict[str, Any]:
 def write_reports(run: FanoutRun, report_dir: Path, step_summary: Path | None) -> None:
     report_dir.mkdir(parents=True, exist_ok=True)
     md = markdown(run)
-    write_atomic(report_dir / "report.json", json.dumps(run.to_dict(), indent=2) + "\n")
-    write_atomic(report_dir / "report.md", md)
-    write_atomic(report_dir / "report.sarif", json.dumps(sarif(run), indent=2) + "\n")
+    from iacgen.core.report import REPORT_NAMES
+
+    json_path, md_path, sarif_path = (report_dir / name for name in REPORT_NAMES)
+    write_atomic(json_path, json.dumps(run.to_dict(), indent=2) + "\n")
+    write_atomic(md_path, md)
+    write_atomic(sarif_path, json.dumps(sarif(run), indent=2) + "\n")
     if step_summary is not None:
         with step_summary.open("a", encoding="utf-8") as summary:
             summary.write(md + "\n")

@@ -29,12 +29,21 @@ class ReportFiles:
         return {k: str(v) if v else None for k, v in self.__dict__.items()}
 
 
+REPORT_NAMES = ("report.json", "report.md", "report.sarif")
+
+
+def clear_reports(report_dir: Path) -> None:
+    """Remove an earlier run's reports before a run starts: one that is interrupted (it writes none) must
+    not leave the last verdict looking like its own."""
+    for name in REPORT_NAMES:
+        (report_dir / name).unlink(missing_ok=True)
+
+
 def write_reports(run: CiRun, report_dir: Path, step_summary: Path | None = None) -> ReportFiles:
     """Write the three reports (each atomically) and append the Markdown to the step summary if given."""
     report_dir.mkdir(parents=True, exist_ok=True)
-    files = ReportFiles(
-        report_dir / "report.json", report_dir / "report.md", report_dir / "report.sarif", None
-    )
+    json_path, md_path, sarif_path = (report_dir / name for name in REPORT_NAMES)
+    files = ReportFiles(json_path, md_path, sarif_path, None)
     md = markdown(run)
     write_atomic(files.json, json.dumps(run.to_dict(), indent=2) + "\n")
     write_atomic(files.markdown, md)
