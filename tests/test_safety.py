@@ -310,3 +310,25 @@ def test_secret_detection_by_name_and_shape() -> None:
         ): "a connection string with a password",
         ("Fn", "Properties.Environment.Variables.KEY"): "a private key",
     }
+
+
+def test_secrets_made_parameters_import_in_sync_and_stay_masked(cli: Any, leaky_function: str) -> None:
+    """After patch --secrets, the import's verification resolves each !Ref to the value given, so the true
+    values are in sync; the stack shows the NoEcho values as ****, as CloudFormation does."""
+    assert cli("-q", "scan").exit_code == 0
+    assert cli("-q", "generate", "fn", "--select", "type=AWS::Lambda::Function").exit_code == 0
+    assert cli("-q", "patch", "fn.yaml", "--secrets", "--in-place").exit_code == 0
+    from iacgen.core.template import load_template
+
+    params = load_template(Path("fn.yaml").read_text()).parameters()
+    secret_names = [n for n, spec in params.items() if spec.get("NoEcho") is True]
+    values = {n: (SECRET if "Password" in n or "PASSWORD" in n else ACCESS_KEY) for n in secret_names}
+    code = {n: "from-the-vault" for n, spec in params.items() if n not in values and "Default" not in spec}
+    args = [a for n, v in {**values, **code}.items() for a in ("--parameter", f"{n}={v}")]
+    done = cli("-o", "json", "import", "--stack", "fn", "--execute", *args)
+    assert done.exit_code == 0, done.stderr
+    verification = done.json()["verification"]
+    assert verification["ok"] is True, json.dumps(verification["resources"])  # the true values: in sync
+    shown = boto3.client("cloudformation", region_name=REGION).describe_stacks(StackName="fn")["Stacks"][0]
+    by_key = {p["ParameterKey"]: p["ParameterValue"] for p in shown.get("Parameters", [])}
+    assert all(by_key[n] == "****" for n in secret_names), by_key

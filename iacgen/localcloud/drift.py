@@ -267,7 +267,12 @@ def _detect(account: str, region: str, stack: Any, logical_ids: list[str] | None
     if unknown:
         raise ValidationError(f"Resources [{', '.join(unknown)}] do not exist in stack {stack.name}")
     parsed = stack.resource_map._parsed_resources
-    physical = {lid: str(getattr(obj, "physical_resource_id", "") or "") for lid, obj in list(parsed.items())}
+    # moto's resource map also holds the resolved parameters: a Ref to one is the parameter's value
+    physical = {
+        lid: str(getattr(obj, "physical_resource_id", "") or "")
+        for lid, obj in list(parsed.items())
+        if lid in declared
+    }
     ids = {
         (obj.cf_resource_type, obj.physical_resource_id): lid
         for lid, obj in list(parsed.items())

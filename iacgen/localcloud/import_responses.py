@@ -301,8 +301,21 @@ _PATCHES: dict[str, Callable[..., Any]] = {
 }
 
 
+def _masked_parameter_list(stack: Any) -> list[dict[str, Any]]:
+    """DescribeStacks' Parameters with NoEcho values as ****, as CloudFormation shows them (moto compares
+    each value, not its key, with the NoEcho keys, and so shows the secret)."""
+    hidden = set(stack.resource_map.no_echo_parameter_keys)
+    return [
+        {"ParameterKey": k, "ParameterValue": "****" if k in hidden else v}
+        for k, v in stack.resource_map.resolved_parameters.items()
+    ]
+
+
 def install() -> None:
     """Put the IMPORT semantics on moto's CloudFormationResponse, under wire.LOCK (idempotent)."""
+    from moto.cloudformation.models import Stack
+
     for name in _PATCHES:
         _originals.setdefault(name, getattr(Response, name))
     install_operations(_PATCHES)
+    Stack.parameter_list = property(_masked_parameter_list)
