@@ -131,6 +131,10 @@ def test_an_unreachable_target_is_an_error_section_and_the_other_completes(
     sections = {t["name"]: t for t in data["targets"]}
     assert sections["home"]["verdict"] == "pass"
     assert sections["ghost"]["verdict"] == "error" and sections["ghost"]["report"] is None
+    assert sections["ghost"]["report_dir"] is None  # nothing ran there
+    assert "reports: iacgen-report/report.json, iacgen-report/report.md, iacgen-report/report.sarif" in (
+        result.stdout
+    )
     assert "AccessDenied" in sections["ghost"]["error"]
     assert data["verdict"] == "error" and any(r.startswith("ghost: ") for r in data["reasons"])
     _clean(MANAGEMENT, EAST)

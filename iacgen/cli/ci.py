@@ -174,5 +174,7 @@ def _fanout_summary(run: FanoutRun) -> Any:
         parts.append(Text(f"target {t.name} ({t.account}, {t.region}): {t.verdict.value}"))
         parts.append(_summary(t.run) if t.run is not None else Text(f"  not run: {t.error}"))
     if run.report_dir is not None:
-        parts.append(Text(f"reports: {run.report_dir}/report.json, report.md, report.sarif"))
+        from iacgen.core.report import REPORT_NAMES
+
+        parts.append(Text("reports: " + ", ".join(str(run.report_dir / n) for n in REPORT_NAMES)))
     return Group(*parts)

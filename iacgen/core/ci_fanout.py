@@ -151,6 +151,7 @@ def _one(
     except Exception as exc:
         translated = aws_error(exc, f"assume {target.role_name} in {account}")
         out.error = translated.message if isinstance(translated, IacgenError) else str(translated)
+        out.report_dir = None  # nothing ran there: no report of its own
         reporter.warn(out.error)
         return out
     state = _Workspace(workspace.state_dir / "targets" / name)
