@@ -96,6 +96,7 @@ def test_every_count_matches_the_scenario_and_the_unassumable_account_is_reporte
     result = cli("--output", "json", "coverage", "--organization", *_both_regions())
     assert result.exit_code == 3, result.stderr
     assert "1 of 7 targets have no counts" in result.stderr
+    assert "--scan starts" not in result.stderr  # a role that cannot be assumed: a scan would not help
     data = result.json()
     assert data["caller_account"] == world.management
     assert data["complete"] is False and data["interrupted"] is False

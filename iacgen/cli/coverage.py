@@ -186,11 +186,15 @@ def register(app: typer.Typer) -> None:
             )
             ctx.exit(EXIT_INTERRUPTED)
         if missing:
+            from iacgen.core.coverage import TargetStatus
+
             names = ", ".join(f"{t.account}/{t.region or '*'}" for t in missing[:5])
+            scans_missing = not scan and any(t.status is TargetStatus.NO_SCAN for t in missing)
             raise AwsError(
                 f"{len(missing)} of {len(result.targets)} targets have no counts ({names}"
                 f"{', ...' if len(missing) > 5 else ''}); the others are reported",
-                "each target's reason is in the table (or --output json); --scan starts missing scans",
+                "each target's reason is in the table (or --output json)"
+                + ("; --scan starts missing scans" if scans_missing else ""),
             )
         overall = result.overall()
         if fail_under is not None and overall.share is not None and 100 * overall.share < fail_under:
