@@ -6,36 +6,14 @@ from __future__ import annotations
 
 import json
 import signal
-import subprocess
-import time
 from pathlib import Path
 
 import pytest
 
 from tests.test_ci import MANIFEST
-from tests.test_interrupt import cfn, env, iacgen, run, slow_cloud
+from tests.test_interrupt import cfn, interrupt_after, run, slow_cloud
 
 __all__ = ["slow_cloud"]  # the fixture, used by name
-
-
-def signal_after(args: list[str], marker: str, signum: int) -> tuple[int, str]:
-    proc = subprocess.Popen(
-        iacgen(*args), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env()
-    )
-    assert proc.stderr is not None
-    seen: list[str] = []
-    deadline = time.monotonic() + 90
-    for line in proc.stderr:
-        seen.append(line)
-        if marker in line:
-            proc.send_signal(signum)
-            break
-        assert time.monotonic() < deadline, "".join(seen)
-    else:
-        proc.wait(timeout=10)
-        pytest.fail(f"never saw {marker!r}; stderr: {''.join(seen)}")
-    rest = proc.stderr.read()
-    return proc.wait(timeout=60), "".join(seen) + rest
 
 
 @pytest.mark.server
@@ -44,7 +22,7 @@ def signal_after(args: list[str], marker: str, signum: int) -> tuple[int, str]:
 def test_a_signal_while_the_change_set_exists_leaves_nothing_behind(slow_cloud: str, signum: int) -> None:
     assert run("local", "seed", "workshop").returncode == 0
     Path("iacgen.yaml").write_text(MANIFEST)
-    code, err = signal_after(["ci"], "created change set iacgen-import-", signum)
+    code, err = interrupt_after(["ci"], "created change set iacgen-import-", signum)
     assert code == 130, err
     assert [line for line in err.splitlines() if line.startswith("error:")] == ["error: interrupted"], err
     assert "hint: what this run created was removed" in err and "to resume" not in err  # a re-run starts over
@@ -67,7 +45,7 @@ def test_a_signal_while_the_template_generates_leaves_no_template_and_no_stale_v
     Path("iacgen.yaml").write_text(MANIFEST)
     Path("iacgen-report").mkdir()
     Path("iacgen-report/report.json").write_text('{"verdict": "pass"}\n')  # an earlier run's
-    code, err = signal_after(["ci"], "creating generated template iacgen-ci-", signal.SIGINT)
+    code, err = interrupt_after(["ci"], "creating generated template iacgen-ci-", signal.SIGINT)
     assert code == 130, err
     assert "could not remove" not in err, err  # it waited for the generation to settle, then deleted it
     assert cfn(slow_cloud).list_generated_templates()["Summaries"] == []

@@ -195,6 +195,10 @@ class Verdict(StrEnum):
     FAIL = "fail"  # exit 1
     ERROR = "error"  # exit 3
 
+    @property
+    def exit_code(self) -> int:
+        return {Verdict.PASS: EXIT_OK, Verdict.FAIL: EXIT_POLICY, Verdict.ERROR: EXIT_AWS}[self]
+
 
 @dataclass
 class CiRun:
@@ -217,7 +221,7 @@ class CiRun:
 
     @property
     def exit_code(self) -> int:
-        return {Verdict.PASS: EXIT_OK, Verdict.FAIL: EXIT_POLICY, Verdict.ERROR: EXIT_AWS}[self.verdict]
+        return self.verdict.exit_code
 
     @property
     def reasons(self) -> list[str]:

@@ -11,7 +11,6 @@ before the run returns, marked interrupted.
 from __future__ import annotations
 
 import dataclasses
-import json
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -20,8 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from iacgen.core import accounts
 from iacgen.core.ci import REPORT_SCHEMA_VERSION, CiRequest, CiRun, Verdict, run_ci
-from iacgen.core.errors import EXIT_AWS, EXIT_OK, EXIT_POLICY, IacgenError, aws_error
-from iacgen.core.files import write_atomic
+from iacgen.core.errors import IacgenError, aws_error
 from iacgen.core.reporter import NullReporter, ProgressEvent, Reporter
 
 if TYPE_CHECKING:
@@ -91,7 +89,7 @@ class FanoutRun:
 
     @property
     def exit_code(self) -> int:
-        return {Verdict.PASS: EXIT_OK, Verdict.FAIL: EXIT_POLICY, Verdict.ERROR: EXIT_AWS}[self.verdict]
+        return self.verdict.exit_code
 
     @property
     def reasons(self) -> list[str]:
@@ -238,17 +236,9 @@ def sarif(run: FanoutRun) -> dict[str, Any]:
 
 
 def write_reports(run: FanoutRun, report_dir: Path, step_summary: Path | None) -> None:
-    report_dir.mkdir(parents=True, exist_ok=True)
-    md = markdown(run)
-    from iacgen.core.report import REPORT_NAMES
+    from iacgen.core.report import write_report_files
 
-    json_path, md_path, sarif_path = (report_dir / name for name in REPORT_NAMES)
-    write_atomic(json_path, json.dumps(run.to_dict(), indent=2) + "\n")
-    write_atomic(md_path, md)
-    write_atomic(sarif_path, json.dumps(sarif(run), indent=2) + "\n")
-    if step_summary is not None:
-        with step_summary.open("a", encoding="utf-8") as summary:
-            summary.write(md + "\n")
+    write_report_files(report_dir, run.to_dict(), markdown(run), sarif(run), step_summary)
 
 
 def run_manifest(

@@ -40,14 +40,20 @@ def clear_reports(report_dir: Path) -> None:
 
 
 def write_reports(run: CiRun, report_dir: Path, step_summary: Path | None = None) -> ReportFiles:
-    """Write the three reports (each atomically) and append the Markdown to the step summary if given."""
+    """A run's three reports (each atomically); the Markdown also appended to the step summary if given."""
+    return write_report_files(report_dir, run.to_dict(), markdown(run), sarif(run), step_summary)
+
+
+def write_report_files(
+    report_dir: Path, data: Any, md: str, sarif_log: Any, step_summary: Path | None
+) -> ReportFiles:
+    """report.json, report.md and report.sarif from their contents (one run's, or a fan-out's)."""
     report_dir.mkdir(parents=True, exist_ok=True)
     json_path, md_path, sarif_path = (report_dir / name for name in REPORT_NAMES)
     files = ReportFiles(json_path, md_path, sarif_path, None)
-    md = markdown(run)
-    write_atomic(files.json, json.dumps(run.to_dict(), indent=2) + "\n")
+    write_atomic(files.json, json.dumps(data, indent=2) + "\n")
     write_atomic(files.markdown, md)
-    write_atomic(files.sarif, json.dumps(sarif(run), indent=2) + "\n")
+    write_atomic(files.sarif, json.dumps(sarif_log, indent=2) + "\n")
     if step_summary is not None:
         with step_summary.open("a", encoding="utf-8") as summary:
             summary.write(md + "\n")
