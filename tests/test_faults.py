@@ -264,3 +264,14 @@ def test_aws_max_attempts_bounds_the_attempts(cli: Any, faulty: Any, monkeypatch
     faulty.configure(faults="ListResourceScans=throttle")
     assert cli("scans").exit_code == 3
     assert _injected() == {"cloudformation:ListResourceScans=throttle": 2}
+
+
+def test_the_fault_count_starts_afresh_when_the_settings_change_even_with_no_faults_set(
+    cli: Any, faulty: Any
+) -> None:
+    faulty.configure(faults="ListResourceScans=throttle:1:1")
+    assert cli("scans").exit_code == 0
+    assert _injected() == {"cloudformation:ListResourceScans=throttle": 1}
+    faulty.configure(faults="")  # no call is checked against rules now: the count must not carry over
+    assert cli("scans").exit_code == 0
+    assert _injected() == {}

@@ -147,7 +147,7 @@ class Injector:
         self._rules: list[FaultRule] = []
         self._random = random.Random(0)
         self._used: Counter[int] = Counter()
-        self.injected: Counter[str] = Counter()  # "service:Operation=kind" -> faults answered
+        self._injected: Counter[str] = Counter()  # "service:Operation=kind" -> faults answered
 
     def _current(self) -> list[FaultRule]:
         key = (str(settings.faults or ""), int(settings.fault_seed), settings_module.revision)
@@ -163,8 +163,16 @@ class Injector:
                 self._rules = []
             self._random = random.Random(key[1])
             self._used = Counter()
-            self.injected = Counter()
+            self._injected = Counter()
         return self._rules
+
+    @property
+    def injected(self) -> Counter[str]:
+        """The faults answered under the current settings: a change of settings starts the count afresh, even
+        when no call has been checked since (no faults set means no call is checked at all)."""
+        with self._lock:
+            self._current()
+            return Counter(self._injected)
 
     def decide(self, service: str, operation: str) -> WireError | None:
         with self._lock:
@@ -177,7 +185,7 @@ class Injector:
                 if rule.rate < 1.0 and self._random.random() >= rule.rate:
                     return None
                 self._used[index] += 1
-                self.injected[f"{service}:{operation}={rule.kind.value}"] += 1
+                self._injected[f"{service}:{operation}={rule.kind.value}"] += 1
                 return wire_error(rule.kind, service, operation)
             return None
 
