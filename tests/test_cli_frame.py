@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from typing import Any
@@ -87,3 +88,40 @@ def test_under_output_json_an_error_is_a_json_document_on_stdout(cli: Any) -> No
     error = json.loads(result.stdout)["error"]
     assert error["exit_code"] == 2 and "missing.yaml" in error["message"] and error["hint"]
     assert result.stderr.startswith("error: ")  # the person reading the log still gets the line
+
+
+def test_global_options_after_the_command_mean_what_they_mean_before_it(cli: Any, cloud: None) -> None:
+    assert cli("scan", "--new").exit_code == 0
+    before = cli("--output", "json", "--verbose", "scans")
+    after = cli("scans", "-o", "json", "-v")
+    mixed = cli("-v", "scans", "--output=json")
+    assert before.exit_code == after.exit_code == mixed.exit_code == 0, after.stderr
+    scans = [[(s["scan_id"], s["status"]) for s in json.loads(r.stdout)] for r in (before, after, mixed)]
+    assert scans[0] == scans[1] == scans[2] and len(scans[0]) == 1
+    assert "API calls: " in after.stderr and "API calls: " in mixed.stderr
+
+
+def test_an_option_the_command_defines_itself_keeps_its_place() -> None:
+    import typer
+
+    from iacgen.cli.app import app
+    from iacgen.cli.global_options import hoist
+
+    group = typer.main.get_command(app)
+    ctx = group.make_context("iacgen", ["--help"], resilient_parsing=True)
+    assert hoist(group, ctx, ["scans", "-o", "json", "-v"]) == ["-o", "json", "-v", "scans"]
+    assert hoist(group, ctx, ["-q", "scans", "-ojson"]) == ["-q", "-ojson", "scans"]
+    # coverage has its own repeatable --region; local serve its own --endpoint-url
+    assert hoist(group, ctx, ["coverage", "--region", "eu-west-1", "-o", "json"]) == [
+        "-o",
+        "json",
+        "coverage",
+        "--region",
+        "eu-west-1",
+    ]
+    local = ["local", "serve", "--endpoint-url", "http://x", "--no-color"]
+    assert hoist(group, ctx, local) == ["--no-color", "local", "serve", "--endpoint-url", "http://x"]
+    # an option's value that looks like a global option stays that option's value, and `--` ends the options
+    assert hoist(group, ctx, ["generate", "web", "--select", "-v"]) == ["generate", "web", "--select", "-v"]
+    assert hoist(group, ctx, ["patch", "t.yaml", "--", "-v"]) == ["patch", "t.yaml", "--", "-v"]
+    assert hoist(group, ctx, ["--region", "scans", "scans", "-q"]) == ["--region", "scans", "-q", "scans"]

@@ -36,6 +36,11 @@ class IacgenGroup(TyperGroup):
 
         usage.apply(self)  # typer builds the subcommands first: the whole tree gets one help style
 
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        from iacgen.cli.global_options import hoist
+
+        return super().parse_args(ctx, hoist(self, ctx, args))
+
     def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]  # typer's Context subclasses click's
         try:
             return self._guarded(ctx)
