@@ -85,6 +85,10 @@ def test_two_targets_one_report_a_section_each_and_nothing_left_behind(
     result = cli("ci")
     assert result.exit_code == 0, result.stdout + result.stderr
     assert "iacgen ci: PASS (exit 0) over 2 targets" in result.stdout
+    # one verdict line for the run and one per target, with that target's plan under it
+    assert result.stdout.count("iacgen ci:") == 1
+    assert f"target prod ({member}, {WEST}): PASS: 1 template(s)" in result.stdout
+    assert "  workshop -> stack " in result.stdout
     data = json.loads(Path("iacgen-report/report.json").read_text())
     assert (data["verdict"], data["exit_code"], data["reasons"]) == ("pass", 0, [])
     sections = {t["name"]: t for t in data["targets"]}
@@ -136,6 +140,7 @@ def test_an_unreachable_target_is_an_error_section_and_the_other_completes(
         result.stdout
     )
     assert "AccessDenied" in sections["ghost"]["error"]
+    assert f"target ghost (999999999999, {WEST}): ERROR: not run: " in result.stdout
     assert data["verdict"] == "error" and any(r.startswith("ghost: ") for r in data["reasons"])
     _clean(MANAGEMENT, EAST)
 

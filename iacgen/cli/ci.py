@@ -111,59 +111,56 @@ def _summary(run: CiRun) -> Any:
     from rich.console import Group
     from rich.text import Text
 
-    lines: list[Text] = []
-    total = sum(len(t.resources) for t in run.templates)
-    lines.append(
-        Text(
-            f"iacgen ci: {run.verdict.value.upper()} (exit {run.exit_code}): "
-            f"{len(run.templates)} template(s), {total} resource(s) to import; nothing executed"
-        )
-    )
-    for t in run.templates:
-        where = "" if t.new_stack is None else (" (new)" if t.new_stack else " (existing)")
-        types = Counter(r.type.removeprefix("AWS::") for r in t.resources)
-        lines.append(
-            Text(
-                f"{t.name} -> stack {t.stack}{where}: "
-                + (", ".join(f"{k} {v}" for k, v in sorted(types.items())) or "nothing to import")
-            )
-        )
-        warnings = Counter(w.type for r in t.warnings for w in r.warnings)
-        if warnings:
-            lines.append(Text("  warnings: " + ", ".join(f"{k} {v}" for k, v in sorted(warnings.items()))))
-        if t.lint is not None:
-            lines.append(
-                Text(f"  cfn-lint: {len(t.lint.errors)} error(s), {len(t.lint.warnings)} warning(s)")
-            )
-        if t.change_set is not None:
-            lines.append(
-                Text(f"  change set: {t.change_set.status}, {len(t.change_set.changes)} import(s); deleted")
-            )
-        if t.drift is not None:
-            d = t.drift.to_dict()
-            lines.append(
-                Text(
-                    f"  drift vs {t.committed_path}: {d['changed']} changed, {d['added']} added, "
-                    f"{d['removed']} removed"
-                    if t.drift.drifted
-                    else f"  drift vs {t.committed_path}: none"
-                )
-            )
-    if run.reasons:
-        lines.append(Text("why it fails:"))
-        lines += [Text(f"  - {r}") for r in run.reasons[:10]]
-        if len(run.reasons) > 10:
-            lines.append(Text(f"  ... and {len(run.reasons) - 10} more (report.md)"))
-    left = [c for c in run.cleanup if not c.removed]
-    if left:
-        lines.append(Text(f"not cleaned up (the next run retries): {', '.join(c.id for c in left)}"))
+    lines = [Text(f"iacgen ci: {run.verdict.value.upper()} (exit {run.exit_code}): {_counts(run)}")]
+    lines += [Text(line) for line in _details(run)]
     if run.reports is not None:
         lines.append(Text(f"reports: {run.reports.json}, {run.reports.markdown}, {run.reports.sarif}"))
     return Group(*lines)
 
 
+def _counts(run: CiRun) -> str:
+    total = sum(len(t.resources) for t in run.templates)
+    return f"{len(run.templates)} template(s), {total} resource(s) to import; nothing executed"
+
+
+def _details(run: CiRun) -> list[str]:
+    lines: list[str] = []
+    for t in run.templates:
+        where = "" if t.new_stack is None else (" (new)" if t.new_stack else " (existing)")
+        types = Counter(r.type.removeprefix("AWS::") for r in t.resources)
+        lines.append(
+            f"{t.name} -> stack {t.stack}{where}: "
+            + (", ".join(f"{k} {v}" for k, v in sorted(types.items())) or "nothing to import")
+        )
+        warnings = Counter(w.type for r in t.warnings for w in r.warnings)
+        if warnings:
+            lines.append("  warnings: " + ", ".join(f"{k} {v}" for k, v in sorted(warnings.items())))
+        if t.lint is not None:
+            lines.append(f"  cfn-lint: {len(t.lint.errors)} error(s), {len(t.lint.warnings)} warning(s)")
+        if t.change_set is not None:
+            changes = len(t.change_set.changes)
+            lines.append(f"  change set: {t.change_set.status}, {changes} import(s); deleted")
+        if t.drift is not None:
+            d = t.drift.to_dict()
+            lines.append(
+                f"  drift vs {t.committed_path}: {d['changed']} changed, {d['added']} added, "
+                f"{d['removed']} removed"
+                if t.drift.drifted
+                else f"  drift vs {t.committed_path}: none"
+            )
+    if run.reasons:
+        lines.append("why it fails:")
+        lines += [f"  - {r}" for r in run.reasons[:10]]
+        if len(run.reasons) > 10:
+            lines.append(f"  ... and {len(run.reasons) - 10} more (report.md)")
+    left = [c for c in run.cleanup if not c.removed]
+    if left:
+        lines.append(f"not cleaned up (the next run retries): {', '.join(c.id for c in left)}")
+    return lines
+
+
 def _fanout_summary(run: FanoutRun) -> Any:
-    """The verdict over every target, then each target's own summary."""
+    """The verdict over every target, then each target's verdict and details (one verdict line each)."""
     from rich.console import Group
     from rich.text import Text
 
@@ -171,8 +168,12 @@ def _fanout_summary(run: FanoutRun) -> Any:
         Text(f"iacgen ci: {run.verdict.value.upper()} (exit {run.exit_code}) over {len(run.targets)} targets")
     ]
     for t in run.targets:
-        parts.append(Text(f"target {t.name} ({t.account}, {t.region}): {t.verdict.value}"))
-        parts.append(_summary(t.run) if t.run is not None else Text(f"  not run: {t.error}"))
+        head = f"target {t.name} ({t.account}, {t.region}): {t.verdict.value.upper()}"
+        if t.run is None:
+            parts.append(Text(f"{head}: not run: {t.error}"))
+            continue
+        parts.append(Text(f"{head}: {_counts(t.run)}"))
+        parts += [Text(f"  {line}") for line in _details(t.run)]
     if run.report_dir is not None:
         from iacgen.core.report import REPORT_NAMES
 
