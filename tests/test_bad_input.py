@@ -81,6 +81,7 @@ CASES = [
     c("local-not-running", "--local", "scans", says="--local: no local cloud is running"),
     c("unknown-command", "frobnicate", says="No such command 'frobnicate'"),
     c("unknown-option", "scans", "--frob", says="No such option: --frob"),
+    c("state-dir-empty", "--state-dir", "", "generate", "n", "--select", "x=y", says="--state-dir is empty"),
     # --- scan, scans, resources
     c("scan-type-lowercase", "scan", "--type", "aws::ec2::vpc", says="lower case matches nothing"),
     c("scan-type-mixed-case", "scan", "--type", "Aws::EC2::VPC", says="is not spelled as the service spells"),

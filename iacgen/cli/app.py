@@ -174,8 +174,8 @@ def root(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress or narration on stderr."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show tracebacks and API call counts."),
     no_color: bool = typer.Option(False, "--no-color", help="Plain output (NO_COLOR also works)."),
-    state_dir: Path = typer.Option(
-        Path(".iacgen"),
+    state_dir: str = typer.Option(
+        ".iacgen",
         "--state-dir",
         metavar="DIR",
         envvar="IACGEN_STATE_DIR",
@@ -185,6 +185,9 @@ def root(
     from iacgen.core.session import AwsSettings
 
     out = Output(output, quiet=quiet, color=color_wanted(no_color))
+    if not state_dir.strip():  # Path("") is the current directory: the state file would land among yours
+        ctx.obj = AppContext(settings=AwsSettings(), output=out, verbose=verbose)
+        raise UsageError("--state-dir is empty", "name a directory, or leave it out for .iacgen")
     if local_cloud:
         from iacgen.localcloud.record import read_record
 
@@ -194,7 +197,7 @@ def root(
             raise UsageError("--local: no local cloud is running", "start one with: iacgen local start")
         endpoint_url = endpoint_url or (record.endpoint_url if record else None)
     settings = AwsSettings(profile=profile, region=region, endpoint_url=endpoint_url, local=local_cloud)
-    ctx.obj = AppContext(settings=settings, output=out, verbose=verbose, state_dir=state_dir)
+    ctx.obj = AppContext(settings=settings, output=out, verbose=verbose, state_dir=Path(state_dir))
 
 
 for module in (scan, generate, patch, importer, ci, local, demo):
