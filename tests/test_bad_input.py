@@ -97,6 +97,17 @@ CASES = [
     c("scan-id-unknown", "scan", "--scan-id", "not-an-arn", says="no scan 'not-an-arn'"),
     c("resources-no-scan", "resources", says="no usable resource scan"),
     # --- generate
+    c(
+        "generate-no-related-depth",
+        "generate",
+        "n",
+        "--select",
+        "type=AWS::S3::Bucket",
+        "--no-related",
+        "--related-depth",
+        "1",
+        says="related resources are turned off, yet a depth",
+    ),
     c("generate-name-slash", "generate", "a/b", "--select", "type=AWS::S3::Bucket", says="a path separator"),
     c("generate-name-dotdot", "generate", "..", "--select", "type=AWS::S3::Bucket", says="a path separator"),
     c("generate-name-backslash", "generate", "a\\b", says="a path separator"),

@@ -274,8 +274,8 @@ def register(app: typer.Typer) -> None:
             metavar="EXPR",
             help="Leave out what this expression matches, even when --related reaches it (repeatable).",
         ),
-        related: bool = typer.Option(
-            False,
+        related: bool | None = typer.Option(
+            None,
             "--related/--no-related",
             help="Add the resources the selection depends on or that depend on it, to a fixed point; "
             "resources owned by a stack are left out.",

@@ -32,6 +32,7 @@ class Option(StrEnum):
     PATCH_DELETION_POLICY = "patch_deletion_policy"
     PROFILE = "profile"
     REGION = "region"
+    RELATED = "related"
     RELATED_DEPTH = "related_depth"
     RESOURCE = "resource"
     RESOURCES = "resources"

@@ -59,6 +59,7 @@ MANIFEST_WORDS: dict[Option, str] = {
     Option.RESOURCE: "an override's logical_id",
     Option.SELECT: "select",
     Option.EXCLUDE: "exclude",
+    Option.RELATED: "related: true",
     Option.RELATED_DEPTH: "depth",
     Option.PARAMETER: "parameters:",
     Option.S3_BUCKET: "s3_bucket",
@@ -278,6 +279,12 @@ class TemplateEntry(_Strict):
             if isinstance(item, str) and item.startswith("{{resolve:") and not _DYNAMIC_REFERENCE.match(item):
                 raise ValueError(_at([str(key)], _PARAMETER_FORMS))
         return {k: str(v) if isinstance(v, int | float) else v for k, v in value.items()}
+
+    @model_validator(mode="after")
+    def _depth_needs_related(self) -> TemplateEntry:
+        if not self.related and self.depth is not None:
+            raise ValueError("depth bounds related resources, which related: false turns off; drop one")
+        return self
 
     @property
     def template_path(self) -> Path:

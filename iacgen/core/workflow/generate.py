@@ -35,8 +35,8 @@ class GenerateRequest:
     name: str
     select: list[str] = field(default_factory=list)
     exclude: list[str] = field(default_factory=list)
-    related: bool = False
-    related_depth: int | None = None  # implies related
+    related: bool | None = None  # None: not said (a related_depth then implies it)
+    related_depth: int | None = None
     deletion_policy: GeneratorPolicy = GeneratorPolicy.RETAIN
     update_replace_policy: GeneratorPolicy = GeneratorPolicy.RETAIN
     retain_vpc_defaults: bool = True
@@ -54,7 +54,7 @@ class GenerateRequest:
 
     @property
     def with_related(self) -> bool:
-        return self.related or self.related_depth is not None
+        return self.related is True or (self.related is None and self.related_depth is not None)
 
 
 @dataclass
@@ -119,6 +119,11 @@ def generate(
     report = reporter or NullReporter()
     name = request.name
     check_template_name(name)
+    if request.related is False and request.related_depth is not None:
+        raise UsageError(
+            "related resources are turned off, yet a depth to follow them to is given",
+            "drop {opt:related_depth}, or use {opt:related} (a depth implies it)",
+        )
     template_path = workspace.template_path(name, request.format, request.out)
     resources_path = workspace.resources_path(template_path)
     for expr in [*request.select, *request.exclude]:
