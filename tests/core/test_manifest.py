@@ -138,7 +138,7 @@ MINIMAL = "version: 1\ntemplates:\n  - name: w\n    select: [type=AWS::EC2::VPC]
         ),
         (MINIMAL + "    depth: two\n", "iacgen.yaml:5: templates[0].depth:", "valid integer"),
         (MINIMAL + "    related: maybe\n", "iacgen.yaml:5: templates[0].related:", "valid boolean"),
-        (MINIMAL + "    related: false\n    depth: 2\n", "templates[0]:", "related: false turns off; drop one"),
+        (MINIMAL + "    related: false\n    depth: 2\n", "templates[0]:", "related: false turns off"),
         (MINIMAL + "    format: toml\n", "templates[0].format:", "'yaml' or 'json'"),
         (MINIMAL.replace("name: w", "name: a/b"), "templates[0].name:", "contains a path separator"),
         (MINIMAL.replace("name: w", "name: ''"), "templates[0].name:", "give the template a name"),
