@@ -15,6 +15,7 @@ from iacgen.core import changeset, preflight, verify
 from iacgen.core.changeset import ChangeSetResult
 from iacgen.core.errors import PolicyFailure, aws_error
 from iacgen.core.identifiers import IdentifierSource
+from iacgen.core.processes import alive
 from iacgen.core.reporter import ChangeSetProgress, ChangeSetReady, NullReporter, Reporter, StackEvent
 from iacgen.core.state import PendingChangeSet
 from iacgen.core.validation import check_timeout
@@ -183,7 +184,7 @@ def clean_leftovers(workspace: Workspace, aws: Aws, reporter: Reporter | None = 
     report = reporter or NullReporter()
     done: list[DiscardResult] = []
     for pending in workspace.load().pending_change_sets:
-        if pending.pid is not None and pending.pid != os.getpid() and _alive(pending.pid):
+        if pending.pid is not None and pending.pid != os.getpid() and alive(pending.pid):
             continue  # another iacgen in this directory is still waiting on it
         left = ChangeSetResult(
             stack=pending.stack,
@@ -210,16 +211,6 @@ def clean_leftovers(workspace: Workspace, aws: Aws, reporter: Reporter | None = 
                 f"{_discarded_words(discarded)}"
             )
     return done
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process
-        return True
-    return True
 
 
 def _remember(workspace: Workspace, result: ChangeSetResult) -> None:
