@@ -90,9 +90,13 @@ def _is_resource_entry(item: Any) -> bool:
 
 
 def listed_identifiers(
-    entries: list[dict[str, Any]], resources: Mapping[str, TemplateResource], problem: AddProblem
+    entries: list[dict[str, Any]],
+    resources: Mapping[str, TemplateResource],
+    problem: AddProblem,
+    properties: Mapping[str, list[str]],
 ) -> dict[str, ImportResource]:
-    """The resources file's entries by logical id; the file must agree with the template."""
+    """The resources file's entries by logical id; the file must agree with the template, and each entry's
+    identifier keys with the ones the service names for its type (`properties`, by logical id)."""
     listed: dict[str, ImportResource] = {}
     seen: dict[tuple[str, tuple[tuple[str, str], ...]], str] = {}
     for entry in entries:
@@ -119,14 +123,19 @@ def listed_identifiers(
                 f"{lid} is {resources[lid].type} in the template but {rtype} in the resources file",
                 "regenerate the resources file (iacgen generate) or fix the entry",
             )
+        elif lid in properties and sorted(ident) != sorted(properties[lid]):
+            problem(
+                f"the resources file identifies {lid} ({rtype}) by {'+'.join(sorted(ident))}; "
+                f"CloudFormation identifies a {rtype} by {'+'.join(properties[lid])}",
+                "regenerate the resources file (iacgen generate) or fix the entry's ResourceIdentifier keys",
+            )
     return listed
 
 
 def derived_identifiers(
-    aws: Aws, resources: Mapping[str, TemplateResource]
+    resources: Mapping[str, TemplateResource], props_by_lid: Mapping[str, list[str]]
 ) -> tuple[dict[str, ImportResource], dict[str, str]]:
     """Identifiers the template states outright in the identifier properties; and, for the others, why not."""
-    props_by_lid = _identifier_properties(aws, {lid: r.type for lid, r in resources.items()})
     derived: dict[str, ImportResource] = {}
     why_not: dict[str, str] = {}
     for lid, res in resources.items():
@@ -144,7 +153,7 @@ def derived_identifiers(
     return derived, why_not
 
 
-def _identifier_properties(aws: Aws, needed: Mapping[str, str]) -> dict[str, list[str]]:
+def identifier_properties(aws: Aws, needed: Mapping[str, str]) -> dict[str, list[str]]:
     """Identifier property names per logical id, from GetTemplateSummary on a minimal template holding just
     these resources' types: no upload needed for large templates, and the user's Refs can't trip it up."""
     if not needed:

@@ -24,6 +24,7 @@ from iacgen.core.identifiers import (
     IdentifierSource,
     ImportResource,
     derived_identifiers,
+    identifier_properties,
     listed_identifiers,
     read_resources_file,
 )
@@ -177,8 +178,11 @@ def plan_import(
     target = _read_target(aws, stack)
     problems = _Problems()
 
-    listed = listed_identifiers(entries, resources, problems.add)
-    derived, underivable = derived_identifiers(aws, {k: v for k, v in resources.items() if k not in listed})
+    identifying = identifier_properties(aws, {lid: r.type for lid, r in resources.items()})
+    listed = listed_identifiers(entries, resources, problems.add, identifying)
+    derived, underivable = derived_identifiers(
+        {k: v for k, v in resources.items() if k not in listed}, identifying
+    )
     known = derived | listed
     candidates, already = _split_by_stack(resources, known, target, problems)
     policy_added = _add_deletion_policy(template, resources, candidates, policy, problems)
