@@ -331,3 +331,96 @@ def test_invalid_stack_name_exits_2_before_any_change_set(cli: Any, cloud: None)
     assert "error: invalid stack name 'my_stack'" in result.stderr
     assert "starts with a letter" in one_line(result.stderr)
     assert stack_names() == set()
+
+
+def test_patch_deletion_policy_delete_on_a_bucket_needs_allow_delete_policy(cli: Any, cloud: None) -> None:
+    template, _ = bucket_files(["keep-me"])
+    template.write_text(template.read_text().replace("    DeletionPolicy: Retain\n", ""))
+    before = template.read_bytes()
+    args = ("import", "--stack", "ws", "--template", str(template), "--patch-deletion-policy", "Delete")
+    refused = cli(*args, "--dry-run")
+    assert refused.exit_code == 2
+    err = one_line(refused.stderr)
+    assert "DeletionPolicy Delete on 1 stateful resource(s) would let a stack deletion destroy" in err
+    assert "KeepMe (AWS::S3::Bucket): every object in the bucket" in err
+    assert "--allow-delete-policy accepts that" in err
+    assert "ws" not in stack_names() and template.read_bytes() == before
+    allowed = cli("--output", "json", *args, "--allow-delete-policy", "--dry-run")
+    assert allowed.exit_code == 0, allowed.stderr
+    assert allowed.json()["plan"]["deletion_policy_added"] == ["KeepMe"]
+    assert "ws" not in stack_names()  # a dry run leaves nothing
+
+
+def test_snapshot_on_a_bucket_names_no_option_import_lacks(cli: Any, cloud: None) -> None:
+    template, _ = bucket_files(["snap-me"])
+    template.write_text(template.read_text().replace("    DeletionPolicy: Retain\n", ""))
+    result = cli(
+        "import",
+        "--stack",
+        "ws",
+        "--template",
+        str(template),
+        "--patch-deletion-policy",
+        "Snapshot",
+        "--dry-run",
+    )
+    assert result.exit_code == 2
+    assert "Snapshot is not supported by SnapMe (AWS::S3::Bucket)" in one_line(result.stderr)
+    assert "--type" not in result.stderr and "set it per resource with iacgen patch" in one_line(
+        result.stderr
+    )
+
+
+def test_a_resources_file_with_the_wrong_identifier_keys_is_refused_before_any_change_set(
+    cli: Any, cloud: None
+) -> None:
+    template, resources = bucket_files(["keyed"])
+    resources.write_text(resources.read_text().replace('"BucketName"', '"Name"'))
+    result = cli(
+        "import", "--stack", "ws", "--template", str(template), "--resources", str(resources), "--dry-run"
+    )
+    assert result.exit_code == 2
+    assert (
+        "the resources file identifies Keyed (AWS::S3::Bucket) by Name; CloudFormation identifies a "
+        "AWS::S3::Bucket by BucketName" in one_line(result.stderr)
+    )
+    assert "ws" not in stack_names() and change_sets("ws") == []
+
+
+def test_a_resource_the_stack_holds_under_another_logical_id_is_a_preflight_problem(
+    cli: Any, cloud: None
+) -> None:
+    bucket_files(["held"], stem="first")
+    assert cli("import", "--stack", "ws", "--template", "first.yaml", "--execute").exit_code == 0
+    executed = change_sets("ws")
+    template, resources = bucket_files(["held"], stem="renamed", create=False)
+    for path in (template, resources):
+        path.write_text(path.read_text().replace("Held", "MyBucket"))
+    result = cli("import", "--stack", "ws", "--template", str(template), "--dry-run")
+    assert result.exit_code == 2
+    err = one_line(result.stderr)
+    assert "stack ws already holds held as Held; the template imports it again as MyBucket" in err
+    assert "name it Held in the template" in err
+    assert change_sets("ws") == executed and physical_ids("ws") == {"Held": "held"}
+
+
+def test_one_parameter_given_by_its_full_and_its_stable_name_is_refused(cli: Any, cloud: None) -> None:
+    template, _ = bucket_files(["params"])
+    template.write_text(
+        "Parameters:\n  ParamsOwnerOneOfAb12C:\n    Type: String\n"
+        + template.read_text().replace(
+            "      BucketName: params\n",
+            "      BucketName: params\n      Tags:\n"
+            "        - Key: owner\n          Value: !Ref ParamsOwnerOneOfAb12C\n",
+        )
+    )
+    result = cli(
+        "import", "--stack", "ws", "--template", str(template), "--dry-run",
+        "--parameter", "ParamsOwner=a", "--parameter", "ParamsOwnerOneOfAb12C=b",
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert (
+        "parameter ParamsOwnerOneOfAb12C is given twice (as ParamsOwner and as ParamsOwnerOneOfAb12C)"
+        in one_line(result.stderr)
+    )
+    assert "ws" not in stack_names()

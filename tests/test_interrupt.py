@@ -184,7 +184,8 @@ def test_an_import_interrupted_while_its_change_set_is_created_removes_it(slow_c
     code, err = interrupt_after([*args, "--dry-run"], "created change set iacgen-import-", sig)
     assert code == 130, err
     assert "stopped: change set deleted, empty stack deleted; nothing was imported" in err
-    assert "hint: a change set still being created was removed; re-run the import" in err  # nothing to resume
+    # nothing to resume
+    assert "hint: what this run created is removed (by the next run, if this one could not); re-run" in err
     assert [line for line in err.splitlines() if line.startswith("error:")] == ["error: interrupted"]
     assert leftovers(slow_cloud) == ([], [])
     assert saved_state()["pending_change_sets"] == []

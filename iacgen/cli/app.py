@@ -21,8 +21,8 @@ EXIT_INTERNAL = 70
 # ci is a dry run: a re-run starts over, after removing what the interrupted one could not
 _INTERRUPTED_HINTS = {
     "ci": "what this run created was removed (or is listed for the next run to remove); re-run iacgen ci",
-    "import": "a change set still being created was removed; re-run the import: it starts from what the "
-    "stack holds now",
+    "import": "what this run created is removed (by the next run, if this one could not); re-run the "
+    "import: it starts from what the stack holds now",
 }
 
 

@@ -65,6 +65,7 @@ def _run(
     resources: Path | None,
     parameters: list[str],
     patch_deletion_policy: str | None,
+    allow_delete_policy: bool,
     s3_bucket: str | None,
     create_bucket: bool,
     dry_run: bool,
@@ -96,6 +97,7 @@ def _run(
         resources=resources,
         parameters=_parse_parameters(parameters),
         patch_deletion_policy=patch_deletion_policy,
+        allow_delete_policy=allow_delete_policy,
         s3_bucket=s3_bucket,
         create_bucket=create_bucket,
         mode=mode,
@@ -181,6 +183,11 @@ def register(app: typer.Typer) -> None:
             help="Add this DeletionPolicy (Retain, Delete, RetainExceptOnCreate, Snapshot) where missing, "
             "in the body sent only.",
         ),
+        allow_delete_policy: bool = typer.Option(
+            False,
+            "--allow-delete-policy",
+            help="Let --patch-deletion-policy Delete reach stateful resources (buckets, queues, ...).",
+        ),
         s3_bucket: str | None = typer.Option(
             None,
             "--s3-bucket",
@@ -221,6 +228,7 @@ def register(app: typer.Typer) -> None:
             resources=resources,
             parameters=parameter,
             patch_deletion_policy=patch_deletion_policy,
+            allow_delete_policy=allow_delete_policy,
             s3_bucket=s3_bucket,
             create_bucket=create_bucket,
             dry_run=dry_run,

@@ -88,7 +88,12 @@ class _Typed(Protocol):
     line: int | None
 
 
-def check_snapshot(resources: Mapping[str, _Typed], selected: list[str], source: str) -> None:
+def check_snapshot(
+    resources: Mapping[str, _Typed],
+    selected: list[str],
+    source: str,
+    narrow: str = "limit it with {opt:type}",
+) -> None:
     """Snapshot is valid only on SNAPSHOT_TYPES: a UsageError naming the first resource that is not one."""
     unsupported = [resources[lid] for lid in selected if resources[lid].type not in SNAPSHOT_TYPES]
     if not unsupported:
@@ -98,7 +103,5 @@ def check_snapshot(resources: Mapping[str, _Typed], selected: list[str], source:
     where = f"{source}:{first.line}" if first.line else source
     raise UsageError(
         f"{where}: Snapshot is not supported by {first.logical_id} ({first.type}){more}",
-        "Snapshot works only for "
-        + ", ".join(sorted(SNAPSHOT_TYPES))
-        + "; limit it with {opt:type}, or use Retain",
+        "Snapshot works only for " + ", ".join(sorted(SNAPSHOT_TYPES)) + f"; {narrow}, or use Retain",
     )

@@ -155,6 +155,7 @@ def plan_import(
     resources_path: str | Path | None = None,
     parameters: Mapping[str, str] | None = None,
     patch_deletion_policy: str | None = None,
+    allow_delete_policy: bool = False,
     s3_bucket: str | None = None,
 ) -> ImportPlan:
     """Check everything the service checks for an IMPORT change set, without creating anything in AWS.
@@ -185,12 +186,14 @@ def plan_import(
     )
     known = derived | listed
     candidates, already = _split_by_stack(resources, known, target, problems)
-    policy_added = _add_deletion_policy(template, resources, candidates, policy, problems)
+    policy_added = _add_deletion_policy(
+        template, resources, candidates, policy, allow_delete_policy, problems
+    )
     to_import = _resources_to_import(candidates, known, underivable, resources, problems)
     merged, outputs_text = _fold_in_stack(aws, template, target, problems)
     to_import, later = split_batch(template, to_import)
     _check_counts(to_import, template, problems)
-    given = _by_stable_names(given, dict(section(template.data, "Parameters") or {}))
+    given = _by_stable_names(given, dict(section(template.data, "Parameters") or {}), problems)
     _check_parameters(template, given, target, problems)
     _check_stack_parameters_kept(given, target, problems)
     for problem in template_problems(resources, dict(section(template.data, "Parameters") or {})):
@@ -292,9 +295,20 @@ def _split_by_stack(
     stack holds as another resource is a problem: the import would silently skip the one the user meant."""
     candidates: list[str] = []
     already: list[str] = []
+    held_as = {(r.type, r.physical_id): r.logical_id for r in target.owned.values() if r.physical_id}
     for lid, res in resources.items():
         owned = target.owned.get(lid)
         if owned is None:
+            ident = known.get(lid)
+            value = next(iter(ident.identifier.values())) if ident and len(ident.identifier) == 1 else None
+            other = held_as.get((res.type, value)) if value is not None else None
+            if other is not None:
+                problems.add(
+                    f"stack {target.name} already holds {value} as {other}; the template imports it again "
+                    f"as {lid}",
+                    f"name it {other} in the template (and the resources file), or leave it out",
+                )
+                continue
             candidates.append(lid)
             continue
         if owned.type != res.type:
@@ -347,9 +361,13 @@ def _add_deletion_policy(
     resources: Mapping[str, TemplateResource],
     candidates: list[str],
     policy: str | None,
+    allow_delete_policy: bool,
     problems: _Problems,
 ) -> list[str]:
-    """Every resource to import needs a DeletionPolicy; `policy` adds it in the body (never in the file)."""
+    """Every resource to import needs a DeletionPolicy; `policy` adds it in the body (never in the file), and
+    Delete reaches stateful resources only when allowed, as in generate and patch."""
+    from iacgen.core import stateful
+    from iacgen.core.policies import check_snapshot
     from iacgen.core.template_edits import set_missing_deletion_policy
 
     missing = [lid for lid in candidates if not resources[lid].deletion_policy]
@@ -360,6 +378,18 @@ def _add_deletion_policy(
             f"{len(missing)} resource(s) to import have no DeletionPolicy: {_names(missing)}",
             "pass {opt:patch_deletion_policy} Retain, or set it in the file: "
             f"iacgen patch {template.source} --deletion-policy Retain --in-place",
+        )
+        return []
+    if policy == "Snapshot":
+        check_snapshot(resources, missing, template.source, narrow="set it per resource with iacgen patch")
+    risks = (
+        stateful.at_risk((lid, resources[lid].type, None) for lid in missing) if policy == "Delete" else []
+    )
+    if risks and not allow_delete_policy:
+        problems.add(
+            f"DeletionPolicy Delete on {len(risks)} stateful resource(s) would let a stack deletion destroy "
+            f"{stateful.summary(risks)}",
+            "{opt:allow_delete_policy} accepts that; or use {opt:patch_deletion_policy} Retain",
         )
         return []
     patched = set(set_missing_deletion_policy(template, policy))
@@ -415,7 +445,9 @@ def stable_parameter_name(name: str) -> str:
     return match["stem"] if match else name
 
 
-def _by_stable_names(given: Mapping[str, str], declared: Mapping[str, Any]) -> dict[str, str]:
+def _by_stable_names(
+    given: Mapping[str, str], declared: Mapping[str, Any], problems: _Problems
+) -> dict[str, str]:
     """Values given by a parameter's stable name (or with the suffix of an earlier generation), under the
     name the template declares, when exactly one declared parameter has that stable name; anything else as
     given (_check_parameters names the unknown)."""
@@ -423,9 +455,18 @@ def _by_stable_names(given: Mapping[str, str], declared: Mapping[str, Any]) -> d
     for name in declared:
         by_stem.setdefault(stable_parameter_name(name), []).append(name)
     out: dict[str, str] = {}
+    given_as: dict[str, str] = {}
     for key, value in given.items():
         matches = by_stem.get(stable_parameter_name(key), [])
-        out[matches[0] if key not in declared and len(matches) == 1 else key] = value
+        name = matches[0] if key not in declared and len(matches) == 1 else key
+        if name in given_as:
+            problems.add(
+                f"parameter {name} is given twice (as {given_as[name]} and as {key})",
+                "give each parameter once",
+            )
+            continue
+        given_as[name] = key
+        out[name] = value
     return out
 
 

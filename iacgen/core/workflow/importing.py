@@ -43,6 +43,7 @@ class ImportRequest:
     resources: Path | None = None  # default: the recorded one, or NAME.resources.json beside the template
     parameters: Mapping[str, str] = field(default_factory=dict)
     patch_deletion_policy: str | None = None
+    allow_delete_policy: bool = False  # patch_deletion_policy Delete may reach stateful.STATEFUL_TYPES
     s3_bucket: str | None = None
     create_bucket: bool = False  # a body over 51,200 bytes goes to iacgen's own bucket (made if needed)
     mode: ImportMode = ImportMode.DRY_RUN
@@ -114,6 +115,7 @@ def plan(
         resources_path=files.resources,
         parameters=dict(request.parameters),
         patch_deletion_policy=request.patch_deletion_policy,
+        allow_delete_policy=request.allow_delete_policy,
         s3_bucket=bucket,
     )
     for line in plan_lines(checked):
