@@ -125,3 +125,19 @@ def test_an_option_the_command_defines_itself_keeps_its_place() -> None:
     assert hoist(group, ctx, ["generate", "web", "--select", "-v"]) == ["generate", "web", "--select", "-v"]
     assert hoist(group, ctx, ["patch", "t.yaml", "--", "-v"]) == ["patch", "t.yaml", "--", "-v"]
     assert hoist(group, ctx, ["--region", "scans", "scans", "-q"]) == ["--region", "scans", "-q", "scans"]
+
+
+def test_usage_errors_of_the_framework_are_json_on_stdout_under_output_json(cli: Any) -> None:
+    for args, says in (
+        (("generate",), "Missing argument 'NAME'."),
+        (("ci", "--bogus"), "No such option: --bogus"),
+        (("bogus-cmd",), "No such command 'bogus-cmd'."),
+        (("generate", "x", "--related-depth", "-1", "-o", "json"), "Invalid value for '--related-depth'"),
+    ):
+        result = cli(*(args if "-o" in args else ("--output", "json", *args)))
+        assert result.exit_code == 2, args
+        error = json.loads(result.stdout)["error"]
+        assert error["exit_code"] == 2 and error["message"].startswith(says), args
+        assert says in result.stderr  # the usage text still goes to stderr
+    plain = cli("generate")
+    assert plain.exit_code == 2 and plain.stdout == ""

@@ -14,7 +14,7 @@ from iacgen import __version__
 from iacgen.cli import ci, demo, generate, importer, local, patch, scan
 from iacgen.cli import coverage as coverage_cli
 from iacgen.cli.context import AppContext
-from iacgen.cli.render import Output, OutputFormat, color_wanted
+from iacgen.cli.render import Output, OutputFormat, color_wanted, to_json
 from iacgen.core.errors import EXIT_INTERRUPTED, IacgenError, UsageError
 
 EXIT_INTERNAL = 70
@@ -50,7 +50,10 @@ class IacgenGroup(TyperGroup):
     def _guarded(self, ctx: typer.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (typer.Exit, typer.Abort, typer.TyperException):
+        except (typer.Exit, typer.Abort):
+            raise
+        except typer.TyperException as exc:  # the framework's usage errors: it prints them, with usage
+            _json_usage_error(ctx, exc)
             raise
         except KeyboardInterrupt:
             hint = _INTERRUPTED_HINTS.get(
@@ -97,6 +100,19 @@ class IacgenGroup(TyperGroup):
         if out.json and not out.emitted:
             out.emit({"error": {"message": message, "hint": hint, "exit_code": code}})
         ctx.exit(code)
+
+
+def _json_usage_error(ctx: typer.Context, exc: typer.TyperException) -> None:
+    """Under --output json a usage error the framework reports (a missing argument, an unknown command or
+    option, a bad value) is also a JSON document on stdout, as every other error is."""
+    obj = _app_context(ctx)
+    wanted = obj.output.json if obj is not None else ctx.params.get("output") is OutputFormat.json
+    if not wanted or (obj is not None and obj.output.emitted):
+        return
+    message = getattr(exc, "format_message", lambda: str(exc))()
+    code = getattr(exc, "exit_code", 2)
+    sys.stdout.write(to_json({"error": {"message": message, "hint": None, "exit_code": code}}) + "\n")
+    sys.stdout.flush()
 
 
 def _report_calls(ctx: typer.Context) -> None:
