@@ -11,77 +11,16 @@ interrupted import resumes.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from iacgen.core.dependencies import dependency_order
 
 if TYPE_CHECKING:
     from iacgen.core.identifiers import ImportResource
     from iacgen.core.template import Template
 
 MAX_PER_CHANGE_SET = 200
-_SUB = re.compile(r"\$\{([A-Za-z0-9]+)(?:\.[^}]*)?\}")
-
-
-def references(value: Any) -> set[str]:
-    """Logical ids (or parameter names) a plain (long-form) template value refers to."""
-    found: set[str] = set()
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if key == "Ref" and isinstance(item, str):
-                found.add(item)
-            elif key == "Fn::GetAtt":
-                target = item[0] if isinstance(item, list) and item else str(item).split(".", 1)[0]
-                found.add(str(target))
-            elif key == "Fn::Sub":
-                text = item[0] if isinstance(item, list) and item else item
-                if isinstance(text, str):
-                    found.update(_SUB.findall(text))
-                if isinstance(item, list) and len(item) > 1:
-                    found |= references(item[1])
-            else:
-                found |= references(item)
-    elif isinstance(value, list):
-        for item in value:
-            found |= references(item)
-    return found
-
-
-def dependencies(body: Any) -> set[str]:
-    """What one resource definition depends on: its references and DependsOn."""
-    from iacgen.core.template import plain
-
-    data = plain(body)
-    if not isinstance(data, dict):
-        return set()
-    found = references({k: v for k, v in data.items() if k != "DependsOn"})
-    depends = data.get("DependsOn")
-    if isinstance(depends, str):
-        found.add(depends)
-    elif isinstance(depends, list):
-        found.update(str(d) for d in depends)
-    return found
-
-
-def dependency_order(section: dict[str, Any]) -> list[str]:
-    """Logical ids, each after the resources it depends on; otherwise in template order (a cycle, which
-    CloudFormation rejects anyway, is broken in template order)."""
-    ids = [str(k) for k in section]
-    needs = {lid: dependencies(section[lid]) & set(ids) - {lid} for lid in ids}
-    order: list[str] = []
-    placed: set[str] = set()
-    while len(order) < len(ids):
-        progressed = False
-        for lid in ids:
-            if lid not in placed and needs[lid] <= placed:
-                order.append(lid)
-                placed.add(lid)
-                progressed = True
-        if not progressed:
-            rest = next(lid for lid in ids if lid not in placed)
-            order.append(rest)
-            placed.add(rest)
-    return order
 
 
 def split_batch(

@@ -191,6 +191,7 @@ def plan_import(
     )
     to_import = _resources_to_import(candidates, known, underivable, resources, problems)
     merged, outputs_text = _fold_in_stack(aws, template, target, problems)
+    _check_cycles(template, known, problems)
     to_import, later = split_batch(template, to_import)
     _check_counts(to_import, template, problems)
     given = _by_stable_names(given, dict(section(template.data, "Parameters") or {}), problems)
@@ -419,6 +420,25 @@ def _fold_in_stack(
     set_aside = merged.outputs_set_aside
     text = dump_section("Outputs", {k: user_outputs[k] for k in set_aside}) if set_aside else None
     return merged, text
+
+
+def _check_cycles(template: Template, known: Mapping[str, ImportResource], problems: _Problems) -> None:
+    """CloudFormation refuses a template whose resources refer to each other in a circle, which a generated
+    template can hold (two security groups whose rules name each other). A literal id breaks it."""
+    from iacgen.core.dependencies import cycles, dependencies
+
+    section = template.data["Resources"]
+    for group in cycles(section):
+        first = group[0]
+        other = next((g for g in group[1:] if g in dependencies(section[first])), first)
+        ident = known.get(other)
+        literal = next(iter(ident.identifier.values())) if ident and len(ident.identifier) == 1 else None
+        instead = f"{other}'s id {literal}" if literal else f"{other}'s literal id"
+        problems.add(
+            f"circular dependency between resources [{', '.join(group)}]: CloudFormation refuses it",
+            f"in {first}, write {instead} instead of the reference to it (the same value, so the import "
+            "still matches); a security group's rule can also move to an AWS::EC2::SecurityGroupIngress",
+        )
 
 
 def _check_counts(to_import: list[ImportResource], template: Template, problems: _Problems) -> None:

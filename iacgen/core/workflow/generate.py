@@ -200,7 +200,21 @@ def generate(
     if counts.warnings:
         where = "details in the report" if request.temporary else f"details: iacgen warnings {name}"
         report.info(f"{counts.sentence()}; {where}")
+    _flag_cycles(report, gt.body, str(template_path))
     return GenerateResult(template_path, resources_path, gt, plan, risks)
+
+
+def _flag_cycles(report: Reporter, body: str, path: str) -> None:
+    """Resources that refer to each other in a circle (security groups whose rules name each other): the
+    service generates such templates, and CloudFormation then refuses them, so say it now, not at import."""
+    from iacgen.core.dependencies import cycles
+    from iacgen.core.template import load_template, plain
+
+    for group in cycles(plain(load_template(body, source=path).data.get("Resources") or {})):
+        report.warn(
+            f"{path}: circular dependency between resources [{', '.join(group)}]; CloudFormation refuses "
+            "it: write one of them by its literal id instead of the reference (iacgen import says which)"
+        )
 
 
 def _narrate_selection(report: Reporter, plan: SelectionPlan, related: bool, depth: int | None) -> None:
