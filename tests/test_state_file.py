@@ -61,7 +61,9 @@ def test_the_state_directory_is_private_and_holds_ids_only(cli: Any, workshop: A
     for name in ("state.json", "state.lock"):
         assert stat.S_IMODE(os.stat(f".iacgen/{name}").st_mode) == 0o600, name
     state = json.loads(Path(".iacgen/state.json").read_text())
-    assert set(state) == {"region", "scan_id", "templates", "last_template", "pending_change_sets", "sets"}
+    assert set(state) == {
+        "region", "scan_id", "templates", "last_template", "pending_change_sets", "sets", "last_import"
+    }  # fmt: skip
     assert set(state["templates"]["ws"]) == {
         "name",
         "generated_template_id",

@@ -158,9 +158,10 @@ def create_change_set(
         if owned is not None:
             raise PolicyFailure(
                 f"the import change set for stack {plan.stack} FAILED: {owned}",
-                "a resource belongs to one stack only: leave it out of this import (remove it from the "
-                "template and the resources file), or remove it from the other stack first (DeletionPolicy "
-                "Retain, then delete it from that stack); the failed change set was deleted",
+                "a resource belongs to one stack only: leave it out of this import (generate again from a "
+                "scan newer than that stack: iacgen scan --new; or remove it from the template and the "
+                "resources file), or remove it from the other stack first (DeletionPolicy Retain, then "
+                "delete it from that stack); the failed change set was deleted",
             )
         raise PolicyFailure(
             f"the import change set for stack {plan.stack} {result.status}: "

@@ -318,14 +318,22 @@ def _with_details(aws: Aws, scan: ScanInfo) -> ScanInfo:
 
 
 def find_reusable_scan(
-    aws: Aws, types: list[str] | None = None, now: datetime | None = None, *, any_type: bool = False
+    aws: Aws,
+    types: list[str] | None = None,
+    now: datetime | None = None,
+    *,
+    any_type: bool = False,
+    started_after: datetime | None = None,
 ) -> ScanInfo | None:
     """The newest COMPLETE scan under 30 days old that covers `types` (None: a full scan), or None.
-    any_type: accept any usable scan, full or partial (for commands that just need *a* scan)."""
+    any_type: accept any usable scan, full or partial (for commands that just need *a* scan);
+    started_after: only a scan that started after this (an import since makes older scans stale)."""
     now = now or datetime.now(UTC)
     for scan in list_scans(aws):
         if not scan.usable(now):
             continue
+        if started_after is not None and (scan.start_time is None or scan.start_time <= started_after):
+            return None  # newest first: every scan from here on is older
         if any_type or scan.scan_type == "FULL":
             return scan
         if not types:  # a full scan was asked for: no partial scan covers it
@@ -486,6 +494,7 @@ def ensure_scan(
     on_start: Callable[[ScanOutcome], None] | None = None,
     token: str | None = None,
     remembered: str | None = None,
+    started_after: datetime | None = None,
 ) -> ScanOutcome:
     """A scan to work from: the one given, else the one an interrupted run left running (`remembered`),
     else the newest usable one (unless `new`), else a new one; a scan already running is joined, not
@@ -499,7 +508,7 @@ def ensure_scan(
         resumed = _resumable(aws, remembered, checked)
         if resumed is not None:
             outcome = ScanOutcome(resumed, ScanAction.RESUMED, "the scan an interrupted run left running")
-        elif not new and (reusable := find_reusable_scan(aws, checked)) is not None:
+        elif not new and (reusable := find_reusable_scan(aws, checked, started_after=started_after)):
             outcome = ScanOutcome(
                 reusable, ScanAction.REUSED, f"reusing a scan from {human_age(reusable.age())} ago"
             )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field, fields
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +66,16 @@ class PendingChangeSet:
 
 
 @dataclass
+class ImportMark:
+    """The last import this workspace executed. A scan from before it still lists what it adopted as not
+    managed by any stack, so scan reuse looks past such scans and generate warns about them."""
+
+    stack: str
+    region: str
+    at: str  # ISO 8601: the service's time of the import's last event
+
+
+@dataclass
 class State:
     region: str | None = None
     scan_id: str | None = None
@@ -73,6 +84,7 @@ class State:
     pending_change_sets: list[PendingChangeSet] = field(default_factory=list)
     # a selection generated as several templates: NAME -> [NAME-1, NAME-2, ...], in import order
     sets: dict[str, list[str]] = field(default_factory=dict)
+    last_import: ImportMark | None = None
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True) + "\n"
@@ -97,7 +109,25 @@ class State:
                 _record(PendingChangeSet, item, f"pending_change_sets[{i}]") for i, item in enumerate(pending)
             ],
             sets=_sets(data.get("sets")),
+            last_import=None
+            if data.get("last_import") is None
+            else _record(ImportMark, data["last_import"], "last_import"),
         )
+
+    def last_import_time(self, region: str | None) -> datetime | None:
+        """When the last import in `region` ended (the service's time), if there was one."""
+        mark = self.last_import
+        if mark is None or mark.region != region:
+            return None
+        try:
+            return datetime.fromisoformat(mark.at)
+        except ValueError:  # a hand-edited file: no mark rather than a failure
+            return None
+
+    def import_since(self, region: str | None, started: datetime | None) -> ImportMark | None:
+        """The last import in `region`, if it ended after a scan that started at `started`."""
+        at = self.last_import_time(region)
+        return self.last_import if at is not None and started is not None and at > started else None
 
     def last_record(self) -> TemplateRecord | None:
         return self.templates.get(self.last_template) if self.last_template else None

@@ -132,6 +132,13 @@ def generate(
     check_writable(template_path)  # before the service generates anything
     check_overwrite(template_path, state.templates.get(name), request.force)
     scan = scans.resolve_scan(aws, request.scan_id, state.scan_id)
+    stale = state.import_since(aws.region, scan.start_time)
+    if stale is not None:
+        report.warn(
+            f"scan {short_id(scan.scan_id)} started before the import into stack {stale.stack}: what that "
+            "import adopted still looks unmanaged in it and can be selected again; run iacgen scan first "
+            "(it starts a new scan)"
+        )
     related = request.with_related
     plan = selection.plan_selection(
         aws,

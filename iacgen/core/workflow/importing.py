@@ -17,7 +17,7 @@ from iacgen.core.errors import PolicyFailure, aws_error
 from iacgen.core.identifiers import IdentifierSource
 from iacgen.core.processes import alive
 from iacgen.core.reporter import ChangeSetProgress, ChangeSetReady, NullReporter, Reporter, StackEvent
-from iacgen.core.state import PendingChangeSet
+from iacgen.core.state import ImportMark, PendingChangeSet
 from iacgen.core.validation import check_timeout
 
 if TYPE_CHECKING:
@@ -262,10 +262,13 @@ def execute(
     executed = changeset.execute(
         aws, result, timeout=timeout, on_event=lambda e: report.progress(StackEvent(e))
     )
+    ended = max((e.timestamp for e in executed.events if e.timestamp is not None), default=None)
     with workspace.update() as state:
         record = state.record_for(checked.template_path)
         if record is not None:
             record.stack = checked.stack
+        if ended is not None:
+            state.last_import = ImportMark(checked.stack, aws.region, ended.isoformat())
     report.info(f"stack {checked.stack} is {executed.status}: {len(executed.resources)} resource(s)")
     if checked.outputs_set_aside:
         report.info(

@@ -77,7 +77,9 @@ def scan(
             "a new scan and a given scan id exclude each other", "drop {opt:scan_id} or {opt:new}"
         )
     wanted = scans.validate_types(request.types) if request.types else []  # exit 2 before any call
-    remembered = workspace.load().scan_id
+    state = workspace.load()
+    remembered = state.scan_id
+    after = state.last_import_time(aws.region)  # what it adopted looks unmanaged in an older scan
 
     def on_start(outcome: ScanOutcome) -> None:
         # saved before it is announced and before the wait: a signal right after "started scan" leaves the
@@ -97,6 +99,7 @@ def scan(
         on_progress=lambda info: report.progress(ScanProgress(info)),
         on_start=on_start,
         remembered=remembered,
+        started_after=after,
     )
     result = ScanResult(outcome, wanted)
     info = outcome.scan
