@@ -141,3 +141,9 @@ def test_usage_errors_of_the_framework_are_json_on_stdout_under_output_json(cli:
         assert says in result.stderr  # the usage text still goes to stderr
     plain = cli("generate")
     assert plain.exit_code == 2 and plain.stdout == ""
+
+
+def test_nothing_listening_at_the_endpoint_is_told_after_two_retries_not_the_full_back_off(cli: Any) -> None:
+    result = cli("-v", "--endpoint-url", "http://127.0.0.1:9", "scans")
+    assert result.exit_code == 3
+    assert "retries: 2 (EndpointConnectionError 2)" in " ".join(result.stderr.split())

@@ -22,6 +22,9 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 DEFAULT_MAX_ATTEMPTS = 8  # per call; with 20 s capped full jitter, at most ~70 s of waiting for one call
+# nothing listening at the endpoint (refused, no such host, no answer to connect): a wrong endpoint or a
+# proxy, which retrying does not fix, so it is told after a few seconds, not after the full back-off
+CONNECT_ATTEMPTS = 3
 MAX_BACKOFF_SECONDS = 20.0
 NOT_RETRIED = frozenset({"LimitExceededException", "ConcurrentResourcesLimitExceeded"})
 RetryMode = Literal["standard", "adaptive"]
@@ -84,6 +87,8 @@ class RetryPolicy:
             return None
         if not self._conditions.is_retryable(context) or context.attempt_number >= self.max_attempts:
             return None
+        if _cannot_connect(context) and context.attempt_number >= min(CONNECT_ATTEMPTS, self.max_attempts):
+            return None
         if not self.budget.take():
             return None
         context.request_context["iacgen_retry_cost"] = self.budget.cost
@@ -94,6 +99,12 @@ class RetryPolicy:
         cost = (context or {}).pop("iacgen_retry_cost", None)
         if 200 <= int(getattr(http_response, "status_code", 0) or 0) < 300:
             self.budget.give_back(int(cost) if cost else 1)
+
+
+def _cannot_connect(context: Any) -> bool:
+    from botocore.exceptions import ConnectTimeoutError, EndpointConnectionError
+
+    return isinstance(context.caught_exception, EndpointConnectionError | ConnectTimeoutError)
 
 
 def _describe_failure(context: Any) -> str:
