@@ -182,7 +182,10 @@ def register(app: typer.Typer) -> None:
             gathered = len(result.answered)
             output.error(
                 f"interrupted: {gathered} of {len(result.targets)} targets counted",
-                "re-run to finish: the scans are reused",
+                "the scans this run started go on in the service: re-run without --scan once they are "
+                "complete (with --scan, a re-run joins one still running)"
+                if scan
+                else "re-run to finish",
             )
             ctx.exit(EXIT_INTERRUPTED)
         if missing:
