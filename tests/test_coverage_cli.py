@@ -260,6 +260,13 @@ def test_fail_under(estate: Any, cli: Any) -> None:
     assert result.exit_code == 0, result.stderr
 
 
+def test_a_share_just_below_the_threshold_is_shown_below_it() -> None:
+    from iacgen.cli.coverage import _percent
+
+    assert _percent(100 * 4 / 14, 28.6) == "28.57"  # not "28.6% ... below 28.6%"
+    assert _percent(10.0, 50) == "10.0"
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

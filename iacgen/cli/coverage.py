@@ -195,13 +195,24 @@ def register(app: typer.Typer) -> None:
             scans_missing = not scan and any(t.status is TargetStatus.NO_SCAN for t in missing)
             raise AwsError(
                 f"{len(missing)} of {len(result.targets)} targets have no counts ({names}"
-                f"{', ...' if len(missing) > 5 else ''}); the others are reported",
+                f"{', ...' if len(missing) > 5 else ''})"
+                + ("; the others are reported" if len(missing) < len(result.targets) else ""),
                 "each target's reason is in the table (or --output json)"
                 + ("; --scan starts missing scans" if scans_missing else ""),
             )
         overall = result.overall()
         if fail_under is not None and overall.share is not None and 100 * overall.share < fail_under:
             raise PolicyFailure(
-                f"--fail-under: {100 * overall.share:.1f}% of the estate is under IaC, below {fail_under:g}%",
+                f"--fail-under: {_percent(100 * overall.share, fail_under)}% of the estate is under IaC, "
+                f"below {fail_under:g}%",
                 "adopt more resources (iacgen generate / import), or lower --fail-under",
             )
+
+
+def _percent(share: float, threshold: float) -> str:
+    """The share with as many decimals as it takes to show it below the threshold (28.57, not 28.6 < 28.6)."""
+    for decimals in (1, 2, 3):
+        text = f"{share:.{decimals}f}"
+        if float(text) < threshold:
+            return text
+    return f"{share:.4f}"
