@@ -329,6 +329,8 @@ def test_at_60_columns_no_identifier_is_broken_inside_a_word(
     run("warnings", "ws")
     run("patch", "ws.yaml", "--deletion-policy", "Delete", "--type", "AWS::EC2::Subnet", "--out", "p.yaml")
     run("import", "--stack", "ws", "--template", "p.yaml", "--resources", "ws.resources.json", "--dry-run")
+    covered = run("coverage").stdout
+    assert "123456789012" in covered and "us-east-1" in covered  # the account and Region whole
     resources = json.loads(cli("-o", "json", "resources").stdout)["resources"]
     generated = json.loads(Path("ws.resources.json").read_text())
 

@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING
 import typer
 
 from iacgen.cli.context import app_context
+from iacgen.cli.tables import Column, table
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
-    from rich.table import Table
 
-    from iacgen.core.coverage import Counts, CoverageResult
+    from iacgen.core.coverage import Counts, CoverageResult, TargetResult
 
 
 class ReportFormat(StrEnum):
@@ -29,39 +29,37 @@ def _figures(counts: Counts) -> list[str]:
     return [str(counts.found), str(counts.managed), str(counts.unmanaged), percent(counts)]
 
 
-def _table(title: str, first: list[str], caption: str | None = None) -> Table:
-    from rich.table import Table
-
-    table = Table(title=title, caption=caption)
-    for name in first:
-        table.add_column(name, overflow="fold")
-    for name in ("Found", "Managed", "Unmanaged", "Under IaC"):
-        table.add_column(name, justify="right", no_wrap=True)
-    return table
+_FIGURES = [Column(name, "right") for name in ("Found", "Managed", "Unmanaged", "Under IaC")]
 
 
-def _tables(result: CoverageResult) -> RenderableType:
+def _tables(result: CoverageResult, width: int) -> RenderableType:
+    """Three tables that keep ids, Regions and types whole at any width (as lists when too narrow)."""
     from rich.console import Group
 
+    targets = [
+        [t.account, t.region or "(all)", *_figures(t.totals), _scan_or_reason(t)] for t in result.targets
+    ]
+    types = [[type_name, *_figures(counts)] for type_name, counts in result.by_type().items()]
+    totals = [[f"account {account}", *_figures(c)] for account, c in result.by_account().items()]
+    totals += [[f"Region {region}", *_figures(c)] for region, c in result.by_region().items()]
+    totals.append(["overall", *_figures(result.overall())])
+    return Group(
+        table("IaC coverage by target", ["Account", "Region", *_FIGURES, "Scan or reason"], targets, width),
+        table(
+            "By resource type",
+            ["Resource type", *_FIGURES],
+            types,
+            width,
+            caption="IAM (global) resources counted once per account",
+        ),
+        table("Totals", ["Scope", *_FIGURES], totals, width),
+    )
+
+
+def _scan_or_reason(t: TargetResult) -> str:
     from iacgen.core.scans import short_id
 
-    targets = _table("IaC coverage by target", ["Account", "Region"])
-    targets.add_column("Scan or reason", overflow="fold")
-    for t in result.targets:
-        note = f"{short_id(t.scan_id)} ({t.scan_action})" if t.scan_id else f"{t.status}: {t.reason or ''}"
-        targets.add_row(t.account, t.region or "(all)", *_figures(t.totals), note)
-    types = _table(
-        "By resource type", ["Resource type"], caption="IAM (global) resources counted once per account"
-    )
-    for type_name, counts in result.by_type().items():
-        types.add_row(type_name, *_figures(counts))
-    totals = _table("Totals", ["Scope"])
-    for account, counts in result.by_account().items():
-        totals.add_row(f"account {account}", *_figures(counts))
-    for region, counts in result.by_region().items():
-        totals.add_row(f"Region {region}", *_figures(counts))
-    totals.add_row("overall", *_figures(result.overall()), style="bold")
-    return Group(targets, types, totals)
+    return f"{short_id(t.scan_id)} ({t.scan_action})" if t.scan_id else f"{t.status}: {t.reason or ''}"
 
 
 def register(app: typer.Typer) -> None:
@@ -176,7 +174,7 @@ def register(app: typer.Typer) -> None:
                 write_atomic(out, text)
                 output.info(f"wrote {out} ({report_format.value})")
         if out is not None or report_format is None:
-            output.emit(result, lambda: _tables(result))
+            output.emit(result, lambda: _tables(result, output.out.width))
         missing = result.incomplete
         if result.interrupted:
             gathered = len(result.answered)
