@@ -340,3 +340,24 @@ def test_tables_fit_80_columns_without_cutting_names(
         assert whole in generated.stdout, whole
     assert "EC2Instance  AWS::EC2::Instance" in warned.stdout and "UNSUPPORTED_PROPERTIES" in warned.stdout
     assert "What to do" in warned.stdout
+
+
+def test_a_selection_that_matches_nothing_says_why(cli: Any, cloud: None) -> None:
+    """id= with part of an identifier (a queue is listed by its URL) names the whole one; a selection of
+    resources a stack owns says they are owned, not that nothing is there."""
+    url = boto3.client("sqs", region_name=REGION).create_queue(QueueName="orders_01")["QueueUrl"]
+    boto3.client("cloudformation", region_name=REGION).create_stack(
+        StackName="owner",
+        TemplateBody='{"Resources": {"B": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": "owned-b"}}}}',
+    )
+    assert cli("-q", "scan").exit_code == 0
+    partial = cli("generate", "q", "--select", "id=orders_01")
+    assert partial.exit_code == 2
+    assert f"hint: id= takes a whole identifier as the scan lists it: {url} (AWS::SQS::Queue)" in " ".join(
+        partial.stderr.split()
+    )
+    assert cli("generate", "q", "--select", f"id={url}").exit_code == 0
+    owned = cli("generate", "b", "--select", "id=owned-b")
+    assert owned.exit_code == 2
+    assert "1 matching resource(s) already belong to a stack" in " ".join(owned.stderr.split())
+    assert not Path("b.yaml").exists()

@@ -415,6 +415,36 @@ class SelectionPlan:
         }
 
 
+GRAMMAR_CHECK = "check it with: iacgen resources (resources owned by a stack are never selected)"
+
+
+def _why_nothing(aws: Aws, scan_id: str, selects: list[Selector]) -> str:
+    """Why a selection matched nothing, from a second look only now that it has failed: an id= that is part
+    of an identifier but not a whole one (a queue is known by its URL), or resources a stack already owns."""
+    from iacgen.core.scans import list_resources
+
+    near: list[ScannedResource] = []
+    owned = 0
+    for selector in selects:
+        for query in selector.queries():
+            for r in list_resources(aws, scan_id, include_managed=True, **query):
+                loose = Selector(tuple(t for t in selector.terms if t.kind != "id"))
+                if selector.local_match(r):
+                    owned += r.managed
+                elif loose.local_match(r) and not r.managed:
+                    near.append(r)
+    if near:
+        shown = "; ".join(f"{'|'.join(r.identifier.values())} ({r.type})" for r in near[:3])
+        more = f" and {len(near) - 3} more" if len(near) > 3 else ""
+        return f"id= takes a whole identifier as the scan lists it: {shown}{more}"
+    if owned:
+        return (
+            f"{owned} matching resource(s) already belong to a stack, and those are never selected "
+            "(see them with: iacgen resources --include-managed)"
+        )
+    return GRAMMAR_CHECK
+
+
 def plan_selection(
     aws: Aws,
     scan_id: str,
@@ -448,7 +478,7 @@ def plan_selection(
         extra = f" after --exclude removed {len(result.excluded)}" if result.excluded else ""
         raise UsageError(
             f"the selection {what} matches no resource in scan {scan_id}{extra}",
-            "check it with: iacgen resources (resources owned by a stack are never selected)",
+            _why_nothing(aws, scan_id, sel) if not result.excluded else GRAMMAR_CHECK,
         )
     fetch = fetch_related(aws, scan_id)
     closure = related_closure(
