@@ -348,7 +348,9 @@ def test_a_selection_that_matches_nothing_says_why(cli: Any, cloud: None) -> Non
     url = boto3.client("sqs", region_name=REGION).create_queue(QueueName="orders_01")["QueueUrl"]
     boto3.client("cloudformation", region_name=REGION).create_stack(
         StackName="owner",
-        TemplateBody='{"Resources": {"B": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": "owned-b"}}}}',
+        TemplateBody=json.dumps(
+            {"Resources": {"B": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": "owned-b"}}}}
+        ),
     )
     assert cli("-q", "scan").exit_code == 0
     partial = cli("generate", "q", "--select", "id=orders_01")
