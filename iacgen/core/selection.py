@@ -223,7 +223,7 @@ class Closure:
     # its outputs). Already-known outputs count: they join two lineages into one group.
     links: list[tuple[Key, Key]] = field(default_factory=list)
     mixed_batches: int = 0  # batches that mixed lineages (packed mode)
-    attribution_pass: bool = False  # the closure was re-run with one batch per lineage to learn the links
+    attribution_pass: bool = False  # batched per lineage to learn the links (beyond one template)
 
     @property
     def resources(self) -> list[ScannedResource]:
@@ -254,6 +254,9 @@ def _too_many(count: int, note: str) -> UsageError:
     )
 
 
+EXACT_ATTRIBUTION_LIMIT = 25  # selections up to this size are always batched per selected resource
+
+
 def related_closure(
     fetch_related: Callable[[list[ScannedResource]], list[ScannedResource]],
     seeds: Iterable[ScannedResource],
@@ -261,7 +264,7 @@ def related_closure(
     depth: int | None = None,
     exclude_managed: bool = True,
     excluded: Iterable[ScannedResource] = (),
-    exact_attribution_limit: int = 25,
+    exact_attribution_limit: int = EXACT_ATTRIBUTION_LIMIT,
     limit: int | None = MAX_TEMPLATE_RESOURCES,
 ) -> Closure:
     """Add related resources round by round (breadth-first) to a fixed point, or for `depth` rounds.
@@ -481,10 +484,16 @@ def plan_selection(
             _why_nothing(aws, scan_id, sel) if not result.excluded else GRAMMAR_CHECK,
         )
     fetch = fetch_related(aws, scan_id)
+    exact = related and len(result.resources) > attribute_over  # beyond one template before any relation
     closure = related_closure(
-        fetch, result.resources, depth=(depth if related else 0), excluded=result.blocked, limit=limit
+        fetch,
+        result.resources,
+        depth=(depth if related else 0),
+        excluded=result.blocked,
+        limit=limit,
+        exact_attribution_limit=len(result.resources) if exact else EXACT_ATTRIBUTION_LIMIT,
     )
-    if related and len(closure.resources) > attribute_over and closure.mixed_batches:
+    if related and not exact and len(closure.resources) > attribute_over and closure.mixed_batches:
         # Beyond one template the partition needs to know which resources belong together, which packed
         # batches cannot tell: close over the selection again with one batch per lineage (exact links).
         closure = related_closure(
@@ -495,5 +504,6 @@ def plan_selection(
             limit=limit,
             exact_attribution_limit=len(result.resources),
         )
-        closure.attribution_pass = True
+        exact = True
+    closure.attribution_pass = exact  # batched per lineage to learn the links, beyond the smallest selections
     return SelectionPlan(scan_id, result, closure)

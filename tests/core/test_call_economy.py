@@ -90,3 +90,28 @@ def test_a_related_closure_makes_the_minimum_of_calls(aws: Any) -> None:
     listing = rec.responses("ListResourceScanResources")
     matched = sum(len(p["Resources"]) for p in listing)
     assert len(listing) == max(1, math.ceil(matched / 100))
+
+
+def test_a_selection_beyond_one_template_is_batched_per_lineage_at_once(aws: Any) -> None:
+    """A selection that alone exceeds a template needs the exact links for the partition: one closure,
+    batched per lineage from the start, with no packed pass before it (every identifier is sent once)."""
+    from iacgen.localcloud import sprawl
+
+    sprawl.seed(300, region=REGION)
+    scan_id = scans.ensure_scan(aws, timeout=60).scan.scan_id
+    rec = Recorder(aws)
+    plan = selection.plan_selection(
+        aws, scan_id, ["type=AWS::EC2::Subnet"], related=True, limit=None, attribute_over=10
+    )
+    closure = plan.closure
+    assert len(closure.selected) > 10 and closure.attribution_pass and closure.mixed_batches == 0
+    first_pages = [
+        p for name, p in rec.sent if name == "ListResourceScanRelatedResources" and "NextToken" not in p
+    ]
+    assert closure.calls == len(first_pages)  # one closure's batches, nothing before them
+    identifiers = [
+        (r["ResourceType"], tuple(sorted(r["ResourceIdentifier"].items())))
+        for p in first_pages
+        for r in p["Resources"]
+    ]
+    assert closure.fixed_point and len(identifiers) == len(set(identifiers)) == len(plan.resources)
