@@ -88,6 +88,22 @@ CASES = [
     c("scan-type-star-inside", "scan", "--type", "AWS::*::VPC", says="'*' is allowed only at the end"),
     c("scan-type-empty", "scan", "--type", "", says="must be 1-100 characters"),
     c(
+        "scan-type-unknown",
+        "scan",
+        "--type",
+        "AWS::Fake::Thing",
+        says="'AWS::Fake::Thing' is not a CloudFormation",
+    ),
+    c("scan-type-typo", "scan", "--type", "AWS::S3::Buckets", says="did you mean AWS::S3::Bucket?"),
+    c("scan-type-case-of-a-name", "scan", "--type", "AWS::EC2::Vpc", says="did you mean AWS::EC2::VPC?"),
+    c(
+        "scan-type-prefix-unknown",
+        "scan",
+        "--type",
+        "AWS::Nope::*",
+        says="'AWS::Nope::*' matches no CloudFormation",
+    ),
+    c(
         "scan-too-many-types",
         "scan",
         *[a for i in range(101) for a in ("--type", f"AWS::Svc{i:03d}::Thing")],

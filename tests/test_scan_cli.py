@@ -60,6 +60,11 @@ def test_partial_scan_listed_and_bad_types_exit_2(cli: Any, cloud: None) -> None
         ("PARTIAL", ["AWS::EC2::VPC", "AWS::S3::*"])
     ]
     assert cli("-o", "json", "scan", "--type", "AWS::S3::Bucket").json()["action"] == "reused"
+    # a name that is no CloudFormation type is refused, not "reused" from a scan that covers every prefix
+    fake = cli("scan", "--type", "AWS::EC2::VPC", "--type", "AWS::Fake::Thing")
+    assert fake.exit_code == 2, fake.stderr
+    assert "--type AWS::Fake::Thing: resource type 'AWS::Fake::Thing' is not a CloudFormation" in fake.stderr
+    assert len(cli("-o", "json", "scans").json()) == 1
 
 
 def test_a_running_scan_is_waited_on(cli: Any, cloud: None, ticking_clock: Any) -> None:

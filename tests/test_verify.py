@@ -4,6 +4,7 @@ naming the property (a warning: the stack holds it, the template does not descri
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import boto3
@@ -59,3 +60,20 @@ def test_no_verify_skips_drift_detection(cli: Any, workshop: Any) -> None:
     assert result.exit_code == 0, result.stderr
     assert result.json()["verification"] is None
     assert "DetectStackDrift" not in result.stderr
+
+
+def test_a_tag_added_after_generate_is_one_difference_not_a_shift_of_others(cli: Any, cloud: None) -> None:
+    """Tags are an unordered list (insertionOrder false): a tag sorting between two others is one ADD,
+    and the unchanged tags are no difference at all (a positional comparison shifted them)."""
+    sqs = boto3.client("sqs", region_name=REGION)
+    url = sqs.create_queue(QueueName="orders", tags={"a": "1", "c": "3"})["QueueUrl"]
+    assert cli("-q", "scan").exit_code == 0
+    assert cli("-q", "generate", "q", "--select", "type=AWS::SQS::Queue").exit_code == 0
+    sqs.tag_queue(QueueUrl=url, Tags={"b": "2"})
+    result = cli("-o", "json", "import", "--stack", "q", "--execute")
+    assert result.exit_code == 0, result.stderr
+    (queue,) = result.json()["verification"]["resources"]
+    assert queue["drift"] == "MODIFIED"
+    (added,) = queue["differences"]
+    assert added["kind"] == "ADD" and added["path"].startswith("/Tags/"), added
+    assert added["expected"] == "" and json.loads(added["actual"]) == {"Key": "b", "Value": "2"}

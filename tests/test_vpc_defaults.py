@@ -106,7 +106,12 @@ def test_delete_keeps_exactly_the_vpc_defaults_and_only_their_policy_lines(
     assert "DeletionPolicy Retain on 6 VPC defaults (" in stderr
     assert all(lid in stderr for lid in kept)
     calls = api_calls(result.stderr)
-    for call in ("ec2:DescribeRouteTables 1", "ec2:DescribeSecurityGroups 1", "ec2:DescribeNetworkAcls 2"):
+    for call in (
+        "ec2:DescribeRouteTables 1",
+        "ec2:DescribeSecurityGroups 1",
+        "ec2:DescribeNetworkAcls 2",
+        "ec2:DescribeVpcs 1",  # the workshop's VPC is not the default one: it keeps Delete
+    ):
         assert call in calls
 
     state = json.loads(Path(".iacgen/state.json").read_text())
@@ -116,6 +121,30 @@ def test_delete_keeps_exactly_the_vpc_defaults_and_only_their_policy_lines(
     assert again.exit_code == 0, again.stderr
     assert again.json()["template"]["action"] == "resumed"
     assert template.read_bytes() == written
+
+
+def test_the_default_vpc_itself_keeps_retain_and_is_named(cli: Any, cloud: None) -> None:
+    """The default VPC (IsDefault, 172.31.0.0/16) is one of the defaults the Safety section lists: a stack
+    deletion would fail on its default subnets, or take the account's default VPC with it."""
+    ec2 = boto3.client("ec2", region_name=REGION)
+    (vpc,) = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"]
+    assert vpc["CidrBlock"] == "172.31.0.0/16"
+    assert cli("-q", "scan").exit_code == 0
+    result = cli(
+        "-o", "json", "generate", "defvpc", "--select", f"id={vpc['VpcId']}", "--related",
+        "--deletion-policy", "DELETE",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    found = result.json()["template"]["vpc_defaults"]["found"]
+    (entry,) = [d for d in found if d["type"] == "AWS::EC2::VPC"]
+    assert (entry["id"], entry["why"]) == (vpc["VpcId"], "the account's default VPC")
+    policies = deletion_policies(Path("defvpc.yaml"))
+    assert policies[entry["logical_id"]] == "Retain"
+    assert {lid for lid, p in policies.items() if p == "Retain"} == {d["logical_id"] for d in found}
+    assert "Delete" in policies.values()  # the default subnets, say: only the defaults were kept
+    stderr = " ".join(result.stderr.split())
+    assert f"VPC defaults ({', '.join(d['logical_id'] for d in found)}): " in stderr
+    assert "and the default VPC only once nothing else is in it" in stderr
 
 
 def test_opting_out_keeps_delete_everywhere_and_asks_ec2_nothing(cli: Any, workshop: Any) -> None:
@@ -147,7 +176,7 @@ def test_retain_changes_nothing_and_asks_ec2_nothing(cli: Any, workshop: Any) ->
 def test_a_template_without_those_types_asks_ec2_nothing(cli: Any, workshop: Any) -> None:
     assert cli("-q", "scan").exit_code == 0
     result = cli(
-        "-o", "json", "--verbose", "generate", "ws", "--select", f"id={workshop.vpc_id}",
+        "-o", "json", "--verbose", "generate", "ws", "--select", f"id={workshop.key_name}",
         "--deletion-policy", "DELETE",
     )  # fmt: skip
     assert result.exit_code == 0, result.stderr

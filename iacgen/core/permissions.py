@@ -53,6 +53,7 @@ _VPC_DEFAULTS = (
     Action("ec2:DescribeRouteTables", why="keep VPC defaults Retain (optional)"),
     Action("ec2:DescribeSecurityGroups", why="keep VPC defaults Retain (optional)"),
     Action("ec2:DescribeNetworkAcls", why="keep VPC defaults Retain (optional)"),
+    Action("ec2:DescribeVpcs", why="keep the default VPC Retain (optional)"),
 )
 _PREFLIGHT = (
     Action("cloudformation:GetTemplateSummary", why="identifier properties of each type"),

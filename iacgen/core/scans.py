@@ -218,6 +218,12 @@ def validate_types(types: Iterable[str]) -> list[str]:
             f"a partial scan takes at most {MAX_SCAN_TYPES} resource types, got {len(out)}",
             "group types with a wildcard such as AWS::EC2::*, or run a full scan (no {opt:type})",
         )
+    from iacgen.core.resource_types import unknown_type_problem  # reads the type list: only now
+
+    for t in out:
+        problem = unknown_type_problem(t)
+        if problem:
+            raise UsageError(f"--type {t}: {problem[0]}", problem[1])
     return out
 
 

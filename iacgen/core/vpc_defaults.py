@@ -1,12 +1,15 @@
-"""Find the VPC defaults among a template's resources: the ones EC2 deletes only together with their VPC.
+"""Find the VPC defaults among a template's resources: the ones EC2 deletes only together with their VPC,
+and the default VPC itself.
 
 `generate --related` reaches a VPC's main route table, default security group and default network ACL (and a
 subnet's association with that ACL) and its route tables' local routes (the service scans and writes those:
 `GatewayId: "local"`) through the VPC. EC2 refuses to delete them on their own, so a stack
-that owns them with DeletionPolicy Delete fails to delete (DELETE_FAILED). Which resources are defaults
-is not in the template: it takes one EC2 Describe per type, filtered by the template's ids. The answer is
-checked on the response fields too (Main, GroupName, IsDefault), so an emulator that ignores a filter cannot
-make a custom resource look like a default.
+that owns them with DeletionPolicy Delete fails to delete (DELETE_FAILED). The default VPC is kept too: it
+holds a default subnet per Availability Zone and an internet gateway that a stack rarely owns, so deleting
+it fails (DependencyViolation), and where it succeeds it takes the account's default VPC, which launches
+without a subnet rely on. Which resources are defaults is not in the template: it takes one EC2 Describe per
+type, filtered by the template's ids. The answer is checked on the response fields too (Main, GroupName,
+IsDefault), so an emulator that ignores a filter cannot make a custom resource look like a default.
 """
 
 from __future__ import annotations
@@ -26,7 +29,8 @@ SECURITY_GROUP = "AWS::EC2::SecurityGroup"
 NETWORK_ACL = "AWS::EC2::NetworkAcl"
 ACL_ASSOCIATION = "AWS::EC2::SubnetNetworkAclAssociation"
 ROUTE = "AWS::EC2::Route"
-TYPES = frozenset({ROUTE_TABLE, SECURITY_GROUP, NETWORK_ACL, ACL_ASSOCIATION, ROUTE})
+VPC = "AWS::EC2::VPC"
+TYPES = frozenset({ROUTE_TABLE, SECURITY_GROUP, NETWORK_ACL, ACL_ASSOCIATION, ROUTE, VPC})
 
 # The primary identifier of each type (its provider schema), as the IaC generator reports it.
 _ID_KEYS = {
@@ -34,6 +38,7 @@ _ID_KEYS = {
     SECURITY_GROUP: "Id",
     NETWORK_ACL: "Id",
     ACL_ASSOCIATION: "AssociationId",
+    VPC: "VpcId",
 }
 _WHY = {
     ROUTE_TABLE: "the VPC's main route table",
@@ -41,11 +46,17 @@ _WHY = {
     NETWORK_ACL: "the VPC's default network ACL",
     ACL_ASSOCIATION: "a subnet's association with the default network ACL",
     ROUTE: "a route table's local route",
+    VPC: "the account's default VPC",
 }
 # EC2 documents at most 200 values per filter.
 FILTER_VALUES = 200
 _DENIED = ("UnauthorizedOperation", "AccessDenied")  # error_code() drops an "Exception" suffix
-PERMISSIONS = ("ec2:DescribeRouteTables", "ec2:DescribeSecurityGroups", "ec2:DescribeNetworkAcls")
+PERMISSIONS = (
+    "ec2:DescribeRouteTables",
+    "ec2:DescribeSecurityGroups",
+    "ec2:DescribeNetworkAcls",
+    "ec2:DescribeVpcs",
+)
 
 
 @dataclass(frozen=True)
@@ -89,6 +100,10 @@ class VpcDefaults:
     def logical_ids(self) -> list[str]:
         return [d.logical_id for d in self.found]
 
+    @property
+    def has_default_vpc(self) -> bool:
+        return any(d.type == VPC for d in self.found)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "checked": self.checked,
@@ -130,6 +145,8 @@ def find_vpc_defaults(aws: Aws, entries: Iterable[TemplateEntry]) -> VpcDefaults
             defaults |= _default_acls_and_associations(
                 ec2, _ids(by_type.get(NETWORK_ACL, [])), _ids(by_type.get(ACL_ASSOCIATION, []))
             )
+        if VPC in by_type:
+            defaults |= {(VPC, i) for i in _default_vpcs(ec2, _ids(by_type[VPC]))}
     except (ClientError, BotoCoreError) as exc:
         code = error_code(exc)
         if code in _DENIED:
@@ -192,6 +209,16 @@ def _default_groups(ec2: Any, ids: list[str]) -> set[str]:
         for group in _pages(ec2, "describe_security_groups", "SecurityGroups", Filters=filters):
             if group.get("GroupName") == "default" and group.get("VpcId"):
                 found.add(str(group["GroupId"]))
+    return found & set(ids)
+
+
+def _default_vpcs(ec2: Any, ids: list[str]) -> set[str]:
+    found: set[str] = set()
+    for chunk in _chunks(ids):
+        filters = [{"Name": "vpc-id", "Values": chunk}, {"Name": "is-default", "Values": ["true"]}]
+        for vpc in _pages(ec2, "describe_vpcs", "Vpcs", Filters=filters):
+            if vpc.get("IsDefault") is True:
+                found.add(str(vpc["VpcId"]))
     return found & set(ids)
 
 

@@ -3,13 +3,14 @@ DetectStackResourceDrift): the template's properties against what moto holds now
 in drift_responses.py.
 
 What is compared, following the service's documented rules: only the properties the template sets (top
-level), each as a whole value, after resolving `Ref` to a stack resource's physical id or a parameter's
-value; write-only properties are left out (they cannot be read back); a top-level list whose schema says
-`insertionOrder: false` is compared as a multiset. The actual side is rendered the way a generated template
-is (properties.render), with links to the stack's own resources written as the same `Ref`/`Fn::GetAtt`, so
-a template fresh from the generator is IN_SYNC. Scalars compare by their text (`"80"` equals `80`, `true`
-equals `"true"`). A resource that no longer exists is DELETED; a resource moto created itself (not imported)
-or a type the local cloud cannot read is NOT_CHECKED.
+level), after resolving `Ref` to a stack resource's physical id or a parameter's value; write-only properties
+are left out (they cannot be read back); a list whose schema says `insertionOrder: false` (tags, security
+group rules, ... at any depth) is compared as a multiset, so an element added or removed is one ADD or
+REMOVE and the elements around it are no difference. The actual side is rendered the way a generated
+template is (properties.render), with links to the stack's own resources written as the same
+`Ref`/`Fn::GetAtt`, so a template fresh from the generator is IN_SYNC. Scalars compare by their text (`"80"`
+equals `80`, `true` equals `"true"`). A resource that no longer exists is DELETED; a resource moto created
+itself (not imported) or a type the local cloud cannot read is NOT_CHECKED.
 
 Detection is asynchronous in the service; here the comparison is made when DetectStackDrift is called and the
 detection stays DETECTION_IN_PROGRESS for `settings.drift_seconds` (0 by default), read lazily from the
@@ -130,28 +131,49 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else _canonical(value)
 
 
-def _diff(path: str, expected: Any, actual: Any, out: list[dict[str, str]]) -> None:
+def _diff(path: str, expected: Any, actual: Any, out: list[dict[str, str]], spec: _Spec) -> None:
     if isinstance(expected, dict) and isinstance(actual, dict):
         for key, value in expected.items():
             if key not in actual:
                 out.append(_difference(f"{path}/{key}", value, None, "REMOVE"))
             else:
-                _diff(f"{path}/{key}", value, actual[key], out)
+                _diff(f"{path}/{key}", value, actual[key], out, spec.child(key))
         for key in actual:
             if key not in expected:
                 out.append(_difference(f"{path}/{key}", None, actual[key], "ADD"))
         return
     if isinstance(expected, list) and isinstance(actual, list):
+        if spec.unordered():
+            _diff_unordered(path, expected, actual, out)
+            return
+        items = spec.items()
         for i, value in enumerate(expected):
             if i >= len(actual):
                 out.append(_difference(f"{path}/{i}", value, None, "REMOVE"))
             else:
-                _diff(f"{path}/{i}", value, actual[i], out)
+                _diff(f"{path}/{i}", value, actual[i], out, items)
         for i in range(len(expected), len(actual)):
             out.append(_difference(f"{path}/{i}", None, actual[i], "ADD"))
         return
     if _canonical(expected) != _canonical(actual):
         out.append(_difference(path, expected, actual, "NOT_EQUAL"))
+
+
+def _diff_unordered(path: str, expected: list[Any], actual: list[Any], out: list[dict[str, str]]) -> None:
+    """An unordered list is a multiset: an element found on both sides (however placed) is no difference;
+    each one left over is REMOVE at its index in the template, or ADD at its index in the live list. So one
+    tag added is one ADD, not a shift of every tag sorting after it."""
+    unmatched: dict[str, list[int]] = {}
+    for i, value in enumerate(actual):
+        unmatched.setdefault(_canonical(value), []).append(i)
+    for i, value in enumerate(expected):
+        same = unmatched.get(_canonical(value))
+        if same:
+            same.pop(0)
+        else:
+            out.append(_difference(f"{path}/{i}", value, None, "REMOVE"))
+    for i in sorted(i for left in unmatched.values() for i in left):
+        out.append(_difference(f"{path}/{i}", None, actual[i], "ADD"))
 
 
 def _difference(path: str, expected: Any, actual: Any, kind: str) -> dict[str, str]:
@@ -189,24 +211,47 @@ def _remove(node: Any, parts: list[str]) -> None:
         del node[head]
 
 
-def _unordered(type_name: str, name: str) -> bool:
-    try:
-        spec = provider_schema(type_name).get("properties", {}).get(name, {})
-    except UnknownResourceType:
-        return False
-    return spec.get("insertionOrder") is False
+@dataclass(frozen=True)
+class _Spec:
+    """A place in a provider schema (a property, an item of a list, a key of an object), `$ref`s followed:
+    where the schema says `insertionOrder: false`, at any depth, the list there is compared as a multiset."""
+
+    root: dict[str, Any]
+    node: dict[str, Any]
+
+    @classmethod
+    def of(cls, type_name: str) -> _Spec:
+        try:
+            root = provider_schema(type_name)
+        except UnknownResourceType:
+            root = {}
+        return cls(root, {"properties": root.get("properties", {})})
+
+    def _at(self, node: Any) -> _Spec:
+        seen = 0
+        while isinstance(node, dict) and isinstance(node.get("$ref"), str) and seen < 32:
+            ref = node["$ref"].removeprefix("#/definitions/")
+            node, seen = self.root.get("definitions", {}).get(ref, {}), seen + 1
+        return _Spec(self.root, node if isinstance(node, dict) else {})
+
+    def child(self, key: str) -> _Spec:
+        return self._at(self.node.get("properties", {}).get(key, {}))
+
+    def items(self) -> _Spec:
+        return self._at(self.node.get("items", {}))
+
+    def unordered(self) -> bool:
+        return self.node.get("insertionOrder") is False
 
 
 def _compare(type_name: str, expected: dict[str, Any], actual: dict[str, Any]) -> list[dict[str, str]]:
     differences: list[dict[str, str]] = []
+    spec = _Spec.of(type_name)
     for name, value in expected.items():
         if name not in actual:
             differences.append(_difference(f"/{name}", value, None, "REMOVE"))
             continue
-        got = actual[name]
-        if isinstance(value, list) and isinstance(got, list) and _unordered(type_name, name):
-            value, got = sorted(value, key=_canonical), sorted(got, key=_canonical)
-        _diff(f"/{name}", value, got, differences)
+        _diff(f"/{name}", value, actual[name], differences, spec.child(name))
     return differences
 
 

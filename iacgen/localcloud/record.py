@@ -3,8 +3,11 @@ for --local on every command, and `iacgen --help` must stay fast."""
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -25,6 +28,20 @@ def record_path() -> Path:
     home = os.environ.get("IACGEN_HOME")
     base = Path(home) if home else Path.home() / ".iacgen"
     return base / "local.json"
+
+
+@contextlib.contextmanager
+def locked() -> Iterator[None]:
+    """Hold the exclusive lock beside the record (local.lock) for a whole start or stop: two `local start`s
+    at once would otherwise both find no record, both spawn a server, and record whichever wrote last."""
+    path = record_path().with_name("local.lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 def read_record() -> ServerRecord | None:

@@ -25,12 +25,20 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from iacgen.localcloud.record import ServerRecord, clear_record, read_record, record_path, write_record
+from iacgen.localcloud.record import (
+    ServerRecord,
+    clear_record,
+    locked,
+    read_record,
+    record_path,
+    write_record,
+)
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4566
 START_TIMEOUT_SECONDS = 30.0
 STOP_TIMEOUT_SECONDS = 10.0
+PID_ROUTE = "/_iacgen/pid"
 
 
 class ServerError(Exception):
@@ -74,7 +82,7 @@ def make_server(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> Any:
     from iacgen.localcloud import install
 
     install()
-    app = _with_seed_route(DomainDispatcherApplication(create_backend_app))
+    app = _with_iacgen_routes(DomainDispatcherApplication(create_backend_app))
     if port:
         _port_free(host, port)  # werkzeug prints and exits on a taken port; say it our way first
     try:
@@ -85,15 +93,23 @@ def make_server(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> Any:
         raise ServerError(f"cannot listen on {host}:{port}", "pick another --port") from exc
 
 
-def _with_seed_route(app: Any) -> Any:
+def _with_iacgen_routes(app: Any) -> Any:
     """The moto app, plus POST /_iacgen/seed/sprawl?resources=N&region=R: the sprawl is built from moto's
-    state directly, so it must run in the serving process (no AWS API creates 100,000 resources quickly)."""
+    state directly, so it must run in the serving process (no AWS API creates 100,000 resources quickly);
+    and GET /_iacgen/pid, the serving process's pid, so `start` and `status` know that the server answering
+    on the port is the one recorded, not another that took the port first."""
     import json
     from urllib.parse import parse_qs
 
     from iacgen.localcloud import sprawl
 
     def wsgi(environ: dict[str, Any], start_response: Any) -> Any:
+        if environ.get("PATH_INFO") == PID_ROUTE:
+            body = json.dumps({"pid": os.getpid()}).encode()
+            start_response(
+                "200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+            )
+            return [body]
         if environ.get("PATH_INFO") != sprawl.ROUTE:
             return app(environ, start_response)
         query = parse_qs(environ.get("QUERY_STRING", ""))
@@ -159,16 +175,36 @@ def background(host: str = DEFAULT_HOST, port: int = 0) -> Iterator[str]:
         thread.join(timeout=5)
 
 
+def _target(host: str) -> str:
+    return "127.0.0.1" if host in ("0.0.0.0", "") else host
+
+
 def answers(host: str, port: int, timeout: float = 1.0) -> bool:
     """Whether an HTTP server answers there (any status counts)."""
-    target = "127.0.0.1" if host in ("0.0.0.0", "") else host
-    conn = http.client.HTTPConnection(target, port, timeout=timeout)
+    conn = http.client.HTTPConnection(_target(host), port, timeout=timeout)
     try:
         conn.request("GET", "/moto-api/")
         conn.getresponse().read()
         return True
     except (OSError, http.client.HTTPException):
         return False
+    finally:
+        conn.close()
+
+
+def serving_pid(host: str, port: int, timeout: float = 1.0) -> int | None:
+    """The pid of the local cloud answering there; None when nothing answers or it is not ours."""
+    import json
+
+    conn = http.client.HTTPConnection(_target(host), port, timeout=timeout)
+    try:
+        conn.request("GET", PID_ROUTE)
+        response = conn.getresponse()
+        body = response.read()
+        pid = json.loads(body)["pid"] if response.status == 200 else None
+        return pid if isinstance(pid, int) else None
+    except (OSError, http.client.HTTPException, ValueError, KeyError, TypeError):
+        return None
     finally:
         conn.close()
 
@@ -214,26 +250,46 @@ def _log_tail(path: Path, lines: int = 5) -> str:
 def start(
     host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, timeout: float = START_TIMEOUT_SECONDS
 ) -> ServerRecord:
-    """Spawn `python -m iacgen local serve` detached, wait until it answers, and record it."""
-    existing = read_record()
-    if existing is not None:
-        if _is_our_server(existing.pid):
-            raise ServerError(
-                f"a local cloud is already running at {existing.endpoint_url} (pid {existing.pid})",
-                "use it with --local, or stop it first: iacgen local stop",
+    """Spawn `python -m iacgen local serve` detached, wait until it answers, and record it.
+
+    Under the record's lock, so of two starts at once the second finds the first's record; and the wait is
+    for the spawned pid to answer, not just anything on the port: a server another home started there
+    meanwhile makes ours exit, which is refused instead of recorded."""
+    with locked():
+        existing = read_record()
+        if existing is not None:
+            if _is_our_server(existing.pid):
+                raise ServerError(
+                    f"a local cloud is already running at {existing.endpoint_url} (pid {existing.pid})",
+                    "use it with --local, or stop it first: iacgen local stop",
+                )
+            clear_record()
+        _port_free(host, port)
+        log_path = record_path().parent / f"local-{port}.log"
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        command = [sys.executable, "-m", "iacgen", "local", "serve", "--host", host, "--port", str(port)]
+        with log_path.open("ab") as log:
+            process = subprocess.Popen(
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
-        clear_record()
-    _port_free(host, port)
-    log_path = record_path().parent / f"local-{port}.log"
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    command = [sys.executable, "-m", "iacgen", "local", "serve", "--host", host, "--port", str(port)]
-    with log_path.open("ab") as log:
-        process = subprocess.Popen(
-            command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
+        _wait_until_serving(process, host, port, timeout, log_path)
+        record = ServerRecord(pid=process.pid, host=host, port=port, log_path=str(log_path))
+        write_record(record)
+        return record
+
+
+def _wait_until_serving(
+    process: subprocess.Popen[bytes], host: str, port: int, timeout: float, log_path: Path
+) -> None:
     deadline = time.monotonic() + timeout
-    while not answers(host, port):
+    while serving_pid(host, port) != process.pid:
         if process.poll() is not None:
+            if answers(host, port):  # another server took the port between the check and our bind
+                raise _bind_error(host, port, OSError(errno.EADDRINUSE, os.strerror(errno.EADDRINUSE)))
             raise ServerError(
                 f"the local cloud exited during start-up (code {process.returncode}): {_log_tail(log_path)}",
                 f"see the log: {log_path}",
@@ -244,9 +300,6 @@ def start(
                 f"the local cloud did not answer within {timeout:.0f} s", f"see the log: {log_path}"
             )
         time.sleep(0.1)
-    record = ServerRecord(pid=process.pid, host=host, port=port, log_path=str(log_path))
-    write_record(record)
-    return record
 
 
 def _reap(pid: int) -> None:
@@ -257,6 +310,11 @@ def _reap(pid: int) -> None:
 
 def stop(timeout: float = STOP_TIMEOUT_SECONDS) -> bool:
     """Terminate the recorded server and clear the record; False when none was running."""
+    with locked():
+        return _stop(timeout)
+
+
+def _stop(timeout: float) -> bool:
     record = read_record()
     if record is None:
         return False
@@ -283,6 +341,5 @@ def status() -> ServerStatus:
     if record is None:
         return ServerStatus(running=False, answering=False, record=None)
     running = _is_our_server(record.pid)
-    return ServerStatus(
-        running=running, answering=running and answers(record.host, record.port), record=record
-    )
+    answering = running and serving_pid(record.host, record.port) == record.pid
+    return ServerStatus(running=running, answering=answering, record=record)

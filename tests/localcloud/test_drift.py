@@ -126,3 +126,24 @@ def test_a_deleted_resource_is_deleted_and_bad_requests_are_refused(imported: An
         cfn.describe_stack_drift_detection_status(
             StackDriftDetectionId="00000000-0000-0000-0000-000000000000"
         )
+
+
+def test_security_group_rules_compare_as_a_set(imported: Any, workshop: Any) -> None:
+    """Rules are unordered (insertionOrder false): a replaced rule is one REMOVE (the template's) and one
+    ADD (the live one), not NOT_EQUAL on each field of whatever sits at the same position; an added rule
+    leaves the one that was there alone."""
+    cfn, ids = imported
+    ec2 = boto3.client("ec2", region_name=REGION)
+    ssh = {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}
+    ec2.revoke_security_group_ingress(GroupId=workshop.security_group_id, IpPermissions=[ssh])
+    for port in (443, 8):  # "8" sorts before "22": sorting both sides would pair it with the template's 22
+        rule = {**ssh, "FromPort": port, "ToPort": port}
+        ec2.authorize_security_group_ingress(GroupId=workshop.security_group_id, IpPermissions=[rule])
+    _detect(cfn, LogicalResourceIds=[ids["AWS::EC2::SecurityGroup"]])
+    differences = _drifts(cfn)[ids["AWS::EC2::SecurityGroup"]]["PropertyDifferences"]
+    kinds = sorted((d["DifferenceType"], d["PropertyPath"].rsplit("/", 1)[0]) for d in differences)
+    assert kinds == [("ADD", "/SecurityGroupIngress")] * 2 + [("REMOVE", "/SecurityGroupIngress")]
+    (removed,) = [json.loads(d["ExpectedValue"]) for d in differences if d["DifferenceType"] == "REMOVE"]
+    assert removed["FromPort"] == "22"
+    added = {json.loads(d["ActualValue"])["FromPort"] for d in differences if d["DifferenceType"] == "ADD"}
+    assert added == {"443", "8"}

@@ -311,3 +311,43 @@ def test_local_ignores_an_aws_profile_meant_for_a_real_account(tmp_path: Path) -
         assert real.returncode == 2 and "production-sso" in real.stderr  # without --local it is looked up
     finally:
         iacgen(home, "local", "stop")
+
+
+def test_starts_at_once_leave_one_server_recorded_where_it_answers(tmp_path: Path) -> None:
+    """Two starts in one home and one in another, at once, on one port: exactly one succeeds; the others
+    say why (the home's server is already running, or the port is taken) instead of recording a server
+    that lost the port; the winner's record names the pid that answers, so status and stop find it."""
+    homes = [tmp_path / "a", tmp_path / "a", tmp_path / "b"]
+    port = str(free_port())
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "iacgen", "local", "start", "--port", port],
+            env=_env(home),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for home in homes
+    ]
+    try:
+        done = [
+            (home, *run.communicate(timeout=60), run.returncode)
+            for home, run in zip(homes, runs, strict=True)
+        ]
+        assert sorted(code for *_, code in done) == [0, 2, 2], done
+        (winner,) = [home for home, _, _, code in done if code == 0]
+        for _, _, err, code in done:
+            if code:
+                (line,) = [ln for ln in err.splitlines() if ln.startswith("error:")]
+                assert "already running at" in line or f"port {port} on 127.0.0.1 is already in use" in line
+                assert "Traceback" not in err
+        status = json.loads(iacgen(winner, "--output", "json", "local", "status").stdout)
+        assert status["running"] is True and status["answering"] is True, status
+        (loser,) = {tmp_path / "a", tmp_path / "b"} - {winner}
+        assert json.loads(iacgen(loser, "--output", "json", "local", "status").stdout)["running"] is False
+        assert json.loads(iacgen(winner, "--output", "json", "local", "stop").stdout) == {"stopped": True}
+        with pytest.raises(OSError), socket.create_connection(("127.0.0.1", int(port)), timeout=1):
+            pass
+    finally:
+        for home in {tmp_path / "a", tmp_path / "b"}:
+            iacgen(home, "local", "stop")

@@ -265,10 +265,11 @@ def _narrate_defaults(report: Reporter, gt: GeneratedTemplate) -> None:
     if found.note:
         report.warn(found.note)
     if found.found:
+        vpc = ", and the default VPC only once nothing else is in it" if found.has_default_vpc else ""
         report.info(
             f"DeletionPolicy Retain on {plural(len(found.found), 'VPC default')} "
-            f"({', '.join(found.logical_ids)}): EC2 deletes them only with their VPC, so Delete would make "
-            "a stack deletion fail; --no-retain-vpc-defaults keeps Delete"
+            f"({', '.join(found.logical_ids)}): EC2 deletes them only with their VPC{vpc}, so Delete would "
+            "make a stack deletion fail; --no-retain-vpc-defaults keeps Delete"
         )
 
 
