@@ -8,6 +8,7 @@ import json
 import signal
 from pathlib import Path
 
+import boto3
 import pytest
 
 from tests.test_ci import MANIFEST
@@ -50,3 +51,29 @@ def test_a_signal_while_the_template_generates_leaves_no_template_and_no_stale_v
     assert "could not remove" not in err, err  # it waited for the generation to settle, then deleted it
     assert cfn(slow_cloud).list_generated_templates()["Summaries"] == []
     assert not Path("iacgen-report/report.json").exists()  # no verdict, and not the earlier one either
+
+
+TARGETS = "targets:\n  - {name: east, region: us-east-1}\n  - {name: west, region: eu-west-1}\n"
+
+
+@pytest.mark.server
+@pytest.mark.parametrize("slow_cloud", [{"change_set_seconds": 60}], indirect=True)
+def test_a_signal_stops_every_target_at_once_and_leaves_nothing_in_any(slow_cloud: str) -> None:
+    """The main thread tells the workers to stop: the one waiting on its change set ends in that wait (not
+    after its 60 s), the other at its next step, each removing what it created; exit 130, no report."""
+    for region in ("us-east-1", "eu-west-1"):
+        assert run("--region", region, "local", "seed", "workshop").returncode == 0
+    Path("iacgen.yaml").write_text(MANIFEST.replace("version: 1\n", "version: 1\n" + TARGETS))
+    code, err = interrupt_after(["ci"], "created change set iacgen-import-", signal.SIGINT)  # within 30 s
+    assert code == 130, err
+    assert [line for line in err.splitlines() if line.startswith("error:")] == ["error: interrupted"], err
+    assert "Traceback" not in err and "could not remove" not in err, err
+    for region in ("us-east-1", "eu-west-1"):
+        client = boto3.client("cloudformation", region_name=region, endpoint_url=slow_cloud)
+        assert client.list_generated_templates()["Summaries"] == [], region
+        stacks = client.list_stacks()["StackSummaries"]
+        assert [s["StackStatus"] for s in stacks if s["StackStatus"] != "DELETE_COMPLETE"] == [], region
+    for name in ("east", "west"):
+        record = Path(f".iacgen/targets/{name}/ci/ci-cleanup.json")
+        assert not record.exists() or json.loads(record.read_text()) == [], name
+    assert not Path("iacgen-report/report.json").exists()  # an interrupted run writes no verdict

@@ -21,7 +21,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from iacgen.core import scans
+from iacgen.core import cancel, scans
 from iacgen.core.errors import EXIT_AWS, EXIT_OK, EXIT_POLICY, AwsError, PolicyFailure, UsageError
 from iacgen.core.manifest import (
     DRIFT,
@@ -335,8 +335,8 @@ def run_ci(workspace: Workspace, aws: Aws, request: CiRequest, reporter: Reporte
                 report.warn(f"{entry.name}: {tr.error}")
     except Exception as exc:
         run.error = _aws_side(exc)
-    finally:
-        with _timed(run, "cleanup"):
+    finally:  # also on an interrupt (Ctrl-C, SIGTERM, a fan-out's worker told to stop), which goes on up
+        with cancel.shielded(), _timed(run, "cleanup"):
             run.cleanup = cleanup.finish(report)
         run.api_calls = dict(aws.calls)
     from iacgen.core.report import write_reports
@@ -384,10 +384,14 @@ def _apply_settings(aws: Aws, manifest: Manifest) -> None:
 
 
 class _timed:
+    """A step, timed; entering one is where a fan-out's worker that was told to stop stops (between steps;
+    within one, its waits do)."""
+
     def __init__(self, run: CiRun, step: str) -> None:
         self.run, self.step = run, step
 
     def __enter__(self) -> None:
+        cancel.check()
         self.start = time.monotonic()
 
     def __exit__(self, *exc: object) -> None:
@@ -594,7 +598,8 @@ def _template(
             cleanup.forget_change_sets(tr.stack)
             return
         tr.change_set = result
-        discarded = discard(aws, result)
+        with cancel.shielded():  # reviewed: removing it is clean-up, which a stop must not cut short
+            discarded = discard(aws, result)
         cleanup.discarded(result, discarded.change_set_deleted)
 
 
