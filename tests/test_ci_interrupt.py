@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import json
 import signal
+import subprocess
 from pathlib import Path
 
 import boto3
 import pytest
 
 from tests.test_ci import MANIFEST
-from tests.test_interrupt import cfn, interrupt_after, run, slow_cloud
+from tests.test_interrupt import cfn, env, iacgen, interrupt_after, run, slow_cloud
 
 __all__ = ["slow_cloud"]  # the fixture, used by name
 
@@ -77,3 +78,39 @@ def test_a_signal_stops_every_target_at_once_and_leaves_nothing_in_any(slow_clou
         record = Path(f".iacgen/targets/{name}/ci/ci-cleanup.json")
         assert not record.exists() or json.loads(record.read_text()) == [], name
     assert not Path("iacgen-report/report.json").exists()  # an interrupted run writes no verdict
+
+
+@pytest.mark.server
+@pytest.mark.parametrize("slow_cloud", [{"template_seconds": 4}], indirect=True)
+def test_a_second_ci_in_the_directory_is_refused_and_a_killed_one_blocks_nothing(slow_cloud: str) -> None:
+    """The second run is refused before it does anything (before, it removed the first's live template as
+    an interrupted run's leftover); a run killed with -9 holds no lock, and the next removes what it left."""
+    assert run("local", "seed", "workshop").returncode == 0
+    Path("iacgen.yaml").write_text(MANIFEST)
+    first = subprocess.Popen(
+        iacgen("ci"), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env()
+    )
+    assert first.stderr is not None
+    seen = []
+    for line in first.stderr:  # the first run is generating: its template is live in the account
+        seen.append(line)
+        if "creating generated template iacgen-ci-" in line:
+            break
+    else:
+        pytest.fail("".join(seen))
+    second = run("ci")
+    assert second.returncode == 2, second.stderr
+    assert (
+        second.stderr.splitlines()[0]
+        == f"error: another iacgen ci is running in this directory (pid {first.pid})"
+    )
+    assert "--state-dir" in second.stderr and "--report-dir" in second.stderr
+    assert "removing" not in second.stderr
+    assert len(cfn(slow_cloud).list_generated_templates()["Summaries"]) == 1  # the first's, untouched
+    first.kill()  # -9: no clean-up, and no lock left held
+    assert first.wait(timeout=30) == -signal.SIGKILL
+    third = run("ci")
+    assert third.returncode == 0, third.stderr
+    assert "removing 1 object(s) an earlier, interrupted ci run left behind" in third.stderr
+    assert cfn(slow_cloud).list_generated_templates()["Summaries"] == []
+    assert json.loads(Path("iacgen-report/report.json").read_text())["verdict"] == "pass"

@@ -15,6 +15,8 @@ import dataclasses
 import json
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -49,6 +51,7 @@ if TYPE_CHECKING:
 
 REPORT_SCHEMA_VERSION = 1
 CLEANUP_FILE = "ci-cleanup.json"
+RUN_LOCK = "ci.lock"  # held by the run in progress (one_run)
 CLEANUP_TIMEOUT = 300.0  # how long clean-up waits for a change set still being created
 DEFAULT_REPORT_DIR = Path("iacgen-report")
 
@@ -279,9 +282,8 @@ class CiRequest:
 
 def run_ci(workspace: Workspace, aws: Aws, request: CiRequest, reporter: Reporter | None = None) -> CiRun:
     """The dry run. Bad input (the manifest, --fail-on, an unset parameter variable) is a UsageError before
-    any AWS call; everything after that ends in the returned CiRun's verdict, with the clean-up done."""
-    from iacgen.core.workspace import Workspace as _Workspace
-
+    any AWS call, and so is another ci running with the same state directory; everything after that ends
+    in the returned CiRun's verdict, with the clean-up done."""
     report = reporter or NullReporter()
     manifest = load_manifest(request.config)
     extra = _fail_on(request.fail_on)
@@ -291,7 +293,21 @@ def run_ci(workspace: Workspace, aws: Aws, request: CiRequest, reporter: Reporte
     from iacgen.core.files import check_writable
 
     check_writable(request.report_dir / "report.json")  # before anything is created in the account
+    with one_run(workspace.state_dir):
+        return _run(workspace, aws, request, manifest, extra, parameters, report)
+
+
+def _run(
+    workspace: Workspace,
+    aws: Aws,
+    request: CiRequest,
+    manifest: Manifest,
+    extra: set[str],
+    parameters: dict[str, dict[str, str]],
+    report: Reporter,
+) -> CiRun:
     from iacgen.core.report import clear_reports
+    from iacgen.core.workspace import Workspace as _Workspace
 
     clear_reports(request.report_dir)
     _apply_settings(aws, manifest)
@@ -343,6 +359,27 @@ def run_ci(workspace: Workspace, aws: Aws, request: CiRequest, reporter: Reporte
 
     run.reports = write_reports(run, request.report_dir, request.step_summary)
     return run
+
+
+@contextmanager
+def one_run(state_dir: Path) -> Iterator[None]:
+    """One ci run at a time per state directory, for the whole run: a second one would take the first's
+    live objects for an interrupted run's leftovers and remove them, and both would write the same reports.
+    A lock the kernel drops when its holder dies, so a killed run never blocks the next (which then removes
+    what the killed one left, as after any interrupted run)."""
+    from iacgen.core.workspace import Busy
+    from iacgen.core.workspace import Workspace as _Workspace
+
+    with ExitStack() as held:
+        try:
+            held.enter_context(_Workspace(state_dir / "ci").exclusive(RUN_LOCK))
+        except Busy as exc:
+            pid = f" (pid {exc.pid})" if exc.pid is not None else ""
+            raise UsageError(
+                f"another iacgen ci is running in this directory{pid}",
+                "wait for it to finish, or run this one with another {opt:state_dir} and {opt:report_dir}",
+            ) from None
+        yield
 
 
 def _aws_side(exc: Exception) -> str:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from iacgen.core import accounts, cancel
-from iacgen.core.ci import REPORT_SCHEMA_VERSION, CiRequest, CiRun, Verdict, run_ci
+from iacgen.core.ci import REPORT_SCHEMA_VERSION, CiRequest, CiRun, Verdict, one_run, run_ci
 from iacgen.core.errors import IacgenError, aws_error
 from iacgen.core.reporter import NullReporter, ProgressEvent, Reporter
 
@@ -169,9 +169,23 @@ def run_targets(
 ) -> FanoutRun:
     """The plan for every target, `max_workers` at a time; one report in request.report_dir."""
     from iacgen.core.files import check_writable
-    from iacgen.core.report import REPORT_NAMES, clear_reports
+    from iacgen.core.report import REPORT_NAMES
 
     check_writable(request.report_dir / REPORT_NAMES[0])
+    with one_run(workspace.state_dir):  # each target's run_ci holds its own, in its own state directory
+        return _run_targets(workspace, aws, request, targets, reporter, max_workers)
+
+
+def _run_targets(
+    workspace: Workspace,
+    aws: Aws,
+    request: CiRequest,
+    targets: list[Target],
+    reporter: Reporter | None,
+    max_workers: int,
+) -> FanoutRun:
+    from iacgen.core.report import clear_reports
+
     clear_reports(request.report_dir)
     report = reporter or NullReporter()
     lock = threading.Lock()

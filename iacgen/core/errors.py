@@ -34,6 +34,7 @@ class Option(StrEnum):
     REGION = "region"
     RELATED = "related"
     RELATED_DEPTH = "related_depth"
+    REPORT_DIR = "report_dir"
     RESOURCE = "resource"
     RESOURCES = "resources"
     S3_BUCKET = "s3_bucket"
