@@ -291,8 +291,10 @@ def run_ci(workspace: Workspace, aws: Aws, request: CiRequest, reporter: Reporte
         t.name: {k: resolve_parameter(v) for k, v in t.parameters.items()} for t in manifest.templates
     }
     from iacgen.core.files import check_writable
+    from iacgen.core.report import check_step_summary
 
     check_writable(request.report_dir / "report.json")  # before anything is created in the account
+    check_step_summary(request.step_summary)
     with one_run(workspace.state_dir):
         return _run(workspace, aws, request, manifest, extra, parameters, report)
 

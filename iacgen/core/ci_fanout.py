@@ -169,9 +169,10 @@ def run_targets(
 ) -> FanoutRun:
     """The plan for every target, `max_workers` at a time; one report in request.report_dir."""
     from iacgen.core.files import check_writable
-    from iacgen.core.report import REPORT_NAMES
+    from iacgen.core.report import REPORT_NAMES, check_step_summary
 
     check_writable(request.report_dir / REPORT_NAMES[0])
+    check_step_summary(request.step_summary)
     with one_run(workspace.state_dir):  # each target's run_ci holds its own, in its own state directory
         return _run_targets(workspace, aws, request, targets, reporter, max_workers)
 

@@ -52,3 +52,23 @@ def check_writable(path: Path) -> None:
         raise UsageError(f"{parent} is not a directory, so {path} cannot be written", "give another path")
     if not os.access(parent, os.W_OK | os.X_OK):
         raise UsageError(f"{parent}: permission denied, so {path} cannot be written", "give another path")
+
+
+def check_appendable(path: Path, what: str, hint: str) -> None:
+    """Whether text can be appended to `path` (a step summary), asked before any work: appending creates
+    the file but no directory, so its directory must exist; an existing file must open for writing (without
+    blocking: a FIFO nobody reads is refused). `what` names the path for the user (GITHUB_STEP_SUMMARY)."""
+    from iacgen.core.errors import UsageError
+
+    where = f"{what}={path}"
+    if path.is_dir():
+        raise UsageError(f"{where} is a directory, not a file to append to", hint)
+    if not path.parent.is_dir():
+        raise UsageError(f"{where}: {path.parent} is not an existing directory", hint)
+    try:
+        if path.exists():
+            os.close(os.open(path, os.O_WRONLY | os.O_APPEND | os.O_NONBLOCK))
+        else:
+            os.rmdir(tempfile.mkdtemp(prefix=".iacgen-probe-", dir=path.parent))  # made and gone at once
+    except OSError as exc:
+        raise UsageError(f"{where} cannot be written: {exc.strerror or exc}", hint) from None
