@@ -519,3 +519,39 @@ def test_a_step_summary_failing_after_the_checks_names_it_and_leaves_no_report(t
     assert caught.value.message.startswith(f"GITHUB_STEP_SUMMARY: {tmp_path / 'gone' / 'summary.md'}: ")
     assert "GITHUB_STEP_SUMMARY" in (caught.value.hint or "") and "--out" not in (caught.value.hint or "")
     assert not (tmp_path / "rep").exists()
+
+
+@pytest.mark.parametrize(
+    ("setup", "args", "expected"),
+    [
+        ("mkdir committed", [], "iacgen.yaml:6: templates[0].path: committed: is a directory"),
+        ("/dev/null", [], "iacgen.yaml:6: templates[0].path: /dev/null: is a device or socket"),
+        ("", ["--report-dir", "/proc/x"], "the report directory /proc/x: /proc/x/report.json cannot be"),
+        (
+            "mkdir iacgen-report/templates/workshop.yaml",
+            [],
+            "the report directory iacgen-report: iacgen-report/templates/workshop.yaml is a directory",
+        ),
+    ],
+)
+def test_a_path_ci_cannot_use_is_exit_2_before_any_call_and_nothing_is_created(
+    cli: Any, workshop: Any, setup: str, args: list[str], expected: str
+) -> None:
+    path = "workshop.yaml"
+    if setup.startswith("mkdir "):
+        Path(setup.removeprefix("mkdir ")).mkdir(parents=True)
+        path = "committed" if setup == "mkdir committed" else path
+    elif setup:
+        path = setup
+    write(MANIFEST.replace("path: workshop.yaml", f"path: {path}"))
+    before = sorted(str(p) for p in Path().rglob("*"))
+    result = cli("ci", *args)
+    assert result.exit_code == 2, result.stderr
+    error, hint = result.stderr.splitlines()
+    assert error.startswith(f"error: {expected}"), result.stderr
+    assert ("--report-dir" in hint) == ("report directory" in expected), hint
+    assert "--state-dir" not in hint and "--out" not in hint, hint
+    assert sorted(str(p) for p in Path().rglob("*")) == before  # no report dir, no .iacgen, nothing
+    cfn = boto3.client("cloudformation", region_name=REGION)
+    assert cfn.list_resource_scans()["ResourceScanSummaries"] == []
+    account_is_clean()

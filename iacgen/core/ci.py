@@ -290,11 +290,7 @@ def run_ci(workspace: Workspace, aws: Aws, request: CiRequest, reporter: Reporte
     parameters = {
         t.name: {k: resolve_parameter(v) for k, v in t.parameters.items()} for t in manifest.templates
     }
-    from iacgen.core.files import check_writable
-    from iacgen.core.report import check_step_summary
-
-    check_writable(request.report_dir / "report.json")  # before anything is created in the account
-    check_step_summary(request.step_summary)
+    check_paths(request, manifest, [request.report_dir])  # before anything is created in the account
     with one_run(workspace.state_dir):
         return _run(workspace, aws, request, manifest, extra, parameters, report)
 
@@ -361,6 +357,46 @@ def _run(
 
     run.reports = write_reports(run, request.report_dir, request.step_summary)
     return run
+
+
+def check_paths(request: CiRequest, manifest: Manifest, template_dirs: list[Path]) -> None:
+    """Every path a run writes or reads, before its first AWS call, so that a path that cannot work is bad
+    input (exit 2, nothing created) and not a failure after the generation: the reports, each template
+    written under the report directories given (`templates/NAME.EXT` and its resources file), the step
+    summary, and each committed template (and the resources file beside it) that drift reads. Errors name
+    the option (the report directory) or the manifest key (`templates[0].path`)."""
+    from iacgen.core.files import check_writable
+    from iacgen.core.identifiers import read_resources_file
+    from iacgen.core.manifest import locate
+    from iacgen.core.report import REPORT_DIR_HINT, REPORT_NAMES, check_step_summary
+    from iacgen.core.template import read_template_file
+    from iacgen.core.workspace import Workspace as _Workspace
+
+    what = f"the report directory {request.report_dir}"
+    for name in REPORT_NAMES:
+        check_writable(request.report_dir / name, what, REPORT_DIR_HINT)
+    for directory in template_dirs:
+        for entry in manifest.templates:
+            out = directory / "templates" / f"{entry.name}.{entry.format.value}"
+            for path in (out, _Workspace.resources_path(out)):
+                check_writable(path, what, REPORT_DIR_HINT)
+    check_step_summary(request.step_summary)
+    for index, entry in enumerate(manifest.templates):
+        committed = entry.template_path
+        sibling = _Workspace.resources_path(committed)
+        for path, read in ((committed, read_template_file), (sibling, read_resources_file)):
+            if not (path.exists() or path.is_symlink()):
+                continue  # none yet: drift says so
+            try:
+                read(path)
+            except UsageError as exc:
+                where = locate(request.config, ["templates", index, "path"])
+                if entry.path is None:
+                    where += f" (default {committed})"
+                raise UsageError(
+                    f"{where}: {exc.message}",
+                    "point path: at the committed template (a file), or move what is in the way",
+                ) from None
 
 
 @contextmanager

@@ -168,11 +168,14 @@ def run_targets(
     max_workers: int = accounts.DEFAULT_MAX_WORKERS,
 ) -> FanoutRun:
     """The plan for every target, `max_workers` at a time; one report in request.report_dir."""
-    from iacgen.core.files import check_writable
-    from iacgen.core.report import REPORT_NAMES, check_step_summary
+    from iacgen.core.ci import check_paths
+    from iacgen.core.manifest import load_manifest
 
-    check_writable(request.report_dir / REPORT_NAMES[0])
-    check_step_summary(request.step_summary)
+    # each target's own report directory, where its name is known before any call (the caller's account
+    # names an unnamed target in its own account: that one checks its paths as its run starts)
+    named = [t.name or (f"{t.account}-{t.region}" if t.account else None) for t in targets]
+    dirs = [request.report_dir / "targets" / n for n in named if n is not None]
+    check_paths(request, load_manifest(request.config), dirs)
     with one_run(workspace.state_dir):  # each target's run_ci holds its own, in its own state directory
         return _run_targets(workspace, aws, request, targets, reporter, max_workers)
 
