@@ -327,6 +327,24 @@ def test_a_report_dir_that_cannot_be_written_exits_2_before_any_call(cli: Any, w
     account_is_clean()
 
 
+@pytest.mark.parametrize("where", ["/nonexist/dir/f", "a directory"])
+def test_a_bad_step_summary_exits_2_before_any_call_and_no_report_claims_a_verdict(
+    cli: Any, workshop: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, where: str
+) -> None:
+    summary = str(tmp_path) if where == "a directory" else where
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", summary)
+    write()
+    result = cli("ci")
+    assert result.exit_code == 2, result.stderr
+    error, hint = result.stderr.splitlines()
+    assert error.startswith(f"error: GITHUB_STEP_SUMMARY={summary}"), result.stderr
+    assert "GITHUB_STEP_SUMMARY" in hint and "--state-dir" not in hint and "--out" not in hint
+    assert not Path("iacgen-report").exists()
+    cfn = boto3.client("cloudformation", region_name=REGION)
+    assert cfn.list_resource_scans()["ResourceScanSummaries"] == []
+    account_is_clean()
+
+
 def test_bad_fail_on_and_a_missing_manifest_exit_2(cli: Any) -> None:
     result = cli("ci")
     assert result.exit_code == 2 and "iacgen.yaml: no such file" in result.stderr
@@ -487,4 +505,53 @@ def test_an_aws_side_error_exits_3_with_reports_and_nothing_left(
     (reason,) = data["reasons"]
     assert reason.startswith("workshop: ") and "CreateChangeSet" in reason and "AccessDenied" in reason
     assert all(c["removed"] for c in data["cleanup"])
+    account_is_clean()
+
+
+def test_a_step_summary_failing_after_the_checks_names_it_and_leaves_no_report(tmp_path: Path) -> None:
+    """The race the check before the run cannot close (the directory removed meanwhile): the error says
+    what the path was for, and no report claims the verdict the exit code contradicts."""
+    from iacgen.core.errors import UsageError
+    from iacgen.core.report import write_report_files
+
+    with pytest.raises(UsageError) as caught:
+        write_report_files(tmp_path / "rep", {}, "md", {}, tmp_path / "gone" / "summary.md")
+    assert caught.value.message.startswith(f"GITHUB_STEP_SUMMARY: {tmp_path / 'gone' / 'summary.md'}: ")
+    assert "GITHUB_STEP_SUMMARY" in (caught.value.hint or "") and "--out" not in (caught.value.hint or "")
+    assert not (tmp_path / "rep").exists()
+
+
+@pytest.mark.parametrize(
+    ("setup", "args", "expected"),
+    [
+        ("mkdir committed", [], "iacgen.yaml:6: templates[0].path: committed: is a directory"),
+        ("/dev/null", [], "iacgen.yaml:6: templates[0].path: /dev/null: is a device or socket"),
+        ("", ["--report-dir", "/proc/x"], "the report directory /proc/x: /proc/x/report.json cannot be"),
+        (
+            "mkdir iacgen-report/templates/workshop.yaml",
+            [],
+            "the report directory iacgen-report: iacgen-report/templates/workshop.yaml is a directory",
+        ),
+    ],
+)
+def test_a_path_ci_cannot_use_is_exit_2_before_any_call_and_nothing_is_created(
+    cli: Any, workshop: Any, setup: str, args: list[str], expected: str
+) -> None:
+    path = "workshop.yaml"
+    if setup.startswith("mkdir "):
+        Path(setup.removeprefix("mkdir ")).mkdir(parents=True)
+        path = "committed" if setup == "mkdir committed" else path
+    elif setup:
+        path = setup
+    write(MANIFEST.replace("path: workshop.yaml", f"path: {path}"))
+    before = sorted(str(p) for p in Path().rglob("*"))
+    result = cli("ci", *args)
+    assert result.exit_code == 2, result.stderr
+    error, hint = result.stderr.splitlines()
+    assert error.startswith(f"error: {expected}"), result.stderr
+    assert ("--report-dir" in hint) == ("report directory" in expected), hint
+    assert "--state-dir" not in hint and "--out" not in hint, hint
+    assert sorted(str(p) for p in Path().rglob("*")) == before  # no report dir, no .iacgen, nothing
+    cfn = boto3.client("cloudformation", region_name=REGION)
+    assert cfn.list_resource_scans()["ResourceScanSummaries"] == []
     account_is_clean()

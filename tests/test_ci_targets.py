@@ -88,6 +88,11 @@ def test_two_targets_one_report_a_section_each_and_nothing_left_behind(
     # one verdict line for the run and one per target, with that target's plan under it
     assert result.stdout.count("iacgen ci:") == 1
     assert f"target prod ({member}, {WEST}): PASS: 1 template(s)" in result.stdout
+    # the targets' narration interleaves on stderr: every line says whose it is
+    narration = [line.removeprefix("warning: ") for line in result.stderr.splitlines() if line.strip()]
+    assert any(line.startswith("[prod] selected ") for line in narration), result.stderr
+    assert any(line.startswith("[home] created change set ") for line in narration), result.stderr
+    assert all(line.startswith(("[home] ", "[prod] ")) for line in narration), result.stderr
     assert "  workshop -> stack " in result.stdout
     data = json.loads(Path("iacgen-report/report.json").read_text())
     assert (data["verdict"], data["exit_code"], data["reasons"]) == ("pass", 0, [])

@@ -21,6 +21,7 @@ import boto3
 import pytest
 
 REGION = "us-east-1"
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def free_port() -> int:
@@ -49,8 +50,11 @@ def iacgen(*args: str) -> list[str]:
 
 def env() -> dict[str, str]:
     """This test's environment, passed explicitly: a bare subprocess call was seen to inherit COLUMNS=80
-    from outside os.environ, which would wrap the lines the test reads."""
-    return {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    from outside os.environ, which would wrap the lines the test reads. The CLI imported is this checkout's
+    (a venv's editable install may point at another worktree)."""
+    out = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    out["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), out.get("PYTHONPATH", "")) if p)
+    return out
 
 
 def sigint_as_on_a_terminal() -> None:

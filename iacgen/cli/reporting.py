@@ -53,7 +53,10 @@ class RichReporter:
         self._bar = self._bar_cm = self._kind = self._task = None
 
     def info(self, message: str) -> None:
-        self.output.info(message)
+        from rich.markup import escape
+
+        # the core's narration is plain text: "[home] ..." (a ci target's prefix) is not a markup tag
+        self.output.info(escape(message))
 
     def warn(self, message: str) -> None:
         self.output.warn(message)

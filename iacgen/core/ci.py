@@ -15,13 +15,15 @@ import dataclasses
 import json
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from iacgen.core import scans
+from iacgen.core import cancel, scans
 from iacgen.core.errors import EXIT_AWS, EXIT_OK, EXIT_POLICY, AwsError, PolicyFailure, UsageError
 from iacgen.core.manifest import (
     DRIFT,
@@ -49,6 +51,7 @@ if TYPE_CHECKING:
 
 REPORT_SCHEMA_VERSION = 1
 CLEANUP_FILE = "ci-cleanup.json"
+RUN_LOCK = "ci.lock"  # held by the run in progress (one_run)
 CLEANUP_TIMEOUT = 300.0  # how long clean-up waits for a change set still being created
 DEFAULT_REPORT_DIR = Path("iacgen-report")
 
@@ -279,19 +282,30 @@ class CiRequest:
 
 def run_ci(workspace: Workspace, aws: Aws, request: CiRequest, reporter: Reporter | None = None) -> CiRun:
     """The dry run. Bad input (the manifest, --fail-on, an unset parameter variable) is a UsageError before
-    any AWS call; everything after that ends in the returned CiRun's verdict, with the clean-up done."""
-    from iacgen.core.workspace import Workspace as _Workspace
-
+    any AWS call, and so is another ci running with the same state directory; everything after that ends
+    in the returned CiRun's verdict, with the clean-up done."""
     report = reporter or NullReporter()
     manifest = load_manifest(request.config)
     extra = _fail_on(request.fail_on)
     parameters = {
         t.name: {k: resolve_parameter(v) for k, v in t.parameters.items()} for t in manifest.templates
     }
-    from iacgen.core.files import check_writable
+    check_paths(request, manifest, [request.report_dir])  # before anything is created in the account
+    with one_run(workspace.state_dir):
+        return _run(workspace, aws, request, manifest, extra, parameters, report)
 
-    check_writable(request.report_dir / "report.json")  # before anything is created in the account
+
+def _run(
+    workspace: Workspace,
+    aws: Aws,
+    request: CiRequest,
+    manifest: Manifest,
+    extra: set[str],
+    parameters: dict[str, dict[str, str]],
+    report: Reporter,
+) -> CiRun:
     from iacgen.core.report import clear_reports
+    from iacgen.core.workspace import Workspace as _Workspace
 
     clear_reports(request.report_dir)
     _apply_settings(aws, manifest)
@@ -335,14 +349,75 @@ def run_ci(workspace: Workspace, aws: Aws, request: CiRequest, reporter: Reporte
                 report.warn(f"{entry.name}: {tr.error}")
     except Exception as exc:
         run.error = _aws_side(exc)
-    finally:
-        with _timed(run, "cleanup"):
+    finally:  # also on an interrupt (Ctrl-C, SIGTERM, a fan-out's worker told to stop), which goes on up
+        with cancel.shielded(), _timed(run, "cleanup"):
             run.cleanup = cleanup.finish(report)
         run.api_calls = dict(aws.calls)
     from iacgen.core.report import write_reports
 
     run.reports = write_reports(run, request.report_dir, request.step_summary)
     return run
+
+
+def check_paths(request: CiRequest, manifest: Manifest, template_dirs: list[Path]) -> None:
+    """Every path a run writes or reads, before its first AWS call, so that a path that cannot work is bad
+    input (exit 2, nothing created) and not a failure after the generation: the reports, each template
+    written under the report directories given (`templates/NAME.EXT` and its resources file), the step
+    summary, and each committed template (and the resources file beside it) that drift reads. Errors name
+    the option (the report directory) or the manifest key (`templates[0].path`)."""
+    from iacgen.core.files import check_writable
+    from iacgen.core.identifiers import read_resources_file
+    from iacgen.core.manifest import locate
+    from iacgen.core.report import REPORT_DIR_HINT, REPORT_NAMES, check_step_summary
+    from iacgen.core.template import read_template_file
+    from iacgen.core.workspace import Workspace as _Workspace
+
+    what = f"the report directory {request.report_dir}"
+    for name in REPORT_NAMES:
+        check_writable(request.report_dir / name, what, REPORT_DIR_HINT)
+    for directory in template_dirs:
+        for entry in manifest.templates:
+            out = directory / "templates" / f"{entry.name}.{entry.format.value}"
+            for path in (out, _Workspace.resources_path(out)):
+                check_writable(path, what, REPORT_DIR_HINT)
+    check_step_summary(request.step_summary)
+    for index, entry in enumerate(manifest.templates):
+        committed = entry.template_path
+        sibling = _Workspace.resources_path(committed)
+        for path, read in ((committed, read_template_file), (sibling, read_resources_file)):
+            if not (path.exists() or path.is_symlink()):
+                continue  # none yet: drift says so
+            try:
+                read(path)
+            except UsageError as exc:
+                where = locate(request.config, ["templates", index, "path"])
+                if entry.path is None:
+                    where += f" (default {committed})"
+                raise UsageError(
+                    f"{where}: {exc.message}",
+                    "point path: at the committed template (a file), or move what is in the way",
+                ) from None
+
+
+@contextmanager
+def one_run(state_dir: Path) -> Iterator[None]:
+    """One ci run at a time per state directory, for the whole run: a second one would take the first's
+    live objects for an interrupted run's leftovers and remove them, and both would write the same reports.
+    A lock the kernel drops when its holder dies, so a killed run never blocks the next (which then removes
+    what the killed one left, as after any interrupted run)."""
+    from iacgen.core.workspace import Busy
+    from iacgen.core.workspace import Workspace as _Workspace
+
+    with ExitStack() as held:
+        try:
+            held.enter_context(_Workspace(state_dir / "ci").exclusive(RUN_LOCK))
+        except Busy as exc:
+            pid = f" (pid {exc.pid})" if exc.pid is not None else ""
+            raise UsageError(
+                f"another iacgen ci is running in this directory{pid}",
+                "wait for it to finish, or run this one with another {opt:state_dir} and {opt:report_dir}",
+            ) from None
+        yield
 
 
 def _aws_side(exc: Exception) -> str:
@@ -384,10 +459,14 @@ def _apply_settings(aws: Aws, manifest: Manifest) -> None:
 
 
 class _timed:
+    """A step, timed; entering one is where a fan-out's worker that was told to stop stops (between steps;
+    within one, its waits do)."""
+
     def __init__(self, run: CiRun, step: str) -> None:
         self.run, self.step = run, step
 
     def __enter__(self) -> None:
+        cancel.check()
         self.start = time.monotonic()
 
     def __exit__(self, *exc: object) -> None:
@@ -594,7 +673,8 @@ def _template(
             cleanup.forget_change_sets(tr.stack)
             return
         tr.change_set = result
-        discarded = discard(aws, result)
+        with cancel.shielded():  # reviewed: removing it is clean-up, which a stop must not cut short
+            discarded = discard(aws, result)
         cleanup.discarded(result, discarded.change_set_deleted)
 
 

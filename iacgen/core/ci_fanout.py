@@ -4,8 +4,10 @@ an assumed role elsewhere), its own state directory and its own report directory
 plan touches another's. One report covers them all: a section per target and one verdict (error if any
 target errored, else fail if any failed, else pass).
 
-Ctrl-C stops starting targets; the ones running finish their own clean-up (ci never leaves what it created)
-before the run returns, marked interrupted.
+Ctrl-C (or SIGTERM) reaches the main thread only: it tells the workers to stop (core/cancel.py), targets
+not started are not started, and each running one stops at its next step or wait and removes what it
+created, as an interrupted single run does; then the interrupt goes on up (exit 130) and, as for a single
+run, no report is written.
 """
 
 from __future__ import annotations
@@ -17,8 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from iacgen.core import accounts
-from iacgen.core.ci import REPORT_SCHEMA_VERSION, CiRequest, CiRun, Verdict, run_ci
+from iacgen.core import accounts, cancel
+from iacgen.core.ci import REPORT_SCHEMA_VERSION, CiRequest, CiRun, Verdict, one_run, run_ci
 from iacgen.core.errors import IacgenError, aws_error
 from iacgen.core.reporter import NullReporter, ProgressEvent, Reporter
 
@@ -78,13 +80,10 @@ class TargetRun:
 class FanoutRun:
     manifest: str
     targets: list[TargetRun] = field(default_factory=list)
-    interrupted: bool = False
     report_dir: Path | None = None
 
     @property
     def verdict(self) -> Verdict:
-        if self.interrupted:
-            return Verdict.ERROR
         return max((t.verdict for t in self.targets), key=_ORDER.__getitem__, default=Verdict.PASS)
 
     @property
@@ -99,7 +98,7 @@ class FanoutRun:
                 out.append(f"{t.name}: {t.error}")
             elif t.run is not None:
                 out += [f"{t.name}: {r}" for r in t.run.reasons]
-        return out + (["interrupted"] if self.interrupted else [])
+        return out
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -109,7 +108,7 @@ class FanoutRun:
             "verdict": self.verdict.value,
             "exit_code": self.exit_code,
             "reasons": self.reasons,
-            "interrupted": self.interrupted,
+            "interrupted": False,  # schema 1 keeps the key; an interrupted run writes no report
             "targets": [t.to_dict() for t in self.targets],
         }
 
@@ -127,34 +126,35 @@ def _one(
     reporter: Reporter,
     stop: threading.Event,
 ) -> TargetRun:
+    """One target's plan, in a worker: setting `stop` ends it at its next check (cancel.Cancelled), with
+    what it created removed."""
     from iacgen.core.workspace import Workspace as _Workspace
 
     account = target.account or who.account
     name = _key(target, account)
     report_dir = request.report_dir / "targets" / name
     out = TargetRun(name, account, target.region, report_dir=report_dir)
-    if stop.is_set():
-        out.error = "interrupted before it started"
-        return out
-    try:
-        child = accounts.reach(
-            aws.derive(aws.region),  # this thread's own STS client
-            who,
-            account,
-            target.region,
-            role_name=target.role_name,
-            external_id=target.external_id,
-            session_name="iacgen-ci",
-        )
-    except Exception as exc:
-        translated = aws_error(exc, f"assume {target.role_name} in {account}")
-        out.error = translated.message if isinstance(translated, IacgenError) else str(translated)
-        out.report_dir = None  # nothing ran there: no report of its own
-        reporter.warn(out.error)
-        return out
-    state = _Workspace(workspace.state_dir / "targets" / name)
-    sub = dataclasses.replace(request, report_dir=report_dir, step_summary=None)
-    out.run = run_ci(state, child, sub, reporter)
+    with cancel.cancelled_by(stop):
+        cancel.check()
+        try:
+            child = accounts.reach(
+                aws.derive(aws.region),  # this thread's own STS client
+                who,
+                account,
+                target.region,
+                role_name=target.role_name,
+                external_id=target.external_id,
+                session_name="iacgen-ci",
+            )
+        except Exception as exc:
+            translated = aws_error(exc, f"assume {target.role_name} in {account}")
+            out.error = translated.message if isinstance(translated, IacgenError) else str(translated)
+            out.report_dir = None  # nothing ran there: no report of its own
+            reporter.warn(out.error)
+            return out
+        state = _Workspace(workspace.state_dir / "targets" / name)
+        sub = dataclasses.replace(request, report_dir=report_dir, step_summary=None)
+        out.run = run_ci(state, child, sub, reporter)
     return out
 
 
@@ -168,27 +168,47 @@ def run_targets(
     max_workers: int = accounts.DEFAULT_MAX_WORKERS,
 ) -> FanoutRun:
     """The plan for every target, `max_workers` at a time; one report in request.report_dir."""
-    from iacgen.core.files import check_writable
-    from iacgen.core.report import REPORT_NAMES, clear_reports
+    from iacgen.core.ci import check_paths
+    from iacgen.core.manifest import load_manifest
 
-    check_writable(request.report_dir / REPORT_NAMES[0])
+    # each target's own report directory, where its name is known before any call (the caller's account
+    # names an unnamed target in its own account: that one checks its paths as its run starts)
+    named = [t.name or (f"{t.account}-{t.region}" if t.account else None) for t in targets]
+    dirs = [request.report_dir / "targets" / n for n in named if n is not None]
+    check_paths(request, load_manifest(request.config), dirs)
+    with one_run(workspace.state_dir):  # each target's run_ci holds its own, in its own state directory
+        return _run_targets(workspace, aws, request, targets, reporter, max_workers)
+
+
+def _run_targets(
+    workspace: Workspace,
+    aws: Aws,
+    request: CiRequest,
+    targets: list[Target],
+    reporter: Reporter | None,
+    max_workers: int,
+) -> FanoutRun:
+    from iacgen.core.report import clear_reports
+
     clear_reports(request.report_dir)
     report = reporter or NullReporter()
     lock = threading.Lock()
     stop = threading.Event()
-    who = accounts.caller(aws)
     run = FanoutRun(manifest=str(request.config), report_dir=request.report_dir)
     pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="iacgen-ci")
     futures: list[Future[TargetRun]] = []
-    for target in targets:
-        prefixed = _Prefixed(report, _key(target, target.account or who.account), lock)
-        futures.append(pool.submit(_one, workspace, aws, who, target, request, prefixed, stop))
     try:
+        who = accounts.caller(aws)
+        for target in targets:
+            prefixed = _Prefixed(report, _key(target, target.account or who.account), lock)
+            futures.append(pool.submit(_one, workspace, aws, who, target, request, prefixed, stop))
         wait(futures)
     except KeyboardInterrupt:
-        stop.set()
-        run.interrupted = True
-        wait(futures)  # the running targets clean up what they created before we return
+        stop.set()  # each running target stops at its next check and removes what it created
+        for future in futures:
+            future.cancel()  # not started: never started
+        wait(futures)
+        raise
     finally:
         pool.shutdown(wait=True)
     run.targets = [f.result() for f in futures]

@@ -34,6 +34,7 @@ class Option(StrEnum):
     REGION = "region"
     RELATED = "related"
     RELATED_DEPTH = "related_depth"
+    REPORT_DIR = "report_dir"
     RESOURCE = "resource"
     RESOURCES = "resources"
     S3_BUCKET = "s3_bucket"
@@ -133,12 +134,19 @@ _HINTS: dict[str, str] = {
 }
 
 
-def from_os_error(exc: OSError) -> IacgenError | None:
+def from_os_error(exc: OSError, what: str | None = None, hint: str | None = None) -> IacgenError | None:
     """A file or directory iacgen was told to use and cannot (no permission, not a directory, a file where
-    a directory must be): bad input, exit 2. None for an OSError that names no path."""
+    a directory must be): bad input, exit 2. None for an OSError that names no path. A caller that knows
+    what the path was for says so (`what`: GITHUB_STEP_SUMMARY, the report directory): the message names
+    it, and the hint points there (`hint`), not at options that have nothing to do with it."""
     if exc.filename is None:
         return None
     where = str(exc.filename) + (f" -> {exc.filename2}" if exc.filename2 else "")
+    if what is not None:
+        return UsageError(
+            f"{what}: {where}: {exc.strerror or type(exc).__name__}",
+            hint or f"check the path given for {what} and its permissions",
+        )
     return UsageError(
         f"{where}: {exc.strerror or type(exc).__name__}",
         "check the path and its permissions (another directory, or {opt:state_dir} / {opt:out})",

@@ -38,17 +38,45 @@ def write_atomic(path: Path, data: str | bytes, mode: int | None = None) -> None
         raise
 
 
-def check_writable(path: Path) -> None:
+def check_writable(path: Path, what: str | None = None, hint: str = "give another path") -> None:
     """Whether write_atomic(path) can succeed, asked before the work that produces the data (a generation
-    in the service): the nearest existing directory on the way must be a directory this user can write."""
+    in the service): the nearest existing directory on the way must be a directory in which something can be
+    created. That is tried (a directory made and removed at once): permission bits say nothing to root, nor
+    about a read-only or virtual file system (/proc). `what` names the path for the user (the report
+    directory), `hint` the way out."""
     from iacgen.core.errors import UsageError
 
+    label = f"{what}: " if what else ""
     if path.is_dir():
-        raise UsageError(f"{path} is a directory", "give a file path to write")
+        raise UsageError(f"{label}{path} is a directory", hint)
     parent = path.parent
     while not parent.exists() and parent != parent.parent:
         parent = parent.parent
     if not parent.is_dir():
-        raise UsageError(f"{parent} is not a directory, so {path} cannot be written", "give another path")
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise UsageError(f"{parent}: permission denied, so {path} cannot be written", "give another path")
+        raise UsageError(f"{label}{parent} is not a directory, so {path} cannot be written", hint)
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".iacgen-probe-", dir=parent))
+    except OSError as exc:
+        raise UsageError(
+            f"{label}{path} cannot be written: {parent}: {exc.strerror or type(exc).__name__}", hint
+        ) from None
+
+
+def check_appendable(path: Path, what: str, hint: str) -> None:
+    """Whether text can be appended to `path` (a step summary), asked before any work: appending creates
+    the file but no directory, so its directory must exist; an existing file must open for writing (without
+    blocking: a FIFO nobody reads is refused). `what` names the path for the user (GITHUB_STEP_SUMMARY)."""
+    from iacgen.core.errors import UsageError
+
+    where = f"{what}={path}"
+    if path.is_dir():
+        raise UsageError(f"{where} is a directory, not a file to append to", hint)
+    if not path.parent.is_dir():
+        raise UsageError(f"{where}: {path.parent} is not an existing directory", hint)
+    try:
+        if path.exists():
+            os.close(os.open(path, os.O_WRONLY | os.O_APPEND | os.O_NONBLOCK))
+        else:
+            os.rmdir(tempfile.mkdtemp(prefix=".iacgen-probe-", dir=path.parent))  # made and gone at once
+    except OSError as exc:
+        raise UsageError(f"{where} cannot be written: {exc.strerror or exc}", hint) from None

@@ -459,6 +459,16 @@ def _usage_error(exc: ValidationError, text: str, source: str) -> UsageError:
     return UsageError(f"{where}: {path or '(top level)'}: {message}{more}", _HINT)
 
 
+def locate(source: Path, loc: list[str | int]) -> str:
+    """Where a key is, for a problem ci finds after loading (a template path: that cannot be read):
+    `iacgen.yaml:9: templates[0].path`, as the manifest's own errors say it."""
+    try:
+        line = _line_of(source.read_text(encoding="utf-8"), loc)
+    except (OSError, UnicodeDecodeError):
+        line = None
+    return f"{source}:{line}: {key_path(loc)}" if line else f"{source}: {key_path(loc)}"
+
+
 def key_path(loc: list[str | int]) -> str:
     """('templates', 0, 'select', 1) -> 'templates[0].select[1]'."""
     out = ""

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
+from iacgen.core import cancel
 from iacgen.core.errors import WaitTimeout
 
 T = TypeVar("T")
@@ -45,16 +46,18 @@ def poll(
     interval: float = 1.0,
     max_interval: float | None = None,
     on_update: Callable[[T], None] | None = None,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] = cancel.sleep,
     clock: Callable[[], float] = time.monotonic,
 ) -> T:
     """Call fetch() until done(result), backing off 1.5x from `interval` up to `max_interval` (default: the
-    configured slowest rate); WaitTimeout past timeout."""
+    configured slowest rate); WaitTimeout past timeout. A worker told to stop ends at the next call or in
+    the sleep (cancel.Cancelled)."""
     scale = _scale()
     cap = max_interval_setting() if max_interval is None else max_interval
     delay = interval * scale
     deadline = clock() + timeout
     while True:
+        cancel.check()
         value = fetch()
         if on_update is not None:
             on_update(value)

@@ -21,6 +21,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from iacgen.core import cancel
+
 DEFAULT_MAX_ATTEMPTS = 8  # per call; with 20 s capped full jitter, at most ~70 s of waiting for one call
 # nothing listening at the endpoint (refused, no such host, no answer to connect): a wrong endpoint or a
 # proxy, which retrying does not fix, so it is told after a few seconds, not after the full back-off
@@ -93,7 +95,9 @@ class RetryPolicy:
             return None
         context.request_context["iacgen_retry_cost"] = self.budget.cost
         self.retried[code or _describe_failure(context)] += 1
-        return self.delay(context.attempt_number)
+        # the back-off is waited here, not by botocore, so that a worker told to stop ends in it
+        cancel.sleep(self.delay(context.attempt_number))
+        return 0.0
 
     def after_call(self, http_response: Any = None, context: dict[str, Any] | None = None, **_: Any) -> None:
         cost = (context or {}).pop("iacgen_retry_cost", None)

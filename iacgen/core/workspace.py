@@ -42,6 +42,19 @@ class ImportFiles:
     note: str | None  # where the defaults came from, for the user; None when both were given
 
 
+class Busy(Exception):
+    """Another process holds a workspace lock (Workspace.exclusive); pid is None if it has not said yet."""
+
+    def __init__(self, pid: int | None) -> None:
+        super().__init__(f"held by pid {pid}")
+        self.pid = pid
+
+
+def _pid_in(raw: bytes) -> int | None:
+    text = raw.decode("ascii", "replace").strip()
+    return int(text) if text.isdigit() else None
+
+
 class Workspace:
     """The state directory and the files a step writes. Construct it cheaply: nothing is touched until a
     step reads or writes."""
@@ -111,6 +124,24 @@ class Workspace:
         fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, FILE_MODE)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # closing releases the lock
+
+    @contextmanager
+    def exclusive(self, name: str) -> Iterator[None]:
+        """Hold an exclusive lock on the file `name` in the state directory for the block, or raise Busy at
+        once if another process holds it (with its pid, which the holder writes there). The kernel drops the
+        lock when the holder dies, so a killed run never blocks the next one."""
+        self._make_dir()
+        fd = os.open(self.state_dir / name, os.O_RDWR | os.O_CREAT, FILE_MODE)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise Busy(_pid_in(os.pread(fd, 32, 0))) from None
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
             yield
         finally:
             os.close(fd)  # closing releases the lock

@@ -30,6 +30,20 @@ class ReportFiles:
 
 
 REPORT_NAMES = ("report.json", "report.md", "report.sarif")
+STEP_SUMMARY = "GITHUB_STEP_SUMMARY"  # where CiRequest.step_summary comes from
+STEP_SUMMARY_HINT = (
+    "point GITHUB_STEP_SUMMARY at a file in an existing directory (GitHub Actions sets it), or unset it"
+)
+REPORT_DIR_HINT = "pass another {opt:report_dir}, or move what is in the way"
+
+
+def check_step_summary(path: Path | None) -> None:
+    """Before any AWS call: report.md can be appended to the step summary (else the run would end exit 2
+    after all its work, with reports saying otherwise)."""
+    from iacgen.core.files import check_appendable
+
+    if path is not None:
+        check_appendable(path, STEP_SUMMARY, STEP_SUMMARY_HINT)
 
 
 def clear_reports(report_dir: Path) -> None:
@@ -47,15 +61,23 @@ def write_reports(run: CiRun, report_dir: Path, step_summary: Path | None = None
 def write_report_files(
     report_dir: Path, data: Any, md: str, sarif_log: Any, step_summary: Path | None
 ) -> ReportFiles:
-    """report.json, report.md and report.sarif from their contents (one run's, or a fan-out's)."""
-    report_dir.mkdir(parents=True, exist_ok=True)
+    """report.json, report.md and report.sarif from their contents (one run's, or a fan-out's). The step
+    summary first: if it cannot be written after all (ci checks it before the run), no report claims a
+    verdict that the exit code then contradicts."""
+    from iacgen.core.errors import from_os_error
+
     json_path, md_path, sarif_path = (report_dir / name for name in REPORT_NAMES)
-    files = ReportFiles(json_path, md_path, sarif_path, None)
-    write_atomic(files.json, json.dumps(data, indent=2) + "\n")
-    write_atomic(files.markdown, md)
-    write_atomic(files.sarif, json.dumps(sarif_log, indent=2) + "\n")
     if step_summary is not None:
-        with step_summary.open("a", encoding="utf-8") as summary:
-            summary.write(md + "\n")
-        files = ReportFiles(files.json, files.markdown, files.sarif, step_summary)
-    return files
+        try:
+            with step_summary.open("a", encoding="utf-8") as summary:
+                summary.write(md + "\n")
+        except OSError as exc:
+            raise (from_os_error(exc, STEP_SUMMARY, STEP_SUMMARY_HINT) or exc) from exc
+    try:
+        report_dir.mkdir(parents=True, exist_ok=True)
+        write_atomic(json_path, json.dumps(data, indent=2) + "\n")
+        write_atomic(md_path, md)
+        write_atomic(sarif_path, json.dumps(sarif_log, indent=2) + "\n")
+    except OSError as exc:
+        raise (from_os_error(exc, "the report directory", REPORT_DIR_HINT) or exc) from exc
+    return ReportFiles(json_path, md_path, sarif_path, step_summary)

@@ -11,7 +11,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from iacgen.core import changeset, preflight, verify
+from iacgen.core import cancel, changeset, preflight, verify
 from iacgen.core.changeset import ChangeSetResult
 from iacgen.core.errors import PolicyFailure, aws_error
 from iacgen.core.identifiers import IdentifierSource
@@ -164,7 +164,8 @@ def create(
         raise
     except BaseException:
         if created and workspace is not None:
-            cleaned = discard(aws, created[0], workspace)
+            with cancel.shielded():  # a worker told to stop still removes what it created
+                cleaned = discard(aws, created[0], workspace)
             report.info(f"stopped: {_discarded_words(cleaned)}; nothing was imported")
         raise
     report.progress(ChangeSetReady(result))
