@@ -21,6 +21,7 @@ key's path (`templates[0].select[1]`) and what was expected.
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 from dataclasses import dataclass
@@ -93,17 +94,26 @@ class StackMode(StrEnum):
     AUTO = "auto"  # whichever it is at run time
 
 
+_UNITS = {"d": "days", "h": "hours", "m": "minutes"}
+_MAX_AGE_RANGE = "expected a duration above 0 and at most 30d (a scan is usable for 30 days)"
+
+
 def _duration(value: Any) -> timedelta:
-    """'7d', '12h', '30m', or a whole number of days."""
+    """'7d', '12h', '30m', or a whole number of days. An amount beyond what timedelta holds (100000000000d)
+    is out of range, said as such: timedelta's own OverflowError would be an internal error."""
     if isinstance(value, timedelta):
         return value
     if isinstance(value, int) and not isinstance(value, bool):
-        return timedelta(days=value)
-    match = _DURATION.match(value) if isinstance(value, str) else None
-    if match is None:
-        raise ValueError("expected a duration such as 7d, 12h or 30m")
-    amount, unit = int(match.group(1)), match.group(2)
-    return {"d": timedelta(days=amount), "h": timedelta(hours=amount), "m": timedelta(minutes=amount)}[unit]
+        amount, unit = value, "d"
+    else:
+        match = _DURATION.match(value) if isinstance(value, str) else None
+        if match is None:
+            raise ValueError("expected a duration such as 7d, 12h or 30m")
+        amount, unit = int(match.group(1)), match.group(2)
+    try:
+        return timedelta(**{_UNITS[unit]: amount})
+    except OverflowError:
+        raise ValueError(_MAX_AGE_RANGE) from None
 
 
 class Scan(_Strict):
@@ -116,7 +126,7 @@ class Scan(_Strict):
     def _max_age(cls, value: Any) -> timedelta:
         age = _duration(value)
         if not timedelta(0) < age <= SCAN_MAX_AGE:
-            raise ValueError("expected a duration above 0 and at most 30d (a scan is usable for 30 days)")
+            raise ValueError(_MAX_AGE_RANGE)
         return age
 
     @field_validator("types")
@@ -274,6 +284,8 @@ class TemplateEntry(_Strict):
         for key, item in value.items():
             if isinstance(item, bool) or not isinstance(item, str | int | float | dict):
                 raise ValueError(_at([str(key)], _PARAMETER_FORMS))
+            if isinstance(item, float) and not math.isfinite(item):  # .inf, or 1e400 read as one
+                raise ValueError(_at([str(key)], "not a finite number; quote it if it is a string"))
             if isinstance(item, dict) and (set(item) != {"env"} or not isinstance(item["env"], str)):
                 raise ValueError(_at([str(key)], _PARAMETER_FORMS))
             if isinstance(item, str) and item.startswith("{{resolve:") and not _DYNAMIC_REFERENCE.match(item):
@@ -427,6 +439,13 @@ def parse_manifest(text: str, source: str = "iacgen.yaml") -> Manifest:
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise UsageError(
             f"{where}: not valid YAML: {problem}", "fix the YAML syntax at that position"
+        ) from None
+    except ValueError:  # Python refuses to read an integer of more than 4300 digits (int_max_str_digits)
+        digits = re.search(r"\d{4301,}", text)
+        line = text.count("\n", 0, digits.start()) + 1 if digits else None
+        raise UsageError(
+            f"{source}:{line}: a number of more than 4300 digits" if line else f"{source}: a number too long",
+            "no manifest value needs one; quote it if it is a string",
         ) from None
     if not isinstance(data, dict):
         got = "an empty file" if data is None else f"a {type(data).__name__}"

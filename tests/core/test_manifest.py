@@ -263,3 +263,28 @@ def test_a_template_that_would_be_the_manifest_itself_is_refused() -> None:
     manifest.write_text(MINIMAL + f"    path: {manifest.resolve()}\n")
     with pytest.raises(UsageError, match=r"templates\[0\].path: the template would be .*the manifest itself"):
         load_manifest(manifest)
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "expected"),
+    [
+        (
+            "version: 1\nscan: {max_age: 100000000000d}\n" + MINIMAL[11:],
+            "iacgen.yaml:2: scan.max_age:",
+            "30d",
+        ),
+        ("version: 1\nscan: {max_age: 99999999999999999999h}\n" + MINIMAL[11:], "scan.max_age:", "30d"),
+        ("version: 1\nscan: {max_age: 100000000000000}\n" + MINIMAL[11:], "scan.max_age:", "at most 30d"),
+        (MINIMAL + "    depth: " + "9" * 5000 + "\n", "iacgen.yaml:5:", "more than 4300 digits"),
+        (MINIMAL + "    parameters: {Port: 1e400}\n", "templates[0].parameters.Port:", "not a finite"),
+    ],
+)
+def test_a_number_too_large_for_python_is_a_usage_error_naming_the_line(
+    text: str, where: str, expected: str
+) -> None:
+    """timedelta's OverflowError and int()'s 4300-digit limit were internal errors (exit 70)."""
+    with pytest.raises(UsageError) as caught:
+        parse_manifest(text)
+    assert caught.value.exit_code == EXIT_USAGE
+    assert caught.value.message.startswith("iacgen.yaml:") and where in caught.value.message
+    assert expected in caught.value.message
