@@ -15,3 +15,18 @@ def test_a_max_age_too_large_for_a_timedelta_is_exit_2_with_the_line(cli: Any) -
     assert result.exit_code == 2, result.stderr
     assert "iacgen.yaml:2: scan.max_age: expected a duration above 0 and at most 30d" in result.stderr
     assert "internal error" not in result.stderr and not Path("iacgen-report").exists()
+
+
+def test_role_name_and_external_id_have_one_rule_for_coverage_and_the_manifest(cli: Any) -> None:
+    for flag, value, says in (
+        ("--role-name", "bad role", "role name 'bad role' is not valid: 1-64 letters"),
+        ("--external-id", "", "external id '' is not valid: 2-1224 characters"),
+    ):
+        refused = cli("coverage", "--region", "us-east-1", flag, value)
+        assert refused.exit_code == 2, refused.stderr
+        assert says in refused.stderr and f"give {flag}" in refused.stderr
+        key = flag.removeprefix("--").replace("-", "_")
+        Path("iacgen.yaml").write_text(MINIMAL + f"targets: [{{region: us-east-1, {key}: '{value}'}}]\n")
+        result = cli("ci")
+        assert result.exit_code == 2, result.stderr
+        assert f"iacgen.yaml:5: targets[0].{key}: {says}" in " ".join(result.stderr.split())

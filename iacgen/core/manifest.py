@@ -30,7 +30,16 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from iacgen.core.errors import Option, UsageError
 from iacgen.core.policies import GeneratorPolicy, Policy
@@ -69,6 +78,8 @@ MANIFEST_WORDS: dict[Option, str] = {
     Option.REGION: "region (or targets[].region)",
     Option.PROFILE: "profile",
     Option.ENDPOINT_URL: "endpoint",
+    Option.ROLE_NAME: "targets[].role_name",
+    Option.EXTERNAL_ID: "targets[].external_id",
 }
 _AT = "\x00"
 _HINT = "see the manifest reference in the README's CI section, or write a starter with: iacgen init"
@@ -194,8 +205,8 @@ class Policies(_Strict):
 
     deletion: GeneratorPolicy = GeneratorPolicy.RETAIN
     update_replace: GeneratorPolicy = GeneratorPolicy.RETAIN
-    retain_vpc_defaults: bool = True
-    allow_delete_policy: bool = False  # Delete may reach stateful types (buckets, volumes, tables, ...)
+    retain_vpc_defaults: StrictBool = True  # strict: a YAML true/false, never "yes" or 1
+    allow_delete_policy: StrictBool = False  # Delete may reach stateful types (buckets, volumes, tables, ...)
     overrides: list[Override] = Field(default_factory=list)
 
     @field_validator("deletion", "update_replace", mode="before")
@@ -229,8 +240,8 @@ class TemplateEntry(_Strict):
     name: str
     select: list[str] = Field(min_length=1)
     exclude: list[str] = Field(default_factory=list)
-    related: bool = True
-    depth: int | None = Field(default=None, ge=0)  # None: follow relations to a fixed point
+    related: StrictBool = True  # strict: a YAML true/false; "yes" or 1 is a wrong type, not true
+    depth: StrictInt | None = Field(default=None, ge=0)  # None: to a fixed point; `true` is not 1
     format: Format = Format.YAML
     path: Path | None = None  # the committed template; default NAME.yaml / NAME.json
     policies: Policies = Field(default_factory=Policies)
@@ -240,6 +251,15 @@ class TemplateEntry(_Strict):
     parameters: dict[str, ParameterValue] = Field(default_factory=dict)
     s3_bucket: str | None = None  # where bodies over 51,200 bytes are uploaded (and removed after)
     fail_on: list[str] = Field(default_factory=list)  # warning types, and/or "drift"
+
+    @field_validator("s3_bucket")
+    @classmethod
+    def _s3_bucket(cls, value: str | None) -> str | None:
+        from iacgen.core.bodies_bucket import check_bucket_name
+
+        if value is not None:
+            _usage_to_value(check_bucket_name, value)
+        return value
 
     @field_validator("name")
     @classmethod
@@ -264,9 +284,7 @@ class TemplateEntry(_Strict):
     @field_validator("fail_on", mode="before")
     @classmethod
     def _fail_on(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            value = [value]
-        if not isinstance(value, list):
+        if not isinstance(value, list):  # a bare string too: the reference documents a list
             return value
         out = []
         for index, item in enumerate(value):
@@ -344,6 +362,22 @@ class Target(_Strict):
     role_name: str = "OrganizationAccountAccessRole"  # assumed in every account but the caller's
     external_id: str | None = None
 
+    @field_validator("role_name")
+    @classmethod
+    def _role_name(cls, value: str) -> str:
+        from iacgen.core.accounts import check_role_name
+
+        _usage_to_value(check_role_name, value)  # the rule coverage's --role-name has
+        return value
+
+    @field_validator("external_id")
+    @classmethod
+    def _external_id(cls, value: str | None) -> str | None:
+        from iacgen.core.accounts import check_external_id
+
+        _usage_to_value(check_external_id, value)
+        return value
+
     @field_validator("region")
     @classmethod
     def _region(cls, value: str) -> str:
@@ -361,6 +395,13 @@ class Manifest(_Strict):
     scan: Scan = Field(default_factory=Scan)
     templates: list[TemplateEntry] = Field(min_length=1)
     targets: list[Target] = Field(default_factory=list)
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _version(cls, value: Any) -> Any:
+        if type(value) is not int:  # a Literal compares equal: true and 1.0 would pass as 1
+            raise ValueError(_version_expected(value))
+        return value
 
     @model_validator(mode="after")
     def _unique(self) -> Manifest:
@@ -385,6 +426,10 @@ class Manifest(_Strict):
 
     def to_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
+
+
+def _version_expected(value: Any) -> str:
+    return f"expected version: {MANIFEST_VERSION} (the only manifest version), got {value!r}"
 
 
 def resolve_parameter(value: str | EnvParameter) -> str:
@@ -470,12 +515,26 @@ def _usage_error(exc: ValidationError, text: str, source: str) -> UsageError:
     elif first["type"] == "missing":
         message = "required key is missing"
     elif first["type"] == "literal_error" and loc == ["version"]:
-        message = f"expected version: {MANIFEST_VERSION} (the only manifest version), got {first['input']!r}"
+        message = _version_expected(first["input"])
+    elif first["type"] in _WRONG_TYPE:  # pydantic says what it wanted; say what YAML read, as YAML writes it
+        message = f"{message}, got {_as_yaml(first['input'])}"
+        if first["type"] == "string_type" and type(first["input"]) in (int, float):
+            message += " (quote it to make it a string)"
     path = key_path(loc)
     line = _line_of(text, loc)
     where = f"{source}:{line}" if line else source
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
     return UsageError(f"{where}: {path or '(top level)'}: {message}{more}", _HINT)
+
+
+_WRONG_TYPE = {"bool_type", "int_type", "list_type", "string_type", "dict_type", "model_type"}
+
+
+def _as_yaml(value: Any) -> str:
+    """A value as the manifest spelt it: true, 2, "yes", a list."""
+    if isinstance(value, list | dict):
+        return "a list" if isinstance(value, list) else "a mapping"
+    return json.dumps(value) if isinstance(value, str | bool | int | float) or value is None else repr(value)
 
 
 def key_path(loc: list[str | int]) -> str:

@@ -288,3 +288,58 @@ def test_a_number_too_large_for_python_is_a_usage_error_naming_the_line(
     assert caught.value.exit_code == EXIT_USAGE
     assert caught.value.message.startswith("iacgen.yaml:") and where in caught.value.message
     assert expected in caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("extra", "where", "expected"),
+    [
+        ("    depth: true\n", "iacgen.yaml:5: templates[0].depth:", "valid integer, got true"),
+        ("    depth: '2'\n", "templates[0].depth:", 'valid integer, got "2"'),
+        ("    depth: 2.0\n", "templates[0].depth:", "valid integer, got 2.0"),
+        ("    related: 'yes'\n", "iacgen.yaml:5: templates[0].related:", 'valid boolean, got "yes"'),
+        ("    related: 1\n", "templates[0].related:", "valid boolean, got 1"),
+        ("    policies: {retain_vpc_defaults: 'no'}\n", "policies.retain_vpc_defaults:", "valid boolean"),
+        ("    policies: {allow_delete_policy: 1}\n", "policies.allow_delete_policy:", "valid boolean"),
+        ("    fail_on: drift\n", "iacgen.yaml:5: templates[0].fail_on:", 'valid list, got "drift"'),
+        ("    exclude: type=AWS::EC2::Route\n", "templates[0].exclude:", "valid list"),
+        ("    s3_bucket: Bad_Bucket\n", "templates[0].s3_bucket:", "bucket name 'Bad_Bucket' is not valid"),
+        ("    s3_bucket: ab\n", "templates[0].s3_bucket:", "3-63 lowercase letters"),
+        ("    s3_bucket: a..b\n", "templates[0].s3_bucket:", "is not valid"),
+        ("    s3_bucket: 192.168.1.1\n", "templates[0].s3_bucket:", "is not valid"),
+        ("    s3_bucket: my-bucket-\n", "templates[0].s3_bucket:", "is not valid"),
+        (
+            "targets: [{region: us-east-1, role_name: bad role}]\n",
+            "iacgen.yaml:5: targets[0].role_name:",
+            "role name 'bad role' is not valid",
+        ),
+        ("targets: [{region: us-east-1, external_id: ''}]\n", "targets[0].external_id:", "2-1224 characters"),
+        ("targets: [{region: us-east-1, account: 210987654321}]\n", "targets[0].account:", "quote it"),
+    ],
+)
+def test_a_value_of_the_wrong_type_or_shape_is_refused_not_coerced(
+    extra: str, where: str, expected: str
+) -> None:
+    """depth: true was depth 1, related: "yes" was true, fail_on: drift a list, a bad bucket or role name
+    reached AWS: the reference documents the types, and wrong ones are exit 2."""
+    with pytest.raises(UsageError) as caught:
+        parse_manifest(MINIMAL + extra)
+    assert caught.value.exit_code == EXIT_USAGE
+    assert where in caught.value.message, caught.value.message
+    assert expected in caught.value.message
+
+
+@pytest.mark.parametrize("version", ["true", "1.0", "'1'"])
+def test_version_is_the_integer_1_not_something_equal_to_it(version: str) -> None:
+    with pytest.raises(UsageError, match=r"iacgen.yaml:1: version: expected version: 1"):
+        parse_manifest(MINIMAL.replace("version: 1", f"version: {version}"))
+
+
+def test_yaml_typing_is_kept_where_the_values_are_right() -> None:
+    m = parse_manifest(
+        MINIMAL + "    related: false\n    s3_bucket: my.bodies-1\n    fail_on: [drift]\n"
+        "targets: [{region: us-east-1, role_name: 'path/Role+=,.@_-', external_id: ab}]\n"
+    )
+    (t,) = m.templates
+    assert (t.related, t.depth, t.s3_bucket, t.fail_on) == (False, None, "my.bodies-1", ["drift"])
+    assert (m.targets[0].role_name, m.targets[0].external_id) == ("path/Role+=,.@_-", "ab")
+    assert parse_manifest(MINIMAL + "    depth: 0\n").templates[0].depth == 0
