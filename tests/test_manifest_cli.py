@@ -30,3 +30,21 @@ def test_role_name_and_external_id_have_one_rule_for_coverage_and_the_manifest(c
         result = cli("ci")
         assert result.exit_code == 2, result.stderr
         assert f"iacgen.yaml:5: targets[0].{key}: {says}" in " ".join(result.stderr.split())
+
+
+def test_a_bad_manifest_endpoint_names_the_file_line_and_key(cli: Any) -> None:
+    Path("iacgen.yaml").write_text("version: 1\nendpoint: 'not a url'\n" + MINIMAL[11:])
+    result = cli("ci")
+    assert result.exit_code == 2, result.stderr
+    assert "iacgen.yaml:2: endpoint: URL 'not a url' is not an http:// or https:// URL" in result.stderr
+    assert "--endpoint-url" not in result.stderr
+
+
+def test_generate_and_the_manifest_suggest_the_real_spelling_of_a_type(cli: Any, cloud: None) -> None:
+    result = cli("generate", "x", "--select", "type=aws::ec2::vpc")
+    assert result.exit_code == 2, result.stderr
+    assert "write AWS::EC2::VPC" in result.stderr and "AWS::EC2::Vpc" not in result.stderr
+    Path("iacgen.yaml").write_text(MINIMAL.replace("type=AWS::EC2::VPC", "type=aws::ec2::vpc"))
+    result = cli("ci")
+    assert result.exit_code == 2, result.stderr
+    assert "templates[0].select[0]" in result.stderr and "write AWS::EC2::VPC" in result.stderr

@@ -82,6 +82,7 @@ MANIFEST_WORDS: dict[Option, str] = {
     Option.EXTERNAL_ID: "targets[].external_id",
 }
 _AT = "\x00"
+_HINT_MARK = "\x01"  # a validator's own hint follows it in the message (_usage_error gives it as the hint)
 _HINT = "see the manifest reference in the README's CI section, or write a starter with: iacgen init"
 
 
@@ -277,8 +278,9 @@ class TemplateEntry(_Strict):
         for index, expr in enumerate(value):
             try:
                 parse_select(expr)
-            except UsageError as exc:
-                raise ValueError(_at([index], exc.message)) from None
+            except UsageError as exc:  # with its own hint: "write AWS::EC2::VPC", the grammar
+                hint = exc.hint_in(MANIFEST_WORDS)
+                raise ValueError(_at([index], exc.message + (_HINT_MARK + hint if hint else ""))) from None
         return value
 
     @field_validator("fail_on", mode="before")
@@ -396,6 +398,15 @@ class Manifest(_Strict):
     templates: list[TemplateEntry] = Field(min_length=1)
     targets: list[Target] = Field(default_factory=list)
 
+    @field_validator("endpoint")
+    @classmethod
+    def _endpoint(cls, value: str | None) -> str | None:
+        from iacgen.core.validation import check_endpoint_url
+
+        if value is not None:  # here, with the file and line: the session's check names --endpoint-url
+            _usage_to_value(check_endpoint_url, value, "URL")
+        return value
+
     @field_validator("version", mode="before")
     @classmethod
     def _version(cls, value: Any) -> Any:
@@ -474,10 +485,13 @@ def load_manifest(path: Path = MANIFEST_FILE) -> Manifest:
 
 def parse_manifest(text: str, source: str = "iacgen.yaml") -> Manifest:
     from ruamel.yaml import YAML
+    from ruamel.yaml.constructor import DuplicateKeyError
     from ruamel.yaml.error import YAMLError
 
     try:
         data = YAML(typ="safe", pure=True).load(text)
+    except DuplicateKeyError as exc:
+        raise _duplicate_key(exc, text, source) from None
     except YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark is not None else source
@@ -501,6 +515,39 @@ def parse_manifest(text: str, source: str = "iacgen.yaml") -> Manifest:
         raise _usage_error(exc, text, source) from None
 
 
+def _duplicate_key(exc: Any, text: str, source: str) -> UsageError:
+    """`templates[0].select: key select appears twice (lines 4 and 6)`: ruamel's own message shows each
+    value as "[]" whatever it holds, so this names the key, its path and both lines, from the composed
+    nodes (composing keeps both keys)."""
+    from ruamel.yaml import YAML
+
+    mark = exc.problem_mark
+    hint = "keep one of them (a YAML mapping has each key once)"
+    try:
+        root = YAML(typ="safe", pure=True).compose(text)
+    except Exception:
+        root = None
+    stack: list[tuple[Any, list[str | int]]] = [(root, [])]
+    seen: set[int] = set()
+    while stack:
+        node, loc = stack.pop()
+        if node is None or id(node) in seen or not isinstance(node.value, list):
+            continue
+        seen.add(id(node))
+        if not node.tag.endswith(":map"):
+            stack.extend((item, [*loc, index]) for index, item in enumerate(node.value))
+            continue
+        keys = [key for key, _ in node.value]
+        stack.extend((value, [*loc, str(key.value)]) for key, value in node.value)
+        for key in keys:
+            if (key.start_mark.line, key.start_mark.column) == (mark.line, mark.column):
+                first = next(k for k in keys if k.value == key.value).start_mark.line + 1
+                lines = f"lines {first} and {mark.line + 1}" if first != mark.line + 1 else f"line {first}"
+                where = f"{source}:{mark.line + 1}: {key_path([*loc, str(key.value)])}"
+                return UsageError(f"{where}: key {key.value} appears twice ({lines})", hint)
+    return UsageError(f"{source}:{mark.line + 1}: a key appears twice", hint)
+
+
 def _usage_error(exc: ValidationError, text: str, source: str) -> UsageError:
     # an unknown key first: a misspelt key (selct) also makes the key it meant missing, and names the cause
     errors = sorted(exc.errors(include_url=False), key=lambda e: e["type"] != "extra_forbidden")
@@ -510,6 +557,7 @@ def _usage_error(exc: ValidationError, text: str, source: str) -> UsageError:
     if message.startswith(_AT):  # a validator named the item at fault: extend the key path
         parts, message = message[1:].split(_AT, 1)
         loc.extend(json.loads(parts))
+    message, _, own_hint = message.partition(_HINT_MARK)
     if first["type"] == "extra_forbidden":
         message = f"unknown key {loc[-1]!r}; expected one of: {', '.join(_allowed_keys(loc[:-1]))}"
     elif first["type"] == "missing":
@@ -523,8 +571,9 @@ def _usage_error(exc: ValidationError, text: str, source: str) -> UsageError:
     path = key_path(loc)
     line = _line_of(text, loc)
     where = f"{source}:{line}" if line else source
-    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-    return UsageError(f"{where}: {path or '(top level)'}: {message}{more}", _HINT)
+    others = len(errors) - 1  # more problems, not more keys: "(and 6 more)" after a key list read as keys
+    more = f" ({others} more problem{'s' if others > 1 else ''} in the file)" if others else ""
+    return UsageError(f"{where}: {path or '(top level)'}: {message}{more}", own_hint or _HINT)
 
 
 _WRONG_TYPE = {"bool_type", "int_type", "list_type", "string_type", "dict_type", "model_type"}
@@ -554,6 +603,7 @@ _MODELS: dict[str, type[BaseModel]] = {
     "policies": Policies,
     "overrides": Override,
     "stack": Stack,
+    "targets": Target,
 }
 
 

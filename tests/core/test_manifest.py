@@ -200,7 +200,7 @@ MINIMAL = "version: 1\ntemplates:\n  - name: w\n    select: [type=AWS::EC2::VPC]
         ("- a\n", "iacgen.yaml:", "expected a mapping (version: 1, templates: [...]), got a list"),
         ("", "iacgen.yaml:", "got an empty file"),
         ("version: 1\ntemplates: [\n", "iacgen.yaml:3:1: not valid YAML:", ""),
-        ("version: 1\nversion: 1\n", "iacgen.yaml:2:1: not valid YAML:", "duplicate key"),
+        ("version: 1\nversion: 1\n", "iacgen.yaml:2: version:", "key version appears twice (lines 1 and 2)"),
         ("version: 1\ntemplates: !!python/object:os.system {}\n", "not valid YAML", ""),
     ],
 )
@@ -343,3 +343,57 @@ def test_yaml_typing_is_kept_where_the_values_are_right() -> None:
     assert (t.related, t.depth, t.s3_bucket, t.fail_on) == (False, None, "my.bodies-1", ["drift"])
     assert (m.targets[0].role_name, m.targets[0].external_id) == ("path/Role+=,.@_-", "ab")
     assert parse_manifest(MINIMAL + "    depth: 0\n").templates[0].depth == 0
+
+
+def test_an_unknown_key_in_a_target_lists_the_target_keys() -> None:
+    with pytest.raises(UsageError) as caught:
+        parse_manifest(MINIMAL + "targets: [{region: us-east-1, acount: '123456789012'}]\n")
+    assert caught.value.message.endswith(
+        "targets[0].acount: unknown key 'acount'; expected one of: "
+        "name, account, region, role_name, external_id"
+    )
+
+
+def test_further_problems_are_counted_as_problems_not_keys() -> None:
+    with pytest.raises(UsageError) as caught:
+        parse_manifest(MINIMAL + "    colour: red\n    related: maybe\n    format: toml\n")
+    message = caught.value.message
+    assert "unknown key 'colour'; expected one of: " in message
+    assert message.endswith("(2 more problems in the file)"), message
+    with pytest.raises(UsageError) as caught:
+        parse_manifest(MINIMAL + "    related: maybe\n    format: toml\n")
+    assert caught.value.message.endswith("(1 more problem in the file)")
+
+
+def test_a_duplicate_key_names_both_lines_and_the_key_path_not_ruamels_placeholder_values() -> None:
+    text = MINIMAL + "    related: true\n    select: [type=AWS::EC2::Subnet]\n"
+    with pytest.raises(UsageError) as caught:
+        parse_manifest(text)
+    assert caught.value.message == (
+        "iacgen.yaml:6: templates[0].select: key select appears twice (lines 4 and 6)"
+    )
+    assert "[]" not in caught.value.message and caught.value.hint
+    with pytest.raises(
+        UsageError, match=r"iacgen.yaml:3: templates\[0\].name: key name appears twice \(line 3\)"
+    ):
+        parse_manifest("version: 1\ntemplates:\n  - {name: a, name: b, select: [type=AWS::EC2::VPC]}\n")
+
+
+def test_a_bad_endpoint_is_named_in_the_manifests_words_with_its_line() -> None:
+    with pytest.raises(UsageError) as caught:
+        parse_manifest("version: 1\nendpoint: 'ftp://x'\n" + MINIMAL[11:])
+    assert caught.value.message.startswith(
+        "iacgen.yaml:2: endpoint: URL 'ftp://x' is not an http:// or https:// URL with a host"
+    )
+    assert "--endpoint-url" not in caught.value.message
+
+
+@pytest.mark.parametrize("key", ["select", "exclude"])
+def test_a_type_in_the_wrong_case_gets_its_real_spelling_as_the_hint(key: str) -> None:
+    text = MINIMAL if key == "exclude" else MINIMAL.replace("[type=AWS::EC2::VPC]", "['type=aws::ec2::vpc']")
+    if key == "exclude":
+        text += "    exclude: ['type=aws::ec2::vpc']\n"
+    with pytest.raises(UsageError) as caught:
+        parse_manifest(text)
+    assert f"templates[0].{key}[0]: bad selection term 'type=aws::ec2::vpc'" in caught.value.message
+    assert caught.value.hint is not None and "write AWS::EC2::VPC" in caught.value.hint
