@@ -48,3 +48,49 @@ def test_generate_and_the_manifest_suggest_the_real_spelling_of_a_type(cli: Any,
     result = cli("ci")
     assert result.exit_code == 2, result.stderr
     assert "templates[0].select[0]" in result.stderr and "write AWS::EC2::VPC" in result.stderr
+
+
+def _policies(path: Path) -> set[tuple[str, str]]:
+    from ruamel.yaml import YAML
+
+    body = YAML(typ="safe", pure=True).load(path.read_text())
+    return {
+        (str(r.get("DeletionPolicy")), str(r.get("UpdateReplacePolicy"))) for r in body["Resources"].values()
+    }
+
+
+def test_init_writes_the_policies_generate_recorded_so_ci_generates_the_same_template(
+    cli: Any, workshop: Any
+) -> None:
+    assert cli("-q", "scan").exit_code == 0
+    made = cli(
+        "-q",
+        "generate",
+        "vpcs",
+        "--select",
+        "type=AWS::EC2::VPC",
+        "--deletion-policy",
+        "DELETE",
+        "--no-retain-vpc-defaults",
+    )
+    assert made.exit_code == 0, made.stderr
+    assert _policies(Path("vpcs.yaml")) == {("Delete", "Retain")}
+    result = cli("init")
+    assert result.exit_code == 0, result.stderr
+    from iacgen.core.manifest import load_manifest
+
+    (entry,) = load_manifest(Path("iacgen.yaml")).templates
+    assert (entry.policies.deletion, entry.policies.update_replace) == ("DELETE", "RETAIN")
+    assert (entry.policies.retain_vpc_defaults, entry.policies.allow_delete_policy) == (False, False)
+    assert "drift and/or secrets" in Path("iacgen.yaml").read_text()
+    planned = cli("ci")
+    assert planned.exit_code == 0, planned.stderr
+    assert _policies(Path("iacgen-report/templates/vpcs.yaml")) == _policies(Path("vpcs.yaml"))
+
+
+def test_init_out_a_directory_says_it_is_one(cli: Any) -> None:
+    Path("d").mkdir()
+    result = cli("init", "--out", "d")
+    assert result.exit_code == 2, result.stderr
+    assert "d is a directory" in result.stderr and "already exists" not in result.stderr
+    assert list(Path("d").iterdir()) == []

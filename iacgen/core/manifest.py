@@ -45,6 +45,7 @@ from iacgen.core.errors import Option, UsageError
 from iacgen.core.policies import GeneratorPolicy, Policy
 
 if TYPE_CHECKING:
+    from iacgen.core.state import TemplateRecord
     from iacgen.core.workspace import Workspace
 
 MANIFEST_FILE = Path("iacgen.yaml")
@@ -648,15 +649,15 @@ _EXAMPLE_ENTRY = """\
     format: {format}
     path: {path}   # the committed template: ci reports drift against it
     policies:
-      deletion: RETAIN     # what the generator writes on every resource: RETAIN or DELETE
-      update_replace: RETAIN
-      retain_vpc_defaults: true
-      allow_delete_policy: false   # true: Delete may reach stateful resources (buckets, volumes, ...)
+      deletion: {deletion}     # what the generator writes on every resource: RETAIN or DELETE
+      update_replace: {update_replace}
+      retain_vpc_defaults: {retain_vpc_defaults}
+      allow_delete_policy: {allow_delete_policy}   # true: Delete may reach stateful resources (buckets, ...)
       overrides: []        # e.g. {{type: "AWS::EC2::KeyPair", deletion: Retain}}, {{logical_id: X, ...}}
     stack: {{name: {stack}, mode: auto}}   # new | existing | auto
     parameters: {{}}         # write-only properties: Name: literal | {{env: VAR}} | "{{{{resolve:ssm:/p}}}}"
     # s3_bucket: my-bucket # for bodies over 51,200 bytes (uploaded under iacgen/, removed after)
-    fail_on: []            # warning types that fail the run, and/or drift
+    fail_on: []            # warning types that fail the run, drift and/or secrets
 """
 
 _HEADER = """\
@@ -688,14 +689,33 @@ def _flow(items: list[str]) -> str:
     return ", ".join(json.dumps(item) for item in items)
 
 
+def _recorded_policies(record: TemplateRecord | None) -> dict[str, str]:
+    """The policies generate recorded (what its file has on each resource), else the defaults: a manifest
+    with other ones would generate another template, and drift, which ignores policies, would not say so."""
+    allowed = {p.value for p in GeneratorPolicy}
+    deletion = record.deletion_policy if record else None
+    update_replace = record.update_replace_policy if record else None
+    retain = record.retain_vpc_defaults if record else None
+    allow = record.allow_delete_policy if record else None
+    return {
+        "deletion": deletion if deletion in allowed else GeneratorPolicy.RETAIN.value,
+        "update_replace": update_replace if update_replace in allowed else GeneratorPolicy.RETAIN.value,
+        "retain_vpc_defaults": "false" if retain is False else "true",
+        "allow_delete_policy": "true" if allow is True else "false",
+    }
+
+
 def init_manifest(path: Path, workspace: Workspace) -> InitResult:
     """Write a commented starter manifest at `path`, from the last `generate` recorded in the workspace if
     there is one, else an example; never over an existing file (UsageError, exit 2). It always validates."""
     from iacgen.core.files import write_atomic
 
+    if path.is_dir():
+        raise UsageError(f"{path} is a directory", "give a file's path, e.g. --out DIR/iacgen.yaml")
     if path.exists() or path.is_symlink():
         raise UsageError(f"{path} already exists; iacgen init never overwrites it", "edit it, or pass --out")
     record = workspace.load().last_record()
+    policies = _recorded_policies(record if record is not None and record.template_path else None)
     if record is not None and record.template_path:
         name, template_path = record.name, record.template_path
         fmt = "json" if template_path.endswith(".json") else "yaml"
@@ -728,6 +748,7 @@ def init_manifest(path: Path, workspace: Workspace) -> InitResult:
         format=fmt,
         path=template_path,
         stack=stack,
+        **policies,
     )
     parse_manifest(text, str(path))  # a starter that does not validate would be a bug
     write_atomic(path, text)
