@@ -75,6 +75,10 @@ def test_the_state_directory_is_private_and_holds_ids_only(cli: Any, workshop: A
         "exclude",
         "related",
         "related_depth",
+        "deletion_policy",
+        "update_replace_policy",
+        "retain_vpc_defaults",
+        "allow_delete_policy",
         "written",
     }
     assert "testing" not in Path(".iacgen/state.json").read_text()  # the access key and secret of the tests

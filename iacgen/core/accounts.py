@@ -4,6 +4,7 @@ AssumeRole (the caller's own account is used with the caller's credentials). Sha
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +18,25 @@ DEFAULT_ROLE_NAME = "OrganizationAccountAccessRole"
 DEFAULT_SESSION_NAME = "iacgen"
 DEFAULT_MAX_WORKERS = 8  # targets (account x Region) worked on at once, by coverage and ci's fan-out
 MAX_WORKERS = 64
+_ROLE_NAME_RE = re.compile(r"[\w+=,.@/-]{1,64}")  # IAM's role name characters (a path may lead)
+
+
+def check_role_name(name: str) -> None:
+    """The role assumed in other accounts: coverage's --role-name and a manifest target's role_name."""
+    if not _ROLE_NAME_RE.fullmatch(name):
+        raise UsageError(
+            f"role name {name!r} is not valid: 1-64 letters, digits and +=,.@_-/",
+            "give {opt:role_name} the role's name (default " + DEFAULT_ROLE_NAME + ")",
+        )
+
+
+def check_external_id(value: str | None) -> None:
+    """sts:AssumeRole's ExternalId is 2-1224 characters; an empty one would be sent as none."""
+    if value is not None and not 2 <= len(value) <= 1224:
+        raise UsageError(
+            f"external id {value!r} is not valid: 2-1224 characters",
+            "give {opt:external_id} the value the role's trust policy asks for, or leave it out",
+        )
 
 
 def check_max_workers(count: int) -> None:

@@ -4,14 +4,28 @@ body needs it and reused afterwards. The objects themselves are removed by the c
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
-from iacgen.core.errors import AwsError, aws_error, error_code
+from iacgen.core.errors import AwsError, UsageError, aws_error, error_code
 
 if TYPE_CHECKING:
     from iacgen.core.session import Aws
 
 PREFIX = "iacgen-templates"
+_BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+_IP_ADDRESS = re.compile(r"\d+\.\d+\.\d+\.\d+")
+
+
+def check_bucket_name(name: str) -> None:
+    """S3's naming rules for general purpose buckets, before any call: S3 would answer a bad name with an
+    InvalidBucketName only when the body is uploaded, after the rest of the plan ran."""
+    if not _BUCKET_NAME.fullmatch(name) or ".." in name or _IP_ADDRESS.fullmatch(name):
+        raise UsageError(
+            f"bucket name {name!r} is not valid: 3-63 lowercase letters, digits, dots and hyphens, "
+            "starting and ending with a letter or digit (no '..', not an IP address)",
+            "give {opt:s3_bucket} an existing bucket's name",
+        )
 
 
 def bucket_name(aws: Aws) -> str:

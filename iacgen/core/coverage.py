@@ -39,7 +39,6 @@ DEFAULT_SESSION_NAME = "iacgen-coverage"
 GLOBAL_TYPE_PREFIXES = ("AWS::IAM::",)
 _ACCOUNT_RE = re.compile(r"\d{12}")
 _SESSION_NAME_RE = re.compile(r"[\w+=,.@-]{2,64}")
-_ROLE_NAME_RE = re.compile(r"[\w+=,.@/-]{1,64}")
 _DISABLED_REGION_CODES = {"InvalidClientTokenId", "UnrecognizedClient", "AuthFailure", "OptInRequired"}
 
 
@@ -247,15 +246,13 @@ def validate(request: CoverageRequest) -> None:
     for region in request.regions:
         check_region(region)
     accounts.check_max_workers(request.max_workers)
-    if not _ROLE_NAME_RE.fullmatch(request.role_name):
-        raise UsageError(f"role name {request.role_name!r} is not valid", "pass --role-name NAME")
+    accounts.check_role_name(request.role_name)
     if not _SESSION_NAME_RE.fullmatch(request.role_session_name):
         raise UsageError(
             f"role session name {request.role_session_name!r} is not valid",
             "use 2-64 letters, digits and +=,.@_-",
         )
-    if request.external_id is not None and not 2 <= len(request.external_id) <= 1224:
-        raise UsageError("--external-id is 2-1224 characters", None)
+    accounts.check_external_id(request.external_id)
 
 
 # --- per account and per target --------------------------------------------------------------------------

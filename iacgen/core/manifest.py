@@ -21,6 +21,7 @@ key's path (`templates[0].select[1]`) and what was expected.
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 from dataclasses import dataclass
@@ -29,12 +30,22 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from iacgen.core.errors import Option, UsageError
 from iacgen.core.policies import GeneratorPolicy, Policy
 
 if TYPE_CHECKING:
+    from iacgen.core.state import TemplateRecord
     from iacgen.core.workspace import Workspace
 
 MANIFEST_FILE = Path("iacgen.yaml")
@@ -68,8 +79,11 @@ MANIFEST_WORDS: dict[Option, str] = {
     Option.REGION: "region (or targets[].region)",
     Option.PROFILE: "profile",
     Option.ENDPOINT_URL: "endpoint",
+    Option.ROLE_NAME: "targets[].role_name",
+    Option.EXTERNAL_ID: "targets[].external_id",
 }
 _AT = "\x00"
+_HINT_MARK = "\x01"  # a validator's own hint follows it in the message (_usage_error gives it as the hint)
 _HINT = "see the manifest reference in the README's CI section, or write a starter with: iacgen init"
 
 
@@ -93,17 +107,26 @@ class StackMode(StrEnum):
     AUTO = "auto"  # whichever it is at run time
 
 
+_UNITS = {"d": "days", "h": "hours", "m": "minutes"}
+_MAX_AGE_RANGE = "expected a duration above 0 and at most 30d (a scan is usable for 30 days)"
+
+
 def _duration(value: Any) -> timedelta:
-    """'7d', '12h', '30m', or a whole number of days."""
+    """'7d', '12h', '30m', or a whole number of days. An amount beyond what timedelta holds (100000000000d)
+    is out of range, said as such: timedelta's own OverflowError would be an internal error."""
     if isinstance(value, timedelta):
         return value
     if isinstance(value, int) and not isinstance(value, bool):
-        return timedelta(days=value)
-    match = _DURATION.match(value) if isinstance(value, str) else None
-    if match is None:
-        raise ValueError("expected a duration such as 7d, 12h or 30m")
-    amount, unit = int(match.group(1)), match.group(2)
-    return {"d": timedelta(days=amount), "h": timedelta(hours=amount), "m": timedelta(minutes=amount)}[unit]
+        amount, unit = value, "d"
+    else:
+        match = _DURATION.match(value) if isinstance(value, str) else None
+        if match is None:
+            raise ValueError("expected a duration such as 7d, 12h or 30m")
+        amount, unit = int(match.group(1)), match.group(2)
+    try:
+        return timedelta(**{_UNITS[unit]: amount})
+    except OverflowError:
+        raise ValueError(_MAX_AGE_RANGE) from None
 
 
 class Scan(_Strict):
@@ -116,7 +139,7 @@ class Scan(_Strict):
     def _max_age(cls, value: Any) -> timedelta:
         age = _duration(value)
         if not timedelta(0) < age <= SCAN_MAX_AGE:
-            raise ValueError("expected a duration above 0 and at most 30d (a scan is usable for 30 days)")
+            raise ValueError(_MAX_AGE_RANGE)
         return age
 
     @field_validator("types")
@@ -184,8 +207,8 @@ class Policies(_Strict):
 
     deletion: GeneratorPolicy = GeneratorPolicy.RETAIN
     update_replace: GeneratorPolicy = GeneratorPolicy.RETAIN
-    retain_vpc_defaults: bool = True
-    allow_delete_policy: bool = False  # Delete may reach stateful types (buckets, volumes, tables, ...)
+    retain_vpc_defaults: StrictBool = True  # strict: a YAML true/false, never "yes" or 1
+    allow_delete_policy: StrictBool = False  # Delete may reach stateful types (buckets, volumes, tables, ...)
     overrides: list[Override] = Field(default_factory=list)
 
     @field_validator("deletion", "update_replace", mode="before")
@@ -219,8 +242,8 @@ class TemplateEntry(_Strict):
     name: str
     select: list[str] = Field(min_length=1)
     exclude: list[str] = Field(default_factory=list)
-    related: bool = True
-    depth: int | None = Field(default=None, ge=0)  # None: follow relations to a fixed point
+    related: StrictBool = True  # strict: a YAML true/false; "yes" or 1 is a wrong type, not true
+    depth: StrictInt | None = Field(default=None, ge=0)  # None: to a fixed point; `true` is not 1
     format: Format = Format.YAML
     path: Path | None = None  # the committed template; default NAME.yaml / NAME.json
     policies: Policies = Field(default_factory=Policies)
@@ -230,6 +253,15 @@ class TemplateEntry(_Strict):
     parameters: dict[str, ParameterValue] = Field(default_factory=dict)
     s3_bucket: str | None = None  # where bodies over 51,200 bytes are uploaded (and removed after)
     fail_on: list[str] = Field(default_factory=list)  # warning types, and/or "drift"
+
+    @field_validator("s3_bucket")
+    @classmethod
+    def _s3_bucket(cls, value: str | None) -> str | None:
+        from iacgen.core.bodies_bucket import check_bucket_name
+
+        if value is not None:
+            _usage_to_value(check_bucket_name, value)
+        return value
 
     @field_validator("name")
     @classmethod
@@ -247,16 +279,15 @@ class TemplateEntry(_Strict):
         for index, expr in enumerate(value):
             try:
                 parse_select(expr)
-            except UsageError as exc:
-                raise ValueError(_at([index], exc.message)) from None
+            except UsageError as exc:  # with its own hint: "write AWS::EC2::VPC", the grammar
+                hint = exc.hint_in(MANIFEST_WORDS)
+                raise ValueError(_at([index], exc.message + (_HINT_MARK + hint if hint else ""))) from None
         return value
 
     @field_validator("fail_on", mode="before")
     @classmethod
     def _fail_on(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            value = [value]
-        if not isinstance(value, list):
+        if not isinstance(value, list):  # a bare string too: the reference documents a list
             return value
         out = []
         for index, item in enumerate(value):
@@ -274,6 +305,8 @@ class TemplateEntry(_Strict):
         for key, item in value.items():
             if isinstance(item, bool) or not isinstance(item, str | int | float | dict):
                 raise ValueError(_at([str(key)], _PARAMETER_FORMS))
+            if isinstance(item, float) and not math.isfinite(item):  # .inf, or 1e400 read as one
+                raise ValueError(_at([str(key)], "not a finite number; quote it if it is a string"))
             if isinstance(item, dict) and (set(item) != {"env"} or not isinstance(item["env"], str)):
                 raise ValueError(_at([str(key)], _PARAMETER_FORMS))
             if isinstance(item, str) and item.startswith("{{resolve:") and not _DYNAMIC_REFERENCE.match(item):
@@ -332,6 +365,22 @@ class Target(_Strict):
     role_name: str = "OrganizationAccountAccessRole"  # assumed in every account but the caller's
     external_id: str | None = None
 
+    @field_validator("role_name")
+    @classmethod
+    def _role_name(cls, value: str) -> str:
+        from iacgen.core.accounts import check_role_name
+
+        _usage_to_value(check_role_name, value)  # the rule coverage's --role-name has
+        return value
+
+    @field_validator("external_id")
+    @classmethod
+    def _external_id(cls, value: str | None) -> str | None:
+        from iacgen.core.accounts import check_external_id
+
+        _usage_to_value(check_external_id, value)
+        return value
+
     @field_validator("region")
     @classmethod
     def _region(cls, value: str) -> str:
@@ -349,6 +398,22 @@ class Manifest(_Strict):
     scan: Scan = Field(default_factory=Scan)
     templates: list[TemplateEntry] = Field(min_length=1)
     targets: list[Target] = Field(default_factory=list)
+
+    @field_validator("endpoint")
+    @classmethod
+    def _endpoint(cls, value: str | None) -> str | None:
+        from iacgen.core.validation import check_endpoint_url
+
+        if value is not None:  # here, with the file and line: the session's check names --endpoint-url
+            _usage_to_value(check_endpoint_url, value, "URL")
+        return value
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _version(cls, value: Any) -> Any:
+        if type(value) is not int:  # a Literal compares equal: true and 1.0 would pass as 1
+            raise ValueError(_version_expected(value))
+        return value
 
     @model_validator(mode="after")
     def _unique(self) -> Manifest:
@@ -373,6 +438,10 @@ class Manifest(_Strict):
 
     def to_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
+
+
+def _version_expected(value: Any) -> str:
+    return f"expected version: {MANIFEST_VERSION} (the only manifest version), got {value!r}"
 
 
 def resolve_parameter(value: str | EnvParameter) -> str:
@@ -417,16 +486,26 @@ def load_manifest(path: Path = MANIFEST_FILE) -> Manifest:
 
 def parse_manifest(text: str, source: str = "iacgen.yaml") -> Manifest:
     from ruamel.yaml import YAML
+    from ruamel.yaml.constructor import DuplicateKeyError
     from ruamel.yaml.error import YAMLError
 
     try:
         data = YAML(typ="safe", pure=True).load(text)
+    except DuplicateKeyError as exc:
+        raise _duplicate_key(exc, text, source) from None
     except YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark is not None else source
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise UsageError(
             f"{where}: not valid YAML: {problem}", "fix the YAML syntax at that position"
+        ) from None
+    except ValueError:  # Python refuses to read an integer of more than 4300 digits (int_max_str_digits)
+        digits = re.search(r"\d{4301,}", text)
+        line = text.count("\n", 0, digits.start()) + 1 if digits else None
+        raise UsageError(
+            f"{source}:{line}: a number of more than 4300 digits" if line else f"{source}: a number too long",
+            "no manifest value needs one; quote it if it is a string",
         ) from None
     if not isinstance(data, dict):
         got = "an empty file" if data is None else f"a {type(data).__name__}"
@@ -435,6 +514,39 @@ def parse_manifest(text: str, source: str = "iacgen.yaml") -> Manifest:
         return Manifest.model_validate(data)
     except ValidationError as exc:
         raise _usage_error(exc, text, source) from None
+
+
+def _duplicate_key(exc: Any, text: str, source: str) -> UsageError:
+    """`templates[0].select: key select appears twice (lines 4 and 6)`: ruamel's own message shows each
+    value as "[]" whatever it holds, so this names the key, its path and both lines, from the composed
+    nodes (composing keeps both keys)."""
+    from ruamel.yaml import YAML
+
+    mark = exc.problem_mark
+    hint = "keep one of them (a YAML mapping has each key once)"
+    try:
+        root = YAML(typ="safe", pure=True).compose(text)
+    except Exception:
+        root = None
+    stack: list[tuple[Any, list[str | int]]] = [(root, [])]
+    seen: set[int] = set()
+    while stack:
+        node, loc = stack.pop()
+        if node is None or id(node) in seen or not isinstance(node.value, list):
+            continue
+        seen.add(id(node))
+        if not node.tag.endswith(":map"):
+            stack.extend((item, [*loc, index]) for index, item in enumerate(node.value))
+            continue
+        keys = [key for key, _ in node.value]
+        stack.extend((value, [*loc, str(key.value)]) for key, value in node.value)
+        for key in keys:
+            if (key.start_mark.line, key.start_mark.column) == (mark.line, mark.column):
+                first = next(k for k in keys if k.value == key.value).start_mark.line + 1
+                lines = f"lines {first} and {mark.line + 1}" if first != mark.line + 1 else f"line {first}"
+                where = f"{source}:{mark.line + 1}: {key_path([*loc, str(key.value)])}"
+                return UsageError(f"{where}: key {key.value} appears twice ({lines})", hint)
+    return UsageError(f"{source}:{mark.line + 1}: a key appears twice", hint)
 
 
 def _usage_error(exc: ValidationError, text: str, source: str) -> UsageError:
@@ -446,17 +558,33 @@ def _usage_error(exc: ValidationError, text: str, source: str) -> UsageError:
     if message.startswith(_AT):  # a validator named the item at fault: extend the key path
         parts, message = message[1:].split(_AT, 1)
         loc.extend(json.loads(parts))
+    message, _, own_hint = message.partition(_HINT_MARK)
     if first["type"] == "extra_forbidden":
         message = f"unknown key {loc[-1]!r}; expected one of: {', '.join(_allowed_keys(loc[:-1]))}"
     elif first["type"] == "missing":
         message = "required key is missing"
     elif first["type"] == "literal_error" and loc == ["version"]:
-        message = f"expected version: {MANIFEST_VERSION} (the only manifest version), got {first['input']!r}"
+        message = _version_expected(first["input"])
+    elif first["type"] in _WRONG_TYPE:  # pydantic says what it wanted; say what YAML read, as YAML writes it
+        message = f"{message}, got {_as_yaml(first['input'])}"
+        if first["type"] == "string_type" and type(first["input"]) in (int, float):
+            message += " (quote it to make it a string)"
     path = key_path(loc)
     line = _line_of(text, loc)
     where = f"{source}:{line}" if line else source
-    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-    return UsageError(f"{where}: {path or '(top level)'}: {message}{more}", _HINT)
+    others = len(errors) - 1  # more problems, not more keys: "(and 6 more)" after a key list read as keys
+    more = f" ({others} more problem{'s' if others > 1 else ''} in the file)" if others else ""
+    return UsageError(f"{where}: {path or '(top level)'}: {message}{more}", own_hint or _HINT)
+
+
+_WRONG_TYPE = {"bool_type", "int_type", "list_type", "string_type", "dict_type", "model_type"}
+
+
+def _as_yaml(value: Any) -> str:
+    """A value as the manifest spelt it: true, 2, "yes", a list."""
+    if isinstance(value, list | dict):
+        return "a list" if isinstance(value, list) else "a mapping"
+    return json.dumps(value) if isinstance(value, str | bool | int | float) or value is None else repr(value)
 
 
 def locate(source: Path, loc: list[str | int]) -> str:
@@ -486,6 +614,7 @@ _MODELS: dict[str, type[BaseModel]] = {
     "policies": Policies,
     "overrides": Override,
     "stack": Stack,
+    "targets": Target,
 }
 
 
@@ -530,15 +659,15 @@ _EXAMPLE_ENTRY = """\
     format: {format}
     path: {path}   # the committed template: ci reports drift against it
     policies:
-      deletion: RETAIN     # what the generator writes on every resource: RETAIN or DELETE
-      update_replace: RETAIN
-      retain_vpc_defaults: true
-      allow_delete_policy: false   # true: Delete may reach stateful resources (buckets, volumes, ...)
+      deletion: {deletion}     # what the generator writes on every resource: RETAIN or DELETE
+      update_replace: {update_replace}
+      retain_vpc_defaults: {retain_vpc_defaults}
+      allow_delete_policy: {allow_delete_policy}   # true: Delete may reach stateful resources (buckets, ...)
       overrides: []        # e.g. {{type: "AWS::EC2::KeyPair", deletion: Retain}}, {{logical_id: X, ...}}
     stack: {{name: {stack}, mode: auto}}   # new | existing | auto
     parameters: {{}}         # write-only properties: Name: literal | {{env: VAR}} | "{{{{resolve:ssm:/p}}}}"
     # s3_bucket: my-bucket # for bodies over 51,200 bytes (uploaded under iacgen/, removed after)
-    fail_on: []            # warning types that fail the run, and/or drift
+    fail_on: []            # warning types that fail the run, drift and/or secrets
 """
 
 _HEADER = """\
@@ -570,14 +699,33 @@ def _flow(items: list[str]) -> str:
     return ", ".join(json.dumps(item) for item in items)
 
 
+def _recorded_policies(record: TemplateRecord | None) -> dict[str, str]:
+    """The policies generate recorded (what its file has on each resource), else the defaults: a manifest
+    with other ones would generate another template, and drift, which ignores policies, would not say so."""
+    allowed = {p.value for p in GeneratorPolicy}
+    deletion = record.deletion_policy if record else None
+    update_replace = record.update_replace_policy if record else None
+    retain = record.retain_vpc_defaults if record else None
+    allow = record.allow_delete_policy if record else None
+    return {
+        "deletion": deletion if deletion in allowed else GeneratorPolicy.RETAIN.value,
+        "update_replace": update_replace if update_replace in allowed else GeneratorPolicy.RETAIN.value,
+        "retain_vpc_defaults": "false" if retain is False else "true",
+        "allow_delete_policy": "true" if allow is True else "false",
+    }
+
+
 def init_manifest(path: Path, workspace: Workspace) -> InitResult:
     """Write a commented starter manifest at `path`, from the last `generate` recorded in the workspace if
     there is one, else an example; never over an existing file (UsageError, exit 2). It always validates."""
     from iacgen.core.files import write_atomic
 
+    if path.is_dir():
+        raise UsageError(f"{path} is a directory", "give a file's path, e.g. --out DIR/iacgen.yaml")
     if path.exists() or path.is_symlink():
         raise UsageError(f"{path} already exists; iacgen init never overwrites it", "edit it, or pass --out")
     record = workspace.load().last_record()
+    policies = _recorded_policies(record if record is not None and record.template_path else None)
     if record is not None and record.template_path:
         name, template_path = record.name, record.template_path
         fmt = "json" if template_path.endswith(".json") else "yaml"
@@ -610,6 +758,7 @@ def init_manifest(path: Path, workspace: Workspace) -> InitResult:
         format=fmt,
         path=template_path,
         stack=stack,
+        **policies,
     )
     parse_manifest(text, str(path))  # a starter that does not validate would be a bug
     write_atomic(path, text)

@@ -30,6 +30,12 @@ class TemplateRecord:
     exclude: list[str] | None = None
     related: bool | None = None
     related_depth: int | None = None
+    # ... and the policies it wrote (DELETE / RETAIN), so init's manifest reproduces the same template (drift
+    # ignores policies: a manifest with other ones would pass while generating a different file)
+    deletion_policy: str | None = None
+    update_replace_policy: str | None = None
+    retain_vpc_defaults: bool | None = None
+    allow_delete_policy: bool | None = None
     # every template file generate wrote under this name, as sha256sum prints them ("SHA256  PATH"): a file
     # written under another --format or --out is still known as iacgen's own
     written: list[str] | None = None

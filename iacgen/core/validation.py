@@ -77,21 +77,19 @@ def case_problem(type_pattern: str) -> tuple[str, str] | None:
     first = segments[0] if segments else ""
     lowered = [s for s in segments if s[:1].islower()]
     if lowered or (first.upper() in (o.upper() for o in _KNOWN_ORGS) and first not in _KNOWN_ORGS):
-        fixed = "::".join(_capitalised(s) for s in type_pattern.split("::"))
+        from iacgen.core.type_names import real_spelling
+
+        fixed = real_spelling(type_pattern)  # a real type's spelling, never a guess (AWS::EC2::Vpc)
         return (
             f"resource type {type_pattern!r} is not spelled as the service spells types",
-            f"type names are case-sensitive and lower case matches nothing; write {fixed}, "
-            "each name as AWS spells it (AWS::EC2::VPC, AWS::S3::Bucket)",
+            "type names are case-sensitive and lower case matches nothing; "
+            + (
+                f"write {fixed}"
+                if fixed
+                else "write each name as AWS spells it (AWS::EC2::VPC, AWS::S3::Bucket)"
+            ),
         )
     return None
-
-
-def _capitalised(segment: str) -> str:
-    for org in _KNOWN_ORGS:
-        if segment.lower() == org.lower():
-            return org
-    known = {"ec2": "EC2", "s3": "S3", "iam": "IAM", "kms": "KMS", "rds": "RDS", "sqs": "SQS", "sns": "SNS"}
-    return known.get(segment.lower(), segment[:1].upper() + segment[1:])
 
 
 def check_type_patterns(patterns: Iterable[str], option: str) -> None:

@@ -17,7 +17,11 @@ that fans out over an organization:
   (InvalidClientTokenId, "The security token included in the request is invalid"). Here the IaC generator
   operations (wire.where) refuse requests to a not-opted-in Region the same way.
 
-Which Regions are enabled follows moto's opt-in table (the 17 Regions that need no opt-in, per partition).
+Which Regions are enabled: the 17 commercial Regions AWS enables by default (those introduced before 20 March
+2019, per the Account Management guide); every later commercial Region needs opting in, including af-south-1,
+eu-south-1 and ap-southeast-3, which moto's table marks "opt-in-not-required". A scenario enables one for an
+account with opt_in() (the state of the Account Management API's EnableRegion, reset with moto). Regions of
+the other partitions, and names moto does not know, are not refused here.
 The AccessDenied status code is 400 here (the STS model has no AccessDenied shape); the service sends 403.
 """
 
@@ -134,39 +138,72 @@ def assume_role(self: Any) -> Any:
     return _originals["assume_role"](self)
 
 
-def enabled(region: str) -> bool:
-    """Whether the local cloud's accounts have this Region enabled (moto's opt-in table; a name it does not
-    know is not refused here)."""
+# The commercial Regions enabled in every account (AWS Account Management guide: Regions introduced before
+# 20 March 2019); every later one is disabled until the account opts in.
+ENABLED_BY_DEFAULT = frozenset(
+    {
+        "us-east-1", "us-east-2", "us-west-1", "us-west-2",
+        "ap-south-1", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3",
+        "ap-southeast-1", "ap-southeast-2",
+        "ca-central-1", "eu-central-1", "eu-west-1", "eu-west-2", "eu-west-3", "eu-north-1", "sa-east-1",
+    }
+)  # fmt: skip
+
+
+def _opted_in(account: str) -> set[str]:
+    """The Regions `account` has opted in to, kept on moto's Account backend so they reset with moto."""
+    from moto.account.models import account_backends
+
+    backend = account_backends[account]["aws"]
+    regions: set[str] | None = getattr(backend, "iacgen_opted_in", None)
+    if regions is None:
+        regions = set()
+        backend.iacgen_opted_in = regions
+    return regions
+
+
+def opt_in(account: str, region: str) -> None:
+    """Enable an opt-in Region for an account (what EnableRegion does once it has finished)."""
+    _opted_in(account).add(region)
+
+
+def _status(region: str, account: str) -> str:
+    """DescribeRegions' OptInStatus: opt-in-not-required, opted-in or not-opted-in."""
     from moto.ec2.models.availability_zones_and_regions import RegionsAndZonesBackend
+    from moto.utilities.utils import get_partition
 
-    for known in RegionsAndZonesBackend.regions:
-        if known.name == region:
-            return str(known.opt_in_status) != "not-opted-in"
-    return True
+    known = region in {r.name for r in RegionsAndZonesBackend.regions}
+    if region in ENABLED_BY_DEFAULT or not known or get_partition(region) != "aws":
+        return "opt-in-not-required"
+    return "opted-in" if region in _opted_in(account) else "not-opted-in"
 
 
-def require_enabled(region: str) -> None:
+def enabled(region: str, account: str) -> bool:
+    """Whether `account` has this Region enabled (a name moto does not know is not refused here)."""
+    return _status(region, account) != "not-opted-in"
+
+
+def require_enabled(region: str, account: str) -> None:
     """The service's answer to a request sent to a Region the account has not opted in to."""
-    if not enabled(region):
+    if not enabled(region, account):
         raise InvalidClientTokenId("The security token included in the request is invalid")
 
 
 def describe_regions(self: Any) -> Any:
-    from moto.ec2.models.availability_zones_and_regions import RegionsAndZonesBackend
+    from moto.ec2.models.availability_zones_and_regions import Region, RegionsAndZonesBackend
     from moto.utilities.utils import get_partition
 
     self.error_on_dryrun()
     names = set(self._get_param("RegionNames", []) or [])
     every = str(self._get_param("AllRegions", "false")).lower() == "true"
     partition = get_partition(self.region)
+    account = str(self.current_account)
     regions = [
-        r
+        Region(r.name, r.endpoint, _status(r.name, account))
         for r in RegionsAndZonesBackend.regions
-        if get_partition(r.name) == partition
-        and (every or r.opt_in_status != "not-opted-in")
-        and (not names or r.name in names)
+        if get_partition(r.name) == partition and (not names or r.name in names)
     ]
-    return ActionResult({"Regions": regions})
+    return ActionResult({"Regions": [r for r in regions if every or r.opt_in_status != "not-opted-in"]})
 
 
 def install() -> None:

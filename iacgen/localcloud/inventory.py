@@ -13,7 +13,8 @@ Types and what `obj` holds:
     AWS::EC2::SubnetRouteTableAssociation   RouteTableAssociation(association_id, route_table, subnet)
                                         (main associations skipped)
     AWS::EC2::SubnetNetworkAclAssociation   AclAssociation(association_id, network_acl, subnet)
-    AWS::S3::Bucket                     moto FakeBucket (global backend: every Region's buckets are listed)
+    AWS::S3::Bucket                     moto FakeBucket (one backend per account; a scan lists the buckets
+                                        whose Region, GetBucketLocation's, is the scan's)
     AWS::IAM::Role                      moto Role (global; roles under /aws-service-role/ skipped)
     AWS::Lambda::Function               moto LambdaFunction (latest version)
     AWS::DynamoDB::Table                moto Table
@@ -318,6 +319,8 @@ def _buckets(w: _World) -> Iterator[ScannedResource]:
 
     s3 = s3_backends[w.account_id]["aws"]
     for bucket in list(s3.buckets.values()):
+        if bucket.region_name != w.region:  # the bucket namespace is global, a bucket lives in one Region
+            continue
         tags = s3.tagger.get_tag_dict_for_resource(bucket.arn)
         yield ScannedResource(BUCKET, _one(BUCKET, bucket.name), dict(tags), bucket)
 

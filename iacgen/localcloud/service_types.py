@@ -659,7 +659,7 @@ def _s3(account: str) -> Any:
 
 def _bucket_policies(w: _World) -> Iterator[ScannedResource]:
     for bucket in list(_s3(w.account_id).buckets.values()):
-        if bucket.policy:
+        if bucket.policy and bucket.region_name == w.region:  # the bucket's Region, as for the bucket
             yield ScannedResource(
                 BUCKET_POLICY, _one(BUCKET_POLICY, bucket.name), {}, None, ((BUCKET, bucket.name),)
             )

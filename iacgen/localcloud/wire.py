@@ -29,7 +29,7 @@ def where(response: Any) -> tuple[str, str]:
     opted in to is refused first, as the service does."""
     from iacgen.localcloud.accounts import require_enabled
 
-    require_enabled(str(response.region))
+    require_enabled(str(response.region), str(response.current_account))
     return str(response.current_account), str(response.region)
 
 

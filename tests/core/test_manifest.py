@@ -200,7 +200,7 @@ MINIMAL = "version: 1\ntemplates:\n  - name: w\n    select: [type=AWS::EC2::VPC]
         ("- a\n", "iacgen.yaml:", "expected a mapping (version: 1, templates: [...]), got a list"),
         ("", "iacgen.yaml:", "got an empty file"),
         ("version: 1\ntemplates: [\n", "iacgen.yaml:3:1: not valid YAML:", ""),
-        ("version: 1\nversion: 1\n", "iacgen.yaml:2:1: not valid YAML:", "duplicate key"),
+        ("version: 1\nversion: 1\n", "iacgen.yaml:2: version:", "key version appears twice (lines 1 and 2)"),
         ("version: 1\ntemplates: !!python/object:os.system {}\n", "not valid YAML", ""),
     ],
 )
@@ -263,3 +263,137 @@ def test_a_template_that_would_be_the_manifest_itself_is_refused() -> None:
     manifest.write_text(MINIMAL + f"    path: {manifest.resolve()}\n")
     with pytest.raises(UsageError, match=r"templates\[0\].path: the template would be .*the manifest itself"):
         load_manifest(manifest)
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "expected"),
+    [
+        (
+            "version: 1\nscan: {max_age: 100000000000d}\n" + MINIMAL[11:],
+            "iacgen.yaml:2: scan.max_age:",
+            "30d",
+        ),
+        ("version: 1\nscan: {max_age: 99999999999999999999h}\n" + MINIMAL[11:], "scan.max_age:", "30d"),
+        ("version: 1\nscan: {max_age: 100000000000000}\n" + MINIMAL[11:], "scan.max_age:", "at most 30d"),
+        (MINIMAL + "    depth: " + "9" * 5000 + "\n", "iacgen.yaml:5:", "more than 4300 digits"),
+        (MINIMAL + "    parameters: {Port: 1e400}\n", "templates[0].parameters.Port:", "not a finite"),
+    ],
+)
+def test_a_number_too_large_for_python_is_a_usage_error_naming_the_line(
+    text: str, where: str, expected: str
+) -> None:
+    """timedelta's OverflowError and int()'s 4300-digit limit were internal errors (exit 70)."""
+    with pytest.raises(UsageError) as caught:
+        parse_manifest(text)
+    assert caught.value.exit_code == EXIT_USAGE
+    assert caught.value.message.startswith("iacgen.yaml:") and where in caught.value.message
+    assert expected in caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("extra", "where", "expected"),
+    [
+        ("    depth: true\n", "iacgen.yaml:5: templates[0].depth:", "valid integer, got true"),
+        ("    depth: '2'\n", "templates[0].depth:", 'valid integer, got "2"'),
+        ("    depth: 2.0\n", "templates[0].depth:", "valid integer, got 2.0"),
+        ("    related: 'yes'\n", "iacgen.yaml:5: templates[0].related:", 'valid boolean, got "yes"'),
+        ("    related: 1\n", "templates[0].related:", "valid boolean, got 1"),
+        ("    policies: {retain_vpc_defaults: 'no'}\n", "policies.retain_vpc_defaults:", "valid boolean"),
+        ("    policies: {allow_delete_policy: 1}\n", "policies.allow_delete_policy:", "valid boolean"),
+        ("    fail_on: drift\n", "iacgen.yaml:5: templates[0].fail_on:", 'valid list, got "drift"'),
+        ("    exclude: type=AWS::EC2::Route\n", "templates[0].exclude:", "valid list"),
+        ("    s3_bucket: Bad_Bucket\n", "templates[0].s3_bucket:", "bucket name 'Bad_Bucket' is not valid"),
+        ("    s3_bucket: ab\n", "templates[0].s3_bucket:", "3-63 lowercase letters"),
+        ("    s3_bucket: a..b\n", "templates[0].s3_bucket:", "is not valid"),
+        ("    s3_bucket: 192.168.1.1\n", "templates[0].s3_bucket:", "is not valid"),
+        ("    s3_bucket: my-bucket-\n", "templates[0].s3_bucket:", "is not valid"),
+        (
+            "targets: [{region: us-east-1, role_name: bad role}]\n",
+            "iacgen.yaml:5: targets[0].role_name:",
+            "role name 'bad role' is not valid",
+        ),
+        ("targets: [{region: us-east-1, external_id: ''}]\n", "targets[0].external_id:", "2-1224 characters"),
+        ("targets: [{region: us-east-1, account: 210987654321}]\n", "targets[0].account:", "quote it"),
+    ],
+)
+def test_a_value_of_the_wrong_type_or_shape_is_refused_not_coerced(
+    extra: str, where: str, expected: str
+) -> None:
+    """depth: true was depth 1, related: "yes" was true, fail_on: drift a list, a bad bucket or role name
+    reached AWS: the reference documents the types, and wrong ones are exit 2."""
+    with pytest.raises(UsageError) as caught:
+        parse_manifest(MINIMAL + extra)
+    assert caught.value.exit_code == EXIT_USAGE
+    assert where in caught.value.message, caught.value.message
+    assert expected in caught.value.message
+
+
+@pytest.mark.parametrize("version", ["true", "1.0", "'1'"])
+def test_version_is_the_integer_1_not_something_equal_to_it(version: str) -> None:
+    with pytest.raises(UsageError, match=r"iacgen.yaml:1: version: expected version: 1"):
+        parse_manifest(MINIMAL.replace("version: 1", f"version: {version}"))
+
+
+def test_yaml_typing_is_kept_where_the_values_are_right() -> None:
+    m = parse_manifest(
+        MINIMAL + "    related: false\n    s3_bucket: my.bodies-1\n    fail_on: [drift]\n"
+        "targets: [{region: us-east-1, role_name: 'path/Role+=,.@_-', external_id: ab}]\n"
+    )
+    (t,) = m.templates
+    assert (t.related, t.depth, t.s3_bucket, t.fail_on) == (False, None, "my.bodies-1", ["drift"])
+    assert (m.targets[0].role_name, m.targets[0].external_id) == ("path/Role+=,.@_-", "ab")
+    assert parse_manifest(MINIMAL + "    depth: 0\n").templates[0].depth == 0
+
+
+def test_an_unknown_key_in_a_target_lists_the_target_keys() -> None:
+    with pytest.raises(UsageError) as caught:
+        parse_manifest(MINIMAL + "targets: [{region: us-east-1, acount: '123456789012'}]\n")
+    assert caught.value.message.endswith(
+        "targets[0].acount: unknown key 'acount'; expected one of: "
+        "name, account, region, role_name, external_id"
+    )
+
+
+def test_further_problems_are_counted_as_problems_not_keys() -> None:
+    with pytest.raises(UsageError) as caught:
+        parse_manifest(MINIMAL + "    colour: red\n    related: maybe\n    format: toml\n")
+    message = caught.value.message
+    assert "unknown key 'colour'; expected one of: " in message
+    assert message.endswith("(2 more problems in the file)"), message
+    with pytest.raises(UsageError) as caught:
+        parse_manifest(MINIMAL + "    related: maybe\n    format: toml\n")
+    assert caught.value.message.endswith("(1 more problem in the file)")
+
+
+def test_a_duplicate_key_names_both_lines_and_the_key_path_not_ruamels_placeholder_values() -> None:
+    text = MINIMAL + "    related: true\n    select: [type=AWS::EC2::Subnet]\n"
+    with pytest.raises(UsageError) as caught:
+        parse_manifest(text)
+    assert caught.value.message == (
+        "iacgen.yaml:6: templates[0].select: key select appears twice (lines 4 and 6)"
+    )
+    assert "[]" not in caught.value.message and caught.value.hint
+    with pytest.raises(
+        UsageError, match=r"iacgen.yaml:3: templates\[0\].name: key name appears twice \(line 3\)"
+    ):
+        parse_manifest("version: 1\ntemplates:\n  - {name: a, name: b, select: [type=AWS::EC2::VPC]}\n")
+
+
+def test_a_bad_endpoint_is_named_in_the_manifests_words_with_its_line() -> None:
+    with pytest.raises(UsageError) as caught:
+        parse_manifest("version: 1\nendpoint: 'ftp://x'\n" + MINIMAL[11:])
+    assert caught.value.message.startswith(
+        "iacgen.yaml:2: endpoint: URL 'ftp://x' is not an http:// or https:// URL with a host"
+    )
+    assert "--endpoint-url" not in caught.value.message
+
+
+@pytest.mark.parametrize("key", ["select", "exclude"])
+def test_a_type_in_the_wrong_case_gets_its_real_spelling_as_the_hint(key: str) -> None:
+    text = MINIMAL if key == "exclude" else MINIMAL.replace("[type=AWS::EC2::VPC]", "['type=aws::ec2::vpc']")
+    if key == "exclude":
+        text += "    exclude: ['type=aws::ec2::vpc']\n"
+    with pytest.raises(UsageError) as caught:
+        parse_manifest(text)
+    assert f"templates[0].{key}[0]: bad selection term 'type=aws::ec2::vpc'" in caught.value.message
+    assert caught.value.hint is not None and "write AWS::EC2::VPC" in caught.value.hint

@@ -234,11 +234,14 @@ def test_global_services_and_skips(cloud: None) -> None:
     found = scan_refs()
     assert (inv.ROLE, "app-role") in found
     assert (inv.ROLE, "AWSServiceRoleForX") not in found  # service-linked roles are AWS's, not yours
-    assert (inv.BUCKET, "in-ireland") in found  # buckets of every Region are listed
+    assert (inv.BUCKET, "in-ireland") not in found  # a bucket is scanned in its own Region only
     assert (inv.INSTANCE, ids[0]) in found
     assert (inv.INSTANCE, ids[1]) not in found  # terminated
     elsewhere = refs(inv.scan(ACCOUNT, "eu-west-1"))
-    assert {(inv.ROLE, "app-role"), (inv.BUCKET, "in-ireland")} <= elsewhere  # IAM and S3 are global
+    assert {
+        (inv.ROLE, "app-role"),
+        (inv.BUCKET, "in-ireland"),
+    } <= elsewhere  # IAM is global; the bucket's Region
     assert (inv.INSTANCE, ids[0]) not in elsewhere
 
 

@@ -194,6 +194,10 @@ def generate(
             exclude=list(request.exclude),
             related=request.with_related,
             related_depth=request.related_depth,
+            deletion_policy=request.deletion_policy.value,
+            update_replace_policy=request.update_replace_policy.value,
+            retain_vpc_defaults=request.retain_vpc_defaults,
+            allow_delete_policy=request.allow_delete_policy,
         )
         saved.last_template, saved.scan_id, saved.region = name, scan.scan_id, aws.region
     _narrate_defaults(report, gt)

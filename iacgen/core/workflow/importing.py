@@ -104,6 +104,10 @@ def plan(
         report.info(files.note)
     preflight.check_body_limit(Path(files.template))
     bucket = request.s3_bucket
+    if bucket is not None:
+        from iacgen.core.bodies_bucket import check_bucket_name
+
+        check_bucket_name(bucket)  # the manifest's s3_bucket has the same rule
     if bucket is None and request.create_bucket:
         from iacgen.core.bodies_bucket import bucket_name
 
