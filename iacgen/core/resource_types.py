@@ -1,6 +1,7 @@
 """CloudFormation resource type names, from cfn-lint's bundled provider schemas: a well-formed name that is no
 type at all (`AWS::Fake::Thing`) matches nothing on the service, so it is refused before any call, with the
-closest real name when there is one.
+closest real name when there is one; and a name in the wrong case is given its real spelling (AWS::EC2::VPC,
+not AWS::EC2::Vpc), for the command line and iacgen.yaml alike.
 
 Loaded only when a type is checked (never at import: `iacgen --help` stays fast), and read from cfn-lint's
 per-Region index files without importing cfn-lint (about 0.9 s): us-east-1's first, the other Regions' only
@@ -85,3 +86,37 @@ def unknown_type_problem(pattern: str) -> tuple[str, str] | None:
         problem,
         "name a type as the CloudFormation resource type reference does (AWS::EC2::VPC, AWS::S3::*)",
     )
+
+
+@lru_cache(maxsize=1)
+def _segments() -> dict[tuple[str, ...], tuple[str, ...]]:
+    """Each leading run of a known type's segments, upper-cased, to its real spelling."""
+    out: dict[tuple[str, ...], tuple[str, ...]] = {}
+    for name in known_types(every_region=True):
+        parts = tuple(name.split("::"))
+        for end in range(1, len(parts) + 1):
+            out.setdefault(tuple(p.upper() for p in parts[:end]), parts[:end])
+    return out
+
+
+def real_spelling(pattern: str) -> str | None:
+    """The known spelling of a type or type glob written in another case ('aws::ec2::vpc' -> AWS::EC2::VPC,
+    'aws::ec2::*' -> AWS::EC2::*, 'aws::ec2::vpc*' -> AWS::EC2::VPC*); None when no known type fits."""
+    stem = pattern.removesuffix("*")
+    parts = stem.split("::")
+    partial = parts.pop() if pattern.endswith("*") else ""  # AWS::EC2::Vpc*: a segment's start
+    if pattern.endswith("*") and not partial and parts and not parts[-1]:
+        parts.pop()  # AWS::EC2::* splits as [..., 'EC2', '']
+    found = _segments().get(tuple(p.upper() for p in parts)) if parts else ()
+    if found is None:
+        return None
+    if partial:
+        starts = sorted(
+            spelt[-1]
+            for key, spelt in _segments().items()
+            if len(key) == len(parts) + 1 and spelt[:-1] == found and key[-1].startswith(partial.upper())
+        )
+        if not starts:
+            return None
+        found = (*found, starts[0][: len(partial)])
+    return "::".join(found) + ("::*" if pattern.endswith("::*") else "*" if pattern.endswith("*") else "")

@@ -77,7 +77,7 @@ def case_problem(type_pattern: str) -> tuple[str, str] | None:
     first = segments[0] if segments else ""
     lowered = [s for s in segments if s[:1].islower()]
     if lowered or (first.upper() in (o.upper() for o in _KNOWN_ORGS) and first not in _KNOWN_ORGS):
-        from iacgen.core.type_names import real_spelling
+        from iacgen.core.resource_types import real_spelling
 
         fixed = real_spelling(type_pattern)  # a real type's spelling, never a guess (AWS::EC2::Vpc)
         return (
