@@ -130,6 +130,11 @@ def parse_term(raw: str) -> Term:
         raise _bad(text, "'*' is allowed only at the end of a type")
     if name == "type" and (problem := case_problem(value)):
         raise UsageError(f"bad selection term {text!r}: {problem[0]}", problem[1])
+    if name == "type":
+        from iacgen.core.resource_types import unknown_type_problem  # reads the type list: only now
+
+        if unknown := unknown_type_problem(value):
+            raise UsageError(f"bad selection term {text!r}: {unknown[0]}", unknown[1])
     return Term(name, value)
 
 
