@@ -120,7 +120,10 @@ def test_two_targets_one_report_a_section_each_and_nothing_left_behind(
     assert md.startswith("## iacgen ci: ✅ PASS (exit 0) over 2 targets")
     assert f"### Target home ({MANAGEMENT}, {EAST})" in md and f"### Target prod ({member}, {WEST})" in md
     sarif = json.loads(Path("iacgen-report/report.sarif").read_text())
-    assert len(sarif["runs"]) == 2
+    assert [r["automationDetails"]["id"] for r in sarif["runs"]] == ["iacgen/home/", "iacgen/prod/"]
+    assert all(log_run["results"] for log_run in sarif["runs"])  # the workshop's warnings, in each target
+    for log_run, name in zip(sarif["runs"], ("home", "prod"), strict=True):
+        assert all(r["message"]["text"].startswith(f"[{name}] ") for r in log_run["results"])
     _clean(MANAGEMENT, EAST)
     _clean(member, WEST)
     _clean(MANAGEMENT, WEST)  # nothing of one target's plan landed in the other's Region or account
@@ -146,6 +149,13 @@ def test_an_unreachable_target_is_an_error_section_and_the_other_completes(
     )
     assert "AccessDenied" in sections["ghost"]["error"]
     assert f"target ghost (999999999999, {WEST}): ERROR: not run: " in result.stdout
+    ghost = json.loads(Path("iacgen-report/report.sarif").read_text())["runs"][1]
+    assert ghost["automationDetails"]["id"] == "iacgen/ghost/" and ghost["results"] == []
+    assert ghost["invocations"][0]["executionSuccessful"] is False
+    import jsonschema
+
+    schema = json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text())
+    jsonschema.validate(json.loads(Path("iacgen-report/report.sarif").read_text()), schema)
     assert data["verdict"] == "error" and any(r.startswith("ghost: ") for r in data["reasons"])
     _clean(MANAGEMENT, EAST)
 

@@ -244,15 +244,38 @@ def markdown(run: FanoutRun) -> str:
 
 
 def sarif(run: FanoutRun) -> dict[str, Any]:
-    """One SARIF log, one `run` per target that ran (SARIF allows several)."""
+    """One SARIF log, one `run` per target, told apart by `automationDetails.id` (iacgen/TARGET/: code
+    scanning takes it as the category) and by the target's name on every result; a target that could not
+    run is a run with no results and its error as a failed invocation."""
+    from iacgen.core.report.sarif import SARIF_SCHEMA
     from iacgen.core.report.sarif import sarif as target_sarif
 
-    logs = [target_sarif(t.run) for t in run.targets if t.run is not None]
-    if not logs:
-        return {"version": "2.1.0", "runs": []}
-    merged = dict(logs[0])
-    merged["runs"] = [r for log in logs for r in log["runs"]]
-    return merged
+    runs: list[dict[str, Any]] = []
+    base: dict[str, Any] | None = None
+    for t in run.targets:
+        if t.run is not None:
+            log = target_sarif(t.run)
+            base = base or log
+            (one,) = log["runs"]
+            for result in one["results"]:
+                result["message"]["text"] = f"[{t.name}] {result['message']['text']}"
+                result["properties"]["target"] = t.name
+        else:
+            one = {
+                "tool": {"driver": {"name": "iacgen"}},
+                "results": [],
+                "invocations": [
+                    {
+                        "executionSuccessful": False,
+                        "toolExecutionNotifications": [
+                            {"level": "error", "message": {"text": f"[{t.name}] not run: {t.error}"}}
+                        ],
+                    }
+                ],
+            }
+        one["automationDetails"] = {"id": f"iacgen/{t.name}/"}
+        runs.append(one)
+    return {**(base or {"$schema": SARIF_SCHEMA, "version": "2.1.0"}), "runs": runs}
 
 
 def write_reports(run: FanoutRun, report_dir: Path, step_summary: Path | None) -> None:
