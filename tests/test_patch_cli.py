@@ -231,3 +231,113 @@ def test_bad_input_exits_2_with_one_line_and_changes_nothing(cli: Any, args: lis
         "notutf8.yaml",
         "t.yaml",
     ]
+
+
+# --- YAML anchors, aliases and merge keys: exactly the resource asked for changes, the rest means the same
+
+ANCHORED = """---
+Resources:
+  EC2SubnetSub1:
+    UpdateReplacePolicy: &ret "Retain"
+    Type: "AWS::EC2::Subnet"
+    DeletionPolicy: "Retain"
+    Properties:
+      CidrBlock: "10.0.1.0/24"
+  EC2SubnetSub2:
+    UpdateReplacePolicy: *ret
+    Type: "AWS::EC2::Subnet"
+    DeletionPolicy: "Retain"
+    Properties:
+      CidrBlock: "10.0.2.0/24"
+"""
+
+
+@pytest.mark.parametrize(
+    ("selection", "sub1", "sub2"),
+    [
+        # the anchored value changes; the alias elsewhere keeps the old value, now written out
+        (["--resource", "EC2SubnetSub1"], '&ret "Delete"', '"Retain"'),
+        # the alias is replaced by the new value; the anchor and what it means stay
+        (["--resource", "EC2SubnetSub2"], '&ret "Retain"', '"Delete"'),
+        (["--type", "AWS::EC2::Subnet"], '&ret "Delete"', '"Delete"'),
+    ],
+)
+def test_an_anchored_or_aliased_policy_changes_only_the_resource_asked_for(
+    cli: Any, selection: list[str], sub1: str, sub2: str
+) -> None:
+    src = write(Path("anch.yaml"), ANCHORED)
+    result = cli("patch", "anch.yaml", "--update-replace-policy", "Delete", *selection, "--in-place")
+    assert result.exit_code == 0, result.stderr
+    assert src.read_text() == ANCHORED.replace('&ret "Retain"', sub1).replace("*ret", sub2)
+    if sub2 == '"Retain"':  # an alias written out is said, with where
+        assert '*ret at line 10 (in EC2SubnetSub2) written out as "Retain"' in " ".join(result.stderr.split())
+
+
+def test_a_resource_whose_body_another_aliases_is_refused_unless_both_are_patched(cli: Any) -> None:
+    text = (
+        "Resources:\n"
+        "  A: &q\n    Type: AWS::SNS::Topic\n    Properties: {}\n"
+        "  B: *q\n"
+        "  C:\n    Type: AWS::SNS::Topic\n"
+    )
+    src = write(Path("t.yaml"), text)
+    before = snapshot(src)
+    for lid, other in (("A", "B"), ("B", "A")):
+        refused = cli("patch", "t.yaml", "--deletion-policy", "Retain", "--resource", lid, "--in-place")
+        assert refused.exit_code == 2, refused.stderr
+        error = " ".join(refused.stderr.split())
+        assert f"error: t.yaml: {lid} and {other} are one body (YAML anchor &q)" in error, error
+        assert f"--resource {other}" in error
+        assert snapshot(src) == before
+    both = cli(
+        "patch", "t.yaml", "--deletion-policy", "Retain", "--resource", "A", "--resource", "B", "--in-place"
+    )
+    assert both.exit_code == 0, both.stderr
+    assert src.read_text() == text.replace(
+        "  A: &q\n    Type: AWS::SNS::Topic\n",
+        "  A: &q\n    Type: AWS::SNS::Topic\n    DeletionPolicy: Retain\n",
+    )
+
+
+def test_an_aliased_properties_block_does_not_carry_a_policy_to_the_other_resource(cli: Any) -> None:
+    text = (
+        "Resources:\n"
+        "  A:\n    Type: AWS::SNS::Topic\n    Properties: &p\n      TopicName: t\n"
+        "  B:\n    Type: AWS::SNS::Topic\n    Properties: *p\n"
+    )
+    src = write(Path("t.yaml"), text)
+    result = cli("patch", "t.yaml", "--deletion-policy", "Retain", "--resource", "A", "--in-place")
+    assert result.exit_code == 0, result.stderr
+    assert src.read_text() == text.replace(
+        "  A:\n    Type: AWS::SNS::Topic\n", "  A:\n    Type: AWS::SNS::Topic\n    DeletionPolicy: Retain\n"
+    )
+    assert policies(src.read_text())["B"] == (None, None)
+
+
+MERGED = (
+    "Resources:\n"
+    "  Base: &base\n    Type: AWS::SNS::Topic\n    DeletionPolicy: Retain\n"
+    "  Child:\n    <<: *base\n    Properties: {}\n"
+)
+
+
+def test_a_policy_from_a_merge_key_is_overridden_in_the_resource_never_at_its_source(cli: Any) -> None:
+    src = write(Path("t.yaml"), MERGED)
+    result = cli("patch", "t.yaml", "--deletion-policy", "Delete", "--resource", "Child", "--in-place")
+    assert result.exit_code == 0, result.stderr
+    # Child's own key wins over the merged one; Base keeps its line
+    assert src.read_text() == MERGED.replace("    <<: *base\n", "    DeletionPolicy: Delete\n    <<: *base\n")
+    assert policies(src.read_text()) == {"Base": ("Retain", None), "Child": ("Delete", None)}
+
+
+def test_patching_a_merge_keys_source_is_refused_while_a_resource_inherits_from_it(cli: Any) -> None:
+    src = write(Path("t.yaml"), MERGED)
+    before = snapshot(src)
+    refused = cli("patch", "t.yaml", "--deletion-policy", "Delete", "--resource", "Base", "--in-place")
+    assert refused.exit_code == 2, refused.stderr
+    error = " ".join(refused.stderr.split())
+    assert "error: t.yaml: Child takes DeletionPolicy from Base through a YAML merge key (<<: *base)" in error
+    assert snapshot(src) == before
+    both = cli("patch", "t.yaml", "--deletion-policy", "Delete", "--in-place")
+    assert both.exit_code == 0, both.stderr
+    assert policies(src.read_text()) == {"Base": ("Delete", None), "Child": ("Delete", None)}
