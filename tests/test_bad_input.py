@@ -62,6 +62,9 @@ def c(id: str, *args: str, says: str, **kwargs: Any) -> Case:
 
 
 T = {"t.json": GOOD}
+EXPRESSION_POLICY = (
+    "Resources:\n  B:\n    Type: AWS::SNS::Topic\n    DeletionPolicy: !If [C, Retain, Delete]\n"
+)
 CASES = [
     # --- global options and the environment
     c("endpoint-not-a-url", "--endpoint-url", "notaurl", "scans", says="is not an http:// or https:// URL"),
@@ -136,6 +139,27 @@ CASES = [
     c("warnings-fail-on", "warnings", "x", "--fail-on", "BOGUS", says="unknown warning type 'BOGUS'"),
     # --- patch: the template file
     c("patch-missing", "patch", "no.yaml", "--deletion-policy", "Retain", says="no.yaml: no such file"),
+    c(
+        "patch-policy-expression",
+        "patch",
+        "t.yaml",
+        "--deletion-policy",
+        "Retain",
+        "--in-place",
+        says="t.yaml: B's DeletionPolicy is an expression (!If [C, Retain, Delete]), which patch does not",
+        files={"t.yaml": EXPRESSION_POLICY},
+    ),
+    c(
+        "patch-policy-cannot-be-added",
+        "patch",
+        "t.yaml",
+        "--deletion-policy",
+        "Retain",
+        "--out",
+        "o.yaml",
+        says="t.yaml: cannot add DeletionPolicy to B: its keys do not start their own lines",
+        files={"t.yaml": "Resources:\n  B:\n    ? Type\n    : AWS::SNS::Topic\n"},
+    ),
     c("patch-directory", "patch", "d", "--deletion-policy", "Retain", says="d: is a directory", dirs=("d",)),
     c("patch-fifo", "patch", "f.yaml", "--deletion-policy", "Retain", says="is a FIFO", fifos=("f.yaml",)),
     c("patch-device", "patch", "/dev/null", "--deletion-policy", "Retain", says="is a device or socket"),

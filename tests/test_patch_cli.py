@@ -38,16 +38,19 @@ def snapshot(path: Path) -> tuple[bytes, int]:
 def test_default_writes_to_stdout_and_leaves_the_file_alone(cli: Any) -> None:
     src = write(Path("web.yaml"), HAND_YAML)
     before = snapshot(src)
-    result = cli("patch", "web.yaml", "--deletion-policy", "retain")
+    ids = ["Bucket", "Role", "Function"]  # not Table: its DeletionPolicy is an expression
+    result = cli(
+        "patch", "web.yaml", "--deletion-policy", "retain", *(a for i in ids for a in ("--resource", i))
+    )
     assert result.exit_code == 0, result.stderr
-    assert result.stdout == patch_policies(HAND_YAML, deletion_policy="Retain").text
+    assert result.stdout == patch_policies(HAND_YAML, deletion_policy="Retain", logical_ids=ids).text
     assert_only_policy_lines(HAND_YAML, result.stdout)
     assert snapshot(src) == before
     stderr = " ".join(result.stderr.split())  # rich wraps at the console width
     assert "web.yaml: 3 policy change(s) on 3 resource(s) -> stdout" in stderr
     assert "Role │ AWS::IAM::Role │ DeletionPolicy │ (none) -> Retain" in stderr
     assert "Bucket │ AWS::S3::Bucket │ DeletionPolicy │ retain -> Retain" in stderr
-    assert "warning: Table (AWS::DynamoDB::Table): DeletionPolicy is an expression; left as written" in stderr
+    assert "warning" not in stderr
 
 
 def test_out_writes_the_file_and_json_reports_the_changes(cli: Any) -> None:
@@ -104,10 +107,15 @@ def test_crlf_and_tab_json_patch_byte_exact(cli: Any) -> None:
     write(Path("crlf.yaml"), CRLF_YAML)
     write(Path("tab.json"), JSON_TAB)
     allow = "--allow-delete-policy"  # a bucket and a volume: stateful
-    assert cli("patch", "crlf.yaml", "--in-place", "--deletion-policy", "Delete", allow).exit_code == 0
+    ids = ["Bucket", "Role", "Function"]  # not Table: its DeletionPolicy is an expression
+    resources = [a for i in ids for a in ("--resource", i)]
+    assert (
+        cli("patch", "crlf.yaml", "--in-place", "--deletion-policy", "Delete", allow, *resources).exit_code
+        == 0
+    )
     assert cli("patch", "tab.json", "--in-place", "--deletion-policy", "Delete", allow).exit_code == 0
     crlf = Path("crlf.yaml").read_bytes().decode()
-    assert crlf == patch_policies(CRLF_YAML, deletion_policy="Delete").text
+    assert crlf == patch_policies(CRLF_YAML, deletion_policy="Delete", logical_ids=ids).text
     assert crlf.count("\r\n") == crlf.count("\n")
     tab = Path("tab.json").read_text()
     assert '\n\t\t\t"DeletionPolicy": "Delete",\n' in tab
@@ -341,3 +349,57 @@ def test_patching_a_merge_keys_source_is_refused_while_a_resource_inherits_from_
     both = cli("patch", "t.yaml", "--deletion-policy", "Delete", "--in-place")
     assert both.exit_code == 0, both.stderr
     assert policies(src.read_text()) == {"Base": ("Delete", None), "Child": ("Delete", None)}
+
+
+# --- a requested change is applied, or the patch fails: exit 0 never hides a resource left as it was
+
+FOLDED = "Resources:\n  Q:\n    Type: >-\n      AWS::SQS::Queue\n    Properties: {}\n"
+
+
+def test_a_type_written_as_a_block_scalar_gets_the_policy_line_before_it(cli: Any) -> None:
+    src = write(Path("t.yaml"), FOLDED)
+    result = cli(
+        "patch", "t.yaml", "--deletion-policy", "Retain", "--update-replace-policy", "Retain", "--in-place"
+    )
+    assert result.exit_code == 0, result.stderr
+    assert src.read_text() == FOLDED.replace(
+        "    Type: >-\n", "    DeletionPolicy: Retain\n    UpdateReplacePolicy: Retain\n    Type: >-\n"
+    )
+    assert "warning" not in result.stderr
+
+
+def test_a_policy_written_as_a_block_scalar_is_replaced_by_a_plain_value(cli: Any) -> None:
+    text = (
+        "Resources:\n  Q:\n    Type: AWS::SQS::Queue\n"
+        "    DeletionPolicy: |\n      Delete\n\n    Properties: {}\n"
+    )
+    src = write(Path("t.yaml"), text)
+    result = cli("patch", "t.yaml", "--deletion-policy", "Retain", "--in-place")
+    assert result.exit_code == 0, result.stderr
+    assert src.read_text() == text.replace("DeletionPolicy: |\n      Delete\n", "DeletionPolicy: Retain\n")
+
+
+EXPLICIT_KEYS = "Resources:\n  Q:\n    ? Type\n    : AWS::SQS::Queue\n"
+EXPRESSION = "Resources:\n  T:\n    Type: AWS::SNS::Topic\n    DeletionPolicy: !If [C, Retain, Delete]\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (EXPLICIT_KEYS, "t.yaml: cannot add DeletionPolicy to Q: its keys do not start their own lines"),
+        (EXPRESSION, "t.yaml: T's DeletionPolicy is an expression (!If [C, Retain, Delete]), which patch"),
+    ],
+)
+@pytest.mark.parametrize("where", [["--in-place"], ["--out", "o.yaml"], []])
+def test_a_change_that_cannot_be_made_fails_and_writes_nothing(
+    cli: Any, text: str, message: str, where: list[str]
+) -> None:
+    src = write(Path("t.yaml"), text)
+    before = snapshot(src)
+    result = cli("patch", "t.yaml", "--deletion-policy", "Retain", *where)
+    assert result.exit_code == 2, result.stderr
+    error, _, hint = " ".join(result.stderr.split()).partition(" hint: ")
+    assert error == f"error: {message}" or error.startswith(f"error: {message}"), error
+    assert "nothing was written" in hint and "bug" not in hint
+    assert result.stdout == "" and snapshot(src) == before
+    assert sorted(p.name for p in Path().iterdir()) == ["t.yaml"]

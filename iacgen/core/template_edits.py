@@ -122,8 +122,9 @@ def patch_policies(
 ) -> PatchResult:
     """Set DeletionPolicy / UpdateReplacePolicy on every resource, or on those whose Type matches a glob in
     `types` and (AND) whose logical id is in `logical_ids`, changing only the policy lines of `text`.
-    A glob that matches nothing, or a logical id the template lacks, is a UsageError: a typo must not
-    silently leave a production resource with the wrong policy."""
+    A glob that matches nothing, a logical id the template lacks, or a change that cannot be made (an
+    expression, an Fn::ForEach loop, a layout the text edit cannot handle) is a UsageError: a typo or a
+    skipped resource must not leave a production resource with the wrong policy behind an exit 0."""
     wanted: dict[str, str] = {}
     if deletion_policy is not None:
         wanted[DELETION_POLICY] = normalize_policy(deletion_policy, DELETION_POLICY)
@@ -146,9 +147,29 @@ def patch_policies(
             )
         chosen = set(logical_ids)
         selected = [lid for lid in selected if lid in chosen]
+    else:
+        _check_loops(template, types, source)
     if "Snapshot" in wanted.values():
         check_snapshot(resources, selected, source)
     return _apply(template, wanted, selected, only_missing=False)
+
+
+def _check_loops(template: Template, types: list[str] | None, source: str) -> None:
+    """A selection that takes in an Fn::ForEach loop's resources (every resource, or a type glob one of them
+    matches) cannot be honoured for them: they expand at deploy time. Refused, not skipped with a note."""
+    for key, loop in template.data["Resources"].items():
+        if not (isinstance(key, str) and key.startswith(FOR_EACH)):
+            continue
+        bodies = loop[2] if isinstance(loop, list) and len(loop) == 3 and isinstance(loop[2], dict) else {}
+        kinds = {str(b.get("Type")) for b in bodies.values() if isinstance(b, dict)}
+        if types and not any(fnmatch.fnmatchcase(k, glob) for k in kinds for glob in types):
+            continue
+        raise UsageError(
+            f"{source}: {key} is an Fn::ForEach loop: its resources expand at deploy time, so patch cannot "
+            "set their policies",
+            "set them inside the loop by hand, and choose the other resources with {opt:type} or "
+            "{opt:resource}; nothing was written",
+        )
 
 
 def _select(resources: dict[str, TemplateResource], types: list[str] | None, source: str) -> list[str]:
@@ -192,10 +213,6 @@ def _check_logical_ids(
     )
 
 
-class _Skip(Exception):
-    """A requested change left as written, with the reason."""
-
-
 class _Refused(Exception):
     """A requested edit that cannot be made: the patch as a whole is refused (never a silent skip)."""
 
@@ -235,10 +252,10 @@ def _apply(
             r = resources[lid]
             entry = doc.entries.get(lid)
             if entry is None:
-                result.skipped.append(
-                    SkippedResource(lid, r.type, None, "not found in the text; left as written")
+                raise _Refused(
+                    f"{lid} comes into Resources through a YAML merge key: it has no text of its own to edit",
+                    f"write {lid} out under Resources",
                 )
-                continue
             node = entry.resolved()
             if id(node) in done:
                 for c in done[id(node)]:
@@ -250,12 +267,7 @@ def _apply(
             for attribute, value in wanted.items():
                 if only_missing and current[attribute] is not None:
                     continue
-                try:
-                    applied = plan.set(lid, node, attribute, value, current[attribute] is not None)
-                except _Skip as skip:
-                    result.skipped.append(SkippedResource(lid, r.type, attribute, str(skip)))
-                    continue
-                if applied:
+                if plan.set(lid, node, attribute, value, current[attribute] is not None):
                     changes.append(PolicyChange(lid, r.type, attribute, current[attribute], value))
                 else:
                     result.skipped.append(SkippedResource(lid, r.type, attribute, f"already {value}"))
@@ -408,9 +420,11 @@ class _Plan:
             key, occ = own[attribute]
             literal = occ.resolved()
             if literal.kind != "scalar" or (literal.tag or "").startswith("!"):
-                raise _Skip("is an expression; left as written")
-            if literal.style in ("|", ">"):
-                raise _Skip("is a block scalar; left as written")
+                raise _Refused(
+                    f"{lid}'s {attribute} is an expression ({_shown(body, literal)}), which patch does not "
+                    "overwrite",
+                    f"set it by hand, or leave {lid} out of the selection ({{opt:type}}, {{opt:resource}})",
+                )
             if literal.value == value and present:
                 return False
             self._check_readers(lid, node, attribute)
@@ -424,7 +438,9 @@ class _Plan:
         self._check_readers(lid, node, attribute)
         edit = _insertion(body, node, own, [(attribute, value)], self.fmt, self.newline)
         if isinstance(edit, str):
-            raise _Skip(edit)
+            raise _Refused(
+                f"cannot add {attribute} to {lid}: {edit}", f"add {attribute}: {value} to {lid} by hand"
+            )
         key_ = (edit.start, edit.end)
         if key_ in self.edits:  # a second attribute inserted at the same place: one edit, both lines
             edit = _Edit(edit.start, edit.end, self.edits[key_].text + edit.text)
@@ -492,7 +508,7 @@ class _Plan:
 
 
 def _shown(body: str, occ: _Occ) -> str:
-    first = body[occ.start : occ.end].strip().splitlines()
+    first = body[_value_start(body, occ) : occ.end].strip().splitlines()
     return (first[0][:40] + ("..." if len(first) > 1 or len(first[0]) > 40 else "")) if first else ""
 
 
@@ -568,18 +584,16 @@ def _insertion(
         return "it has no keys"
     line_start, indent, own_line = _line_of(body, anchor_key.start)
     if not own_line:
-        return "its Type line has an unusual layout; add the policy by hand"
+        return "its keys do not start their own lines"
     lines = [f"{indent}{k}: {v}" for k, v in pairs]
     before = _Edit(line_start, line_start, "".join(line + newline for line in lines))
-    if "Type" not in own:
-        return before  # a Type from a merge key: the new lines go before the first key
-    if own["Type"][1].resolved().style in ("|", ">"):
-        return "its Type line has an unusual layout; add the policy by hand"
+    if "Type" not in own or own["Type"][1].resolved().style in ("|", ">"):
+        return before  # a Type from a merge key, or on more than one line: the new lines go before
     after = own["Type"][1].end
     eol = body.find("\n", after)
     rest = body[after : eol if eol >= 0 else len(body)].strip()
     if rest and not rest.startswith("#"):
-        return "its Type line has an unusual layout; add the policy by hand"
+        return before
     if eol < 0:
         return _Edit(len(body), len(body), "".join(newline + line for line in lines))
     return _Edit(eol + 1, eol + 1, "".join(line + newline for line in lines))
