@@ -56,6 +56,7 @@ def test_default_writes_to_stdout_and_leaves_the_file_alone(cli: Any) -> None:
 def test_out_writes_the_file_and_json_reports_the_changes(cli: Any) -> None:
     src = write(Path("gen.yaml"), GENERATED_YAML)
     before = snapshot(src)
+    Path("out").mkdir()  # --out writes into a directory that exists; it never creates one
     args = [
         "patch",
         "gen.yaml",
@@ -403,3 +404,15 @@ def test_a_change_that_cannot_be_made_fails_and_writes_nothing(
     assert "nothing was written" in hint and "bug" not in hint
     assert result.stdout == "" and snapshot(src) == before
     assert sorted(p.name for p in Path().iterdir()) == ["t.yaml"]
+
+
+def test_out_into_a_directory_that_does_not_exist_is_refused_and_creates_nothing(cli: Any) -> None:
+    src = write(Path("t.yaml"), GENERATED_YAML)
+    before = snapshot(src)
+    target = Path.cwd() / "nonexistent" / "dir" / "x.yaml"  # absolute, as in `--out /nonexistent/dir/x.yaml`
+    result = cli("patch", "t.yaml", "--deletion-policy", "Retain", "--out", str(target))
+    assert result.exit_code == 2, result.stderr
+    error, _, hint = " ".join(result.stderr.split()).partition(" hint: ")
+    assert error == f"error: directory {target.parent} does not exist, so {target} cannot be written"
+    assert hint == f"create it first (mkdir -p {target.parent}), or give another path"
+    assert snapshot(src) == before and sorted(p.name for p in Path().iterdir()) == ["t.yaml"]

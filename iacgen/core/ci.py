@@ -288,9 +288,9 @@ def run_ci(workspace: Workspace, aws: Aws, request: CiRequest, reporter: Reporte
     parameters = {
         t.name: {k: resolve_parameter(v) for k, v in t.parameters.items()} for t in manifest.templates
     }
-    from iacgen.core.files import check_writable
+    from iacgen.core.files import check_creatable
 
-    check_writable(request.report_dir / "report.json")  # before anything is created in the account
+    check_creatable(request.report_dir / "report.json")  # before anything is created in the account
     from iacgen.core.report import clear_reports
 
     clear_reports(request.report_dir)
@@ -446,6 +446,7 @@ def _template(
     fails_on_drift = entry.fails_on_drift or DRIFT in extra
     fails_on_secrets = entry.fails_on_secrets or SECRETS in extra
     out = request.report_dir / "templates" / f"{entry.name}.{entry.format.value}"
+    out.parent.mkdir(parents=True, exist_ok=True)  # the report directory is ci's own: made, unlike an --out
     policies = entry.policies
     with _timed(run, "generate"):
         cleanup.add(Leftover(CleanupKind.GENERATED_TEMPLATE, tr.generated_name))

@@ -168,10 +168,10 @@ def run_targets(
     max_workers: int = accounts.DEFAULT_MAX_WORKERS,
 ) -> FanoutRun:
     """The plan for every target, `max_workers` at a time; one report in request.report_dir."""
-    from iacgen.core.files import check_writable
+    from iacgen.core.files import check_creatable
     from iacgen.core.report import REPORT_NAMES, clear_reports
 
-    check_writable(request.report_dir / REPORT_NAMES[0])
+    check_creatable(request.report_dir / REPORT_NAMES[0])
     clear_reports(request.report_dir)
     report = reporter or NullReporter()
     lock = threading.Lock()
