@@ -62,6 +62,9 @@ def c(id: str, *args: str, says: str, **kwargs: Any) -> Case:
 
 
 T = {"t.json": GOOD}
+EXPRESSION_POLICY = (
+    "Resources:\n  B:\n    Type: AWS::SNS::Topic\n    DeletionPolicy: !If [C, Retain, Delete]\n"
+)
 CASES = [
     # --- global options and the environment
     c("endpoint-not-a-url", "--endpoint-url", "notaurl", "scans", says="is not an http:// or https:// URL"),
@@ -160,6 +163,27 @@ CASES = [
     c("warnings-fail-on", "warnings", "x", "--fail-on", "BOGUS", says="unknown warning type 'BOGUS'"),
     # --- patch: the template file
     c("patch-missing", "patch", "no.yaml", "--deletion-policy", "Retain", says="no.yaml: no such file"),
+    c(
+        "patch-policy-expression",
+        "patch",
+        "t.yaml",
+        "--deletion-policy",
+        "Retain",
+        "--in-place",
+        says="t.yaml: B's DeletionPolicy is an expression (!If [C, Retain, Delete]), which patch does not",
+        files={"t.yaml": EXPRESSION_POLICY},
+    ),
+    c(
+        "patch-policy-cannot-be-added",
+        "patch",
+        "t.yaml",
+        "--deletion-policy",
+        "Retain",
+        "--out",
+        "o.yaml",
+        says="t.yaml: cannot add DeletionPolicy to B: its keys do not start their own lines",
+        files={"t.yaml": "Resources:\n  B:\n    ? Type\n    : AWS::SNS::Topic\n"},
+    ),
     c("patch-directory", "patch", "d", "--deletion-policy", "Retain", says="d: is a directory", dirs=("d",)),
     c("patch-fifo", "patch", "f.yaml", "--deletion-policy", "Retain", says="is a FIFO", fifos=("f.yaml",)),
     c("patch-device", "patch", "/dev/null", "--deletion-policy", "Retain", says="is a device or socket"),
@@ -743,8 +767,40 @@ CASES = [
         "Retain",
         "--out",
         "f/t.yaml",
-        says="error: f: File exists",
+        says="error: f is not a directory, so f/t.yaml cannot be written",
         files={**T, "f": "a file\n"},
+    ),
+    # --- an --out into a directory that does not exist: refused, never created (as cp, tee and the AWS CLI)
+    c(
+        "patch-out-missing-dir",
+        "patch",
+        "t.json",
+        "--deletion-policy",
+        "Retain",
+        "--out",
+        "no/such/t.json",
+        says="error: directory no/such does not exist, so no/such/t.json cannot be written",
+        files=T,
+    ),
+    c(
+        "generate-out-missing-dir",
+        "generate",
+        "x",
+        "--select",
+        "type=AWS::S3::Bucket",
+        "--out",
+        "infra/x.yaml",
+        says="error: directory infra does not exist, so infra/x.yaml cannot be written",
+    ),
+    c("init-out-missing-dir", "init", "--out", "ci/iacgen.yaml", says="error: directory ci does not exist"),
+    c(
+        "coverage-out-missing-dir",
+        "coverage",
+        "--format",
+        "csv",
+        "--out",
+        "reports/c.csv",
+        says="error: directory reports does not exist, so reports/c.csv cannot be written",
     ),
     c(
         "state-dir-a-file",
@@ -762,7 +818,7 @@ CASES = [
         "init",
         "--out",
         "f/m.yaml",
-        says="error: f: File exists",
+        says="error: f is not a directory, so f/m.yaml cannot be written",
         files={"f": "x\n"},
     ),
     c(

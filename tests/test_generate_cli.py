@@ -161,6 +161,7 @@ def test_app_world_selections(cli: Any, app_world: Any) -> None:
     kinds = {w["type"]: w["fix"] for r in fn_warnings for w in r["warnings"]}
     assert kinds["MUTUALLY_EXCLUSIVE_PROPERTIES"] == "parameter"
 
+    Path("out").mkdir()  # --out writes into a directory that exists; it never creates one
     data = generate_json(
         cli, "data", "--select", "tag:team=data", "--exclude", "type=AWS::EC2::*", "--out", "out/d.yaml"
     )

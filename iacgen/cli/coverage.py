@@ -144,6 +144,10 @@ def register(app: typer.Typer) -> None:
                 f"--format {report_format.value} writes its report on stdout, where --output json goes",
                 f"pass --out FILE for the {report_format.value} report, or leave out one of the two",
             )
+        if out is not None:
+            from iacgen.core.files import check_writable
+
+            check_writable(out)  # before the scans: a run across an estate is long to lose to a typo
         request = CoverageRequest(
             regions=tuple(regions),
             all_regions=all_regions,

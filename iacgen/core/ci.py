@@ -374,12 +374,12 @@ def check_paths(request: CiRequest, manifest: Manifest, template_dirs: list[Path
 
     what = f"the report directory {request.report_dir}"
     for name in REPORT_NAMES:
-        check_writable(request.report_dir / name, what, REPORT_DIR_HINT)
+        check_writable(request.report_dir / name, what, REPORT_DIR_HINT, make_dirs=True)
     for directory in template_dirs:
         for entry in manifest.templates:
             out = directory / "templates" / f"{entry.name}.{entry.format.value}"
             for path in (out, _Workspace.resources_path(out)):
-                check_writable(path, what, REPORT_DIR_HINT)
+                check_writable(path, what, REPORT_DIR_HINT, make_dirs=True)
     check_step_summary(request.step_summary)
     for index, entry in enumerate(manifest.templates):
         committed = entry.template_path
@@ -525,6 +525,7 @@ def _template(
     fails_on_drift = entry.fails_on_drift or DRIFT in extra
     fails_on_secrets = entry.fails_on_secrets or SECRETS in extra
     out = request.report_dir / "templates" / f"{entry.name}.{entry.format.value}"
+    out.parent.mkdir(parents=True, exist_ok=True)  # the report directory is ci's own: made, unlike an --out
     policies = entry.policies
     with _timed(run, "generate"):
         cleanup.add(Leftover(CleanupKind.GENERATED_TEMPLATE, tr.generated_name))

@@ -1,4 +1,5 @@
-"""Atomic writes: a file the tool writes is complete or absent, never half-written."""
+"""Atomic writes: a file the tool writes is complete or absent, never half-written; and into a directory
+that exists: a missing one is bad input, not created (a typo in --out must not build a tree somewhere)."""
 
 from __future__ import annotations
 
@@ -11,14 +12,10 @@ def write_atomic(path: Path, data: str | bytes, mode: int | None = None) -> None
     """Write to a temporary file beside `path`, then rename it over `path`. The file keeps its permissions;
     a new one gets 0644, or `mode` when given (which then applies to an existing file too). A symbolic link
     is followed: its target is replaced (in the target's directory) and the link stays a link. A directory
-    in the way is bad input, not a crash."""
-    from iacgen.core.errors import UsageError
-
+    in the way, or a directory that does not exist, is bad input (check_writable), not a crash."""
     if path.is_symlink():
         path = Path(os.path.realpath(path))
-    if path.is_dir():
-        raise UsageError(f"{path} is a directory", "give a file path to write")
-    path.parent.mkdir(parents=True, exist_ok=True)
+    check_writable(path)
     raw = data.encode() if isinstance(data, str) else data
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -38,20 +35,33 @@ def write_atomic(path: Path, data: str | bytes, mode: int | None = None) -> None
         raise
 
 
-def check_writable(path: Path, what: str | None = None, hint: str = "give another path") -> None:
+def check_writable(
+    path: Path, what: str | None = None, hint: str = "give another path", *, make_dirs: bool = False
+) -> None:
     """Whether write_atomic(path) can succeed, asked before the work that produces the data (a generation
-    in the service): the nearest existing directory on the way must be a directory in which something can be
-    created. That is tried (a directory made and removed at once): permission bits say nothing to root, nor
-    about a read-only or virtual file system (/proc). `what` names the path for the user (the report
-    directory), `hint` the way out."""
+    in the service, a coverage run). Its directory must exist, as cp, tee and the AWS CLI want (the one rule
+    for every command's --out); with `make_dirs` (a report directory iacgen makes itself) the nearest
+    existing directory on the way must be one. Writing there is tried (a directory made and removed at
+    once): permission bits say nothing to root, nor about a read-only or virtual file system (/proc).
+    `what` names the path for the user (the report directory), `hint` the way out."""
     from iacgen.core.errors import UsageError
 
     label = f"{what}: " if what else ""
     if path.is_dir():
         raise UsageError(f"{label}{path} is a directory", hint)
     parent = path.parent
-    while not parent.exists() and parent != parent.parent:
-        parent = parent.parent
+    if not parent.exists():
+        existing = parent.parent
+        while not existing.exists() and existing != existing.parent:
+            existing = existing.parent
+        if existing.exists() and not existing.is_dir():
+            raise UsageError(f"{label}{existing} is not a directory, so {path} cannot be written", hint)
+        if not make_dirs:
+            raise UsageError(
+                f"{label}directory {parent} does not exist, so {path} cannot be written",
+                f"create it first (mkdir -p {parent}), or give another path",
+            )
+        parent = existing
     if not parent.is_dir():
         raise UsageError(f"{label}{parent} is not a directory, so {path} cannot be written", hint)
     try:

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from iacgen.core.errors import UsageError
+from iacgen.core.errors import Option, UsageError
 from iacgen.core.policies import SNAPSHOT_TYPES, normalize_policy
 from iacgen.core.template import body_size, dump_template, load_template
 from iacgen.core.template_edits import patch_policies, set_missing_deletion_policy, strip_outputs
@@ -334,12 +334,13 @@ def test_bad_templates_are_usage_errors_with_a_position(text: str, message: str)
 @pytest.mark.parametrize("name", ["generated-yaml", "hand-yaml", "crlf-yaml", "json-4", "json-2", "json-tab"])
 def test_patch_diff_is_only_policy_lines(name: str) -> None:
     before = ALL_SAMPLES[name]
-    result = patch_policies(before, deletion_policy="delete", update_replace_policy="RETAIN")
+    ids = [lid for lid in policies(before) if lid != "Table"]  # its DeletionPolicy is an expression
+    result = patch_policies(before, deletion_policy="delete", update_replace_policy="RETAIN", logical_ids=ids)
     assert_only_policy_lines(before, result.text)
     after = policies(result.text)
     for lid, (deletion, replace) in after.items():
-        if lid == "Table":  # an expression the patch leaves alone
-            assert deletion == "!If"
+        if lid == "Table":
+            assert (deletion, replace) == ("!If", None)
             continue
         assert (deletion, replace) == ("Delete", "Retain"), lid
     if "\r\n" in before:
@@ -374,7 +375,12 @@ def test_patch_generated_yaml_exact_text() -> None:
 
 
 def test_patch_hand_yaml_keeps_comments_and_indentation() -> None:
-    result = patch_policies(HAND_YAML, deletion_policy="RetainExceptOnCreate", update_replace_policy="retain")
+    result = patch_policies(
+        HAND_YAML,
+        deletion_policy="RetainExceptOnCreate",
+        update_replace_policy="retain",
+        logical_ids=["Bucket", "Role", "Function"],
+    )
     expected = (
         HAND_YAML.replace(
             "        Type: AWS::S3::Bucket     # trailing comment\n"
@@ -395,15 +401,25 @@ def test_patch_hand_yaml_keeps_comments_and_indentation() -> None:
             '        DeletionPolicy: "RetainExceptOnCreate"\n'
             "        UpdateReplacePolicy: 'Retain'\n",
         )
-        .replace(
-            "        Type: AWS::DynamoDB::Table\n",
-            "        Type: AWS::DynamoDB::Table\n        UpdateReplacePolicy: Retain\n",
-        )
     )
     assert result.text == expected
     skipped = [(s.logical_id, s.attribute, s.reason) for s in result.skipped]
-    assert skipped == [("Table", "DeletionPolicy", "is an expression; left as written")]
-    assert "DeletionPolicy: !If [IsProd, Retain, Delete]" in result.text
+    assert skipped == [("Table", None, "not selected")]
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        (HAND_YAML, "!If [IsProd, Retain, Delete]"),
+        ('{"Resources": {"Table": {"Type": "AWS::DynamoDB::Table", "DeletionPolicy": {"Fn::If": []}}}}', "{"),
+        ("Resources:\n  Table:\n    Type: X::Y::Z\n    DeletionPolicy: &d !Ref P\n", "!Ref P"),
+    ],
+)
+def test_a_policy_expression_is_refused_never_skipped(text: str, shown: str) -> None:
+    with pytest.raises(UsageError) as info:
+        patch_policies(text, deletion_policy="Retain", source="t")
+    assert info.value.message.startswith(f"t: Table's DeletionPolicy is an expression ({shown}")
+    assert "--resource" in info.value.hint_in({o: "--" + o.value for o in Option})
 
 
 def test_patch_json_inserts_after_type_or_before_a_last_type() -> None:
@@ -446,15 +462,34 @@ def test_patch_last_line_without_newline_and_bom() -> None:
     assert result.text == "\ufeffResources:\n  Q:\n    Type: AWS::SQS::Queue\n    DeletionPolicy: Retain"
 
 
+LOOP = (
+    "Transform: AWS::LanguageExtensions\n"
+    "Resources:\n"
+    "  Fn::ForEach::Topics:\n    - Name\n    - [a, b]\n    - Topic${Name}:\n        Type: AWS::SNS::Topic\n"
+    "  Q:\n    Type: AWS::SQS::Queue\n"
+)
+
+
+def test_a_selection_that_takes_in_a_loop_is_refused_one_that_leaves_it_out_patches() -> None:
+    for types in (None, ["AWS::S*"]):
+        with pytest.raises(UsageError, match="Fn::ForEach::Topics is an Fn::ForEach loop: its resources"):
+            patch_policies(LOOP, deletion_policy="Retain", types=types)
+    for kwargs in ({"types": ["AWS::SQS::*"]}, {"logical_ids": ["Q"]}):
+        result = patch_policies(LOOP, deletion_policy="Retain", **kwargs)  # type: ignore[arg-type]
+        assert result.text == LOOP + "    DeletionPolicy: Retain\n"
+
+
 def test_patch_is_idempotent() -> None:
-    first = patch_policies(HAND_YAML, deletion_policy="Retain", update_replace_policy="Retain")
-    second = patch_policies(first.text, deletion_policy="Retain", update_replace_policy="Retain")
+    ids = ["Bucket", "Role", "Function"]
+    first = patch_policies(
+        HAND_YAML, deletion_policy="Retain", update_replace_policy="Retain", logical_ids=ids
+    )
+    second = patch_policies(
+        first.text, deletion_policy="Retain", update_replace_policy="Retain", logical_ids=ids
+    )
     assert second.text == first.text
     assert second.changed == []
-    assert {(s.logical_id, s.reason) for s in second.skipped} >= {
-        ("Bucket", "already Retain"),
-        ("Table", "is an expression; left as written"),
-    }
+    assert {(s.logical_id, s.reason) for s in second.skipped} >= {("Bucket", "already Retain")}
 
 
 def test_aliased_resource_is_edited_once_for_both_ids() -> None:

@@ -144,6 +144,8 @@ def _narrate(report: Reporter, result: PatchResult, destination: Path | None) ->
     for skip in result.skipped:
         if skip.reason not in ("not selected",) and not skip.reason.startswith("already "):
             report.warn(f"{skip.logical_id} ({skip.type}): {skip.attribute or 'resource'} {skip.reason}")
+    for note in result.pinned:
+        report.info(note)
     if not result.changed:
         report.info(f"no changes: the selected resources already have these policies ({where})")
         return
