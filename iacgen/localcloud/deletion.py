@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from iacgen.core.dependencies import dependencies
 from iacgen.localcloud.importing import (
     RETAIN_POLICIES,
     AdoptedResource,
@@ -16,32 +17,6 @@ from iacgen.localcloud.importing import (
     names,
     resource_event,
 )
-
-
-def _references(node: Any) -> set[str]:
-    """Logical ids a resource refers to (Ref, Fn::GetAtt, Fn::Sub, DependsOn)."""
-    found: set[str] = set()
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key == "Ref" and isinstance(value, str):
-                found.add(value)
-            elif key == "Fn::GetAtt":
-                target = value[0] if isinstance(value, list) else str(value).split(".")[0]
-                found.add(str(target))
-            elif key == "Fn::Sub":
-                text = value[0] if isinstance(value, list) else value
-                if isinstance(text, str):
-                    found.update(part.split("}")[0].split(".")[0] for part in text.split("${")[1:])
-                found |= _references(value)
-            elif key == "DependsOn":
-                found.update([value] if isinstance(value, str) else list(value))
-            else:
-                found |= _references(value)
-    elif isinstance(node, list):
-        for item in node:
-            found |= _references(item)
-    return found
-
 
 # Tie-break for templates without references: dependents before what they depend on.
 _DELETE_RANK = {
@@ -70,7 +45,7 @@ def delete_imported_stack(backend: Any, stack: Any, retain: set[str]) -> None:
     account, region = stack.account_id, stack.region_name
     stack.status = "DELETE_IN_PROGRESS"
     stack._add_stack_event("DELETE_IN_PROGRESS", resource_status_reason="User Initiated")
-    deps = {lid: _references(res) & set(json_map) - {lid} for lid, res in json_map.items()}
+    deps = {lid: dependencies(res) & set(json_map) - {lid} for lid, res in json_map.items()}
     pending = sorted(json_map, key=lambda lid: (_DELETE_RANK.get(json_map[lid]["Type"], 3), lid))
     errors: dict[str, str] = {}
     progress = True
