@@ -127,3 +127,33 @@ def test_a_selection_beyond_one_template_becomes_a_set_of_templates(cli: Any, sp
     assert warned.exit_code == 0, warned.stderr
     owners = {r["logical_id"].split("/", 1)[0] for r in warned.json()["resources"]}
     assert owners and owners <= set(names)
+
+
+def test_the_parts_of_a_set_are_generated_at_once(cli: Any, sprawl_300: Any, local_settings: Any) -> None:
+    """Three parts, and the service's clock held still once they are submitted: all three are in progress
+    together (one after another, only one ever would be); then time moves on and every part completes."""
+    import threading
+    import time
+
+    import boto3
+
+    assert cli("scan").exit_code == 0
+    held = [time.time()]
+    local_settings.configure(clock=lambda: held[0], template_seconds=10)
+    done: dict[str, Any] = {}
+    args = ["--output", "json", "generate", "big", "--select", "type=AWS::EC2::VPC", "--related"]
+    worker = threading.Thread(target=lambda: done.update(result=cli(*args, "--max-resources", "100")))
+    worker.start()
+    cfn = boto3.client("cloudformation", region_name=REGION)
+    busy, deadline = 0, time.monotonic() + 60  # a condition with a generous bound, not a timed race
+    while busy < 3 and time.monotonic() < deadline and worker.is_alive():
+        summaries = cfn.list_generated_templates()["Summaries"]
+        busy = max(busy, sum(s["Status"] in ("CREATE_PENDING", "CREATE_IN_PROGRESS") for s in summaries))
+        time.sleep(0.05)
+    held[0] += 3600  # let every part finish
+    worker.join(timeout=120)
+    result = done["result"]
+    assert result.exit_code == 0, result.stderr
+    names = [p["name"] for p in result.json()["parts"]]
+    assert len(names) >= 3 and names == [f"big-{i}" for i in range(1, len(names) + 1)]
+    assert busy == 3  # PARALLEL_PARTS at once

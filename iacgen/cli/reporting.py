@@ -3,6 +3,7 @@ under --quiet), the change set's table on stdout once it is ready."""
 
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING, Any
 
 from iacgen.core.reporter import (
@@ -39,7 +40,8 @@ class RichReporter:
         self._bar: Progress | None = None
         self._bar_cm: Any = None
         self._kind: str | None = None
-        self._task: TaskID | None = None
+        self._tasks: dict[str, TaskID] = {}  # one line per item of the kind (each part of a set)
+        self._lock = threading.Lock()  # a set's parts report from their own threads
 
     def __enter__(self) -> RichReporter:
         return self
@@ -50,7 +52,8 @@ class RichReporter:
     def close(self) -> None:
         if self._bar_cm is not None:
             self._bar_cm.__exit__(None, None, None)
-        self._bar = self._bar_cm = self._kind = self._task = None
+        self._bar = self._bar_cm = self._kind = None
+        self._tasks = {}
 
     def info(self, message: str) -> None:
         from rich.markup import escape
@@ -62,6 +65,10 @@ class RichReporter:
         self.output.warn(message)
 
     def progress(self, event: ProgressEvent) -> None:
+        with self._lock:
+            self._progress(event)
+
+    def _progress(self, event: ProgressEvent) -> None:
         from rich.markup import escape
 
         from iacgen.core.scans import short_id
@@ -81,6 +88,7 @@ class RichReporter:
                 "generate",
                 f"generating {event.name}",
                 float(event.expected),
+                item=event.name,
                 completed=p.succeeded + p.failed,
                 total=p.total or event.expected,
                 description=f"generating {event.name}: {p.succeeded} done, {p.pending + p.processing} "
@@ -102,12 +110,17 @@ class RichReporter:
             reason = f": {e.reason}" if e.reason else ""
             self.output.info(escape(f"  {e.status} {e.logical_id} ({e.type}){reason}"))
 
-    def _update(self, kind: str, title: str, first_total: float | None, **fields: Any) -> None:
+    def _update(
+        self, kind: str, title: str, first_total: float | None, item: str | None = None, **fields: Any
+    ) -> None:
+        """A bar per kind, and in it a line per item (a set's parts generate at once)."""
+        key = item or kind
         if self._kind != kind:
             self.close()
             self._bar_cm = self.output.progress()
             self._bar = self._bar_cm.__enter__()
             self._kind = kind
-            self._task = self._bar.add_task(title, total=first_total)
-        assert self._bar is not None and self._task is not None
-        self._bar.update(self._task, **fields)
+        assert self._bar is not None
+        if key not in self._tasks:
+            self._tasks[key] = self._bar.add_task(title, total=first_total)
+        self._bar.update(self._tasks[key], **fields)

@@ -2,19 +2,21 @@
 other from the partition (core/partition.py), each written with its resources file, and the set recorded in
 the workspace so that `warnings` and `import --stack NAME` take it as one plan.
 
-The parts are generated in turn, not at once: the service builds at most 5 templates at a time per account,
-and a user's other generations must keep a slot."""
+The parts are generated PARALLEL_PARTS at a time: the service builds at most 5 templates at a time per
+account, and a user's other generations keep the slots left (one that finds none waits for one)."""
 
 from __future__ import annotations
 
 import json
 import re
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from iacgen.core import generation
+from iacgen.core import cancel, generation
 from iacgen.core.partition import LiteralReference, Partition, literal_references, partition
 from iacgen.core.reporter import GenerationProgress, NullReporter, Reporter
 from iacgen.core.scans import plural
@@ -23,8 +25,8 @@ from iacgen.core.workspace import check_overwrite, sha256_of
 
 if TYPE_CHECKING:
     from iacgen.core.generation import GeneratedTemplate, TemplateProgress
-    from iacgen.core.scans import ScanInfo
-    from iacgen.core.selection import SelectionPlan
+    from iacgen.core.scans import ScanInfo, ScannedResource
+    from iacgen.core.selection import Key, SelectionPlan
     from iacgen.core.session import Aws
     from iacgen.core.workflow.generate import GenerateRequest
     from iacgen.core.workspace import Workspace
@@ -97,6 +99,8 @@ def import_order(p: Partition, references: list[LiteralReference]) -> list[int]:
     return order
 
 
+PARALLEL_PARTS = 3  # of the 5 generations the service runs at once per account
+
 _YAML_RESOURCE = re.compile(r"^  ([A-Za-z0-9]+):\s*$")
 
 
@@ -137,6 +141,86 @@ def _callbacks(
     return on_progress, on_submitted
 
 
+def _generate_part(
+    workspace: Workspace,
+    aws: Aws,
+    request: GenerateRequest,
+    job: tuple[int, str, list[ScannedResource], tuple[Path, Path]],
+    report: Reporter,
+) -> PartResult:
+    """One part: generated (this thread's own clients, so that its calls are counted apart), written with
+    its resources file, and recorded as it is written, so an interrupted set resumes where it stopped."""
+    number, name, members, (template_path, resources_path) = job
+    on_progress, on_submitted = _callbacks(report, name, len(members))
+    gt = generation.generate(
+        aws,
+        name,
+        members,
+        deletion_policy=request.deletion_policy,
+        update_replace_policy=request.update_replace_policy,
+        update=request.update,
+        timeout=request.timeout,
+        on_progress=on_progress,
+        on_submitted=on_submitted,
+        fmt=request.format.upper(),
+        keep_vpc_defaults=request.retain_vpc_defaults,
+    )
+    workspace.write(template_path, gt.body if gt.body.endswith("\n") else gt.body + "\n")
+    workspace.write(resources_path, json.dumps(gt.resources_to_import, indent=2) + "\n")
+    with workspace.update() as saved:
+        saved.templates[name] = TemplateRecord(
+            name=name,
+            generated_template_id=gt.template_id,
+            template_path=str(template_path),
+            resources_path=str(resources_path),
+            template_sha256=sha256_of(template_path),
+        )
+    return PartResult(number, name, template_path, resources_path, gt)
+
+
+def _generate_parts(
+    workspace: Workspace,
+    aws: Aws,
+    request: GenerateRequest,
+    split: Partition,
+    names: list[str],
+    keys: dict[Key, ScannedResource],
+    paths: dict[str, tuple[Path, Path]],
+    report: Reporter,
+) -> list[PartResult]:
+    """The parts PARALLEL_PARTS at a time, in part order. Ctrl-C stops every part at its next wait
+    (core/cancel.py); the parts already written stay recorded, and a re-run resumes the others."""
+    jobs = [
+        (part.number, name, [keys[k] for k in part.members], paths[name])
+        for part, name in zip(split.parts, names, strict=True)
+    ]
+    stop = threading.Event()
+    children: list[Aws] = []
+
+    def run(job: tuple[int, str, list[ScannedResource], tuple[Path, Path]]) -> PartResult:
+        child = aws.derive(aws.region)
+        children.append(child)
+        with cancel.cancelled_by(stop):
+            return _generate_part(workspace, child, request, job, report)
+
+    pool = ThreadPoolExecutor(max_workers=PARALLEL_PARTS, thread_name_prefix="iacgen-generate")
+    futures = [pool.submit(run, job) for job in jobs]
+    try:
+        wait(futures)
+    except KeyboardInterrupt:
+        stop.set()
+        for future in futures:
+            future.cancel()
+        wait(futures)
+        raise
+    finally:
+        pool.shutdown(wait=True)
+        for child in children:
+            aws.calls.update(child.calls)
+            aws.retry.retried.update(child.retry.retried)
+    return [f.result() for f in futures]
+
+
 def generate_set(
     workspace: Workspace,
     aws: Aws,
@@ -160,35 +244,7 @@ def generate_set(
         + (f", {len(split.cut_groups)} cut" if split.cut_groups else "")
         + f", {plural(len(split.crossings), 'known relation')} crossing"
     )
-    parts: list[PartResult] = []
-    for part, name in zip(split.parts, names, strict=True):
-        members = [keys[k] for k in part.members]
-        on_progress, on_submitted = _callbacks(report, name, len(members))
-        gt = generation.generate(
-            aws,
-            name,
-            members,
-            deletion_policy=request.deletion_policy,
-            update_replace_policy=request.update_replace_policy,
-            update=request.update,
-            timeout=request.timeout,
-            on_progress=on_progress,
-            on_submitted=on_submitted,
-            fmt=request.format.upper(),
-            keep_vpc_defaults=request.retain_vpc_defaults,
-        )
-        template_path, resources_path = paths[name]
-        workspace.write(template_path, gt.body if gt.body.endswith("\n") else gt.body + "\n")
-        workspace.write(resources_path, json.dumps(gt.resources_to_import, indent=2) + "\n")
-        parts.append(PartResult(part.number, name, template_path, resources_path, gt))
-        with workspace.update() as saved:  # each part as it is written: an interrupted set resumes
-            saved.templates[name] = TemplateRecord(
-                name=name,
-                generated_template_id=gt.template_id,
-                template_path=str(template_path),
-                resources_path=str(resources_path),
-                template_sha256=sha256_of(template_path),
-            )
+    parts = _generate_parts(workspace, aws, request, split, names, keys, paths, report)
     where = split.part_of()
     bodies = {p.number: resource_texts(p.template.body, p.template.format) for p in parts}
     references = literal_references(bodies, where)
