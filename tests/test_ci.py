@@ -178,6 +178,21 @@ def test_a_preflight_failure_exits_1(cli: Any, workshop: Any) -> None:
     account_is_clean()
 
 
+def test_two_templates_that_plan_the_same_resources_fail(cli: Any, workshop: Any) -> None:
+    """Each dry run passes alone; the second real import would fail, as a resource belongs to one stack."""
+    write(
+        "version: 1\ntemplates:\n"
+        "  - {name: net, select: ['tag:Name=workshop'], related: false, stack: {name: net, mode: new}}\n"
+        "  - {name: again, select: ['type=AWS::EC2::VPC'], related: false, stack: {name: again, mode: new}}\n"
+    )
+    result = cli("ci")
+    assert result.exit_code == 1, result.stderr
+    (reason,) = report()["reasons"]
+    assert reason.startswith(f"again: 1 resource(s) are in template net's plan too ({workshop.vpc_id})")
+    assert [f["rule"] for f in report()["templates"][0]["findings"] if f["fails"]] == []
+    account_is_clean()
+
+
 LINTED = """\
 version: 1
 templates:

@@ -55,7 +55,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Run the whole pipeline as a dry run, with reports.
 
-        Exit 0 clean, 1 not acceptable, 2 bad input, 3 AWS."""
+        Exit 0 clean, 1 not acceptable, 2 bad input, 3 AWS, 130 interrupted."""
         from iacgen.cli.context import app_context
         from iacgen.core.ci import CiRequest, CiRun
         from iacgen.core.ci_fanout import run_manifest

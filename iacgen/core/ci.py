@@ -347,6 +347,7 @@ def _run(
             except Exception as exc:
                 tr.error = _aws_side(exc)
                 report.warn(f"{entry.name}: {tr.error}")
+        _flag_overlaps(run.templates)
     except Exception as exc:
         run.error = _aws_side(exc)
     finally:  # also on an interrupt (Ctrl-C, SIGTERM, a fan-out's worker told to stop), which goes on up
@@ -357,6 +358,34 @@ def _run(
 
     run.reports = write_reports(run, request.report_dir, request.step_summary)
     return run
+
+
+def _flag_overlaps(templates: list[TemplateRun]) -> None:
+    """A resource in two templates' plans: each dry run passes alone, but a resource belongs to one stack, so
+    the second real import would fail. The later template gets the finding (one per pair of templates)."""
+    owner: dict[tuple[str, tuple[tuple[str, str], ...]], TemplateRun] = {}
+    for tr in templates:
+        shared: dict[str, list[PlannedResource]] = {}
+        for r in tr.resources:
+            key = (r.type, tuple(sorted(r.identifier.items())))
+            first = owner.setdefault(key, tr)
+            if first is not tr:
+                shared.setdefault(first.name, []).append(r)
+        for other, resources in shared.items():
+            shown = ", ".join("|".join(r.identifier.values()) for r in resources[:3])
+            more = f" and {len(resources) - 3} more" if len(resources) > 3 else ""
+            tr.findings.append(
+                Finding(
+                    FindingKind.PREFLIGHT,
+                    "overlap",
+                    f"{len(resources)} resource(s) are in template {other}'s plan too ({shown}{more}): a "
+                    "resource belongs to one stack, so one of the imports would fail; leave them out of one "
+                    "selection (exclude)",
+                    resources[0].logical_id,
+                    True,
+                    "error",
+                )
+            )
 
 
 def check_paths(request: CiRequest, manifest: Manifest, template_dirs: list[Path]) -> None:
