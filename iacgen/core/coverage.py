@@ -467,7 +467,9 @@ def coverage(
             report.info(
                 f"{where}: {totals.found} found, {totals.managed} managed (scan {target.scan_action})"
             )
-        elif target.status is not TargetStatus.INTERRUPTED:
+        elif (
+            target.status is TargetStatus.FAILED
+        ):  # a target without a scan is in the summary, not a line each
             report.warn(f"{where}: {target.reason}")
         if on_target is not None:
             on_target(target)
