@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from iacgen.core.dependencies import dependencies
 from iacgen.localcloud.importing import (
     RETAIN_POLICIES,
     AdoptedResource,
@@ -17,6 +16,7 @@ from iacgen.localcloud.importing import (
     names,
     resource_event,
 )
+from iacgen.localcloud.template_graph import references
 
 # Tie-break for templates without references: dependents before what they depend on.
 _DELETE_RANK = {
@@ -45,7 +45,7 @@ def delete_imported_stack(backend: Any, stack: Any, retain: set[str]) -> None:
     account, region = stack.account_id, stack.region_name
     stack.status = "DELETE_IN_PROGRESS"
     stack._add_stack_event("DELETE_IN_PROGRESS", resource_status_reason="User Initiated")
-    deps = {lid: dependencies(res) & set(json_map) - {lid} for lid, res in json_map.items()}
+    deps = {lid: references(res) & set(json_map) - {lid} for lid, res in json_map.items()}
     pending = sorted(json_map, key=lambda lid: (_DELETE_RANK.get(json_map[lid]["Type"], 3), lid))
     errors: dict[str, str] = {}
     progress = True

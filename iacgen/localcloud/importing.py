@@ -157,11 +157,11 @@ def parse_template(body: str) -> dict[str, Any]:
     for logical_id, resource in resources.items():
         if not isinstance(resource, dict) or not isinstance(resource.get("Type"), str):
             raise invalid(f"Template format error: [/Resources/{logical_id}] has no Type")
-    from iacgen.core.dependencies import cycles
+    from iacgen.localcloud.template_graph import circular
 
-    circular = cycles(resources)
-    if circular:  # the service's template validation, before anything is created
-        raise invalid(f"Circular dependency between resources: [{', '.join(circular[0])}]")
+    loop = circular(resources)
+    if loop:  # the service's template validation, before anything is created
+        raise invalid(f"Circular dependency between resources: [{', '.join(loop)}]")
     return parsed
 
 

@@ -250,7 +250,6 @@ def test_an_unemulated_operation_fails_at_once_over_http(server: Server) -> None
     """moto alone answers HTTP 500, which botocore retries for seconds before reporting a parse error."""
     from botocore.exceptions import ClientError
 
-    started = time.monotonic()
     with pytest.raises(ClientError) as exc:
         server.client("cloudformation").activate_organizations_access()
     response = exc.value.response
@@ -258,8 +257,9 @@ def test_an_unemulated_operation_fails_at_once_over_http(server: Server) -> None
         "NotImplemented",
         400,
     )
-    assert response["ResponseMetadata"]["RetryAttempts"] == 0
-    assert time.monotonic() - started < 2.0
+    assert (
+        response["ResponseMetadata"]["RetryAttempts"] == 0
+    )  # answered at once: not retried (a clock would race)
 
 
 def test_stop_ends_the_server_and_clears_the_record(server: Server) -> None:
