@@ -434,6 +434,15 @@ class Manifest(_Strict):
         for index, name in enumerate(names):
             if name in names[:index]:
                 raise ValueError(_at(["targets", index], f"target {name} is already listed"))
+        # two targets in one place would plan the same resources into the same stacks: one real import fails
+        places = [(t.account, t.region) for t in self.targets]
+        for index, place in enumerate(places):
+            if place in places[:index]:
+                first = names[places.index(place)]
+                where = f"account {place[0]}" if place[0] else "the caller's account"
+                raise ValueError(
+                    _at(["targets", index], f"{where} in {place[1]} is already target {first}'s")
+                )
         return self
 
     def to_dict(self) -> dict[str, Any]:

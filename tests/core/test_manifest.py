@@ -314,6 +314,17 @@ def test_a_number_too_large_for_python_is_a_usage_error_naming_the_line(
         ),
         ("targets: [{region: us-east-1, external_id: ''}]\n", "targets[0].external_id:", "2-1224 characters"),
         ("targets: [{region: us-east-1, account: 210987654321}]\n", "targets[0].account:", "quote it"),
+        (
+            "targets: [{name: a, region: us-east-1}, {name: b, region: us-east-1}]\n",
+            "targets[1]:",
+            "the caller's account in us-east-1 is already target a's",
+        ),
+        (
+            "targets: [{account: '210987654321', region: eu-west-1}, {name: p, account: '210987654321', "
+            "region: eu-west-1}]\n",
+            "targets[1]:",
+            "account 210987654321 in eu-west-1 is already target 210987654321-eu-west-1's",
+        ),
     ],
 )
 def test_a_value_of_the_wrong_type_or_shape_is_refused_not_coerced(
