@@ -431,23 +431,30 @@ def _why_nothing(aws: Aws, scan_id: str, selects: list[Selector]) -> str:
     of an identifier but not a whole one (a queue is known by its URL), or resources a stack already owns."""
     from iacgen.core.scans import list_resources
 
-    near: list[ScannedResource] = []
-    owned = 0
+    near: dict[Key, ScannedResource] = {}
+    owned: dict[Key, ScannedResource] = {}
     for selector in selects:
-        for query in selector.queries():
-            for r in list_resources(aws, scan_id, include_managed=True, **query):
-                loose = Selector(tuple(t for t in selector.terms if t.kind != "id"))
-                if selector.local_match(r):
-                    owned += r.managed
-                elif loose.local_match(r) and not r.managed:
-                    near.append(r)
+        # as evaluate() does: one listing per query, the selector's matches are in all of them
+        listings = [
+            {r.key: r for r in list_resources(aws, scan_id, include_managed=True, **query)}
+            for query in selector.queries()
+        ]
+        common = set(listings[0]).intersection(*listings[1:])
+        loose = Selector(tuple(t for t in selector.terms if t.kind != "id"))
+        for key in sorted(common):  # the same hint each time
+            r = listings[0][key]
+            if selector.local_match(r):
+                if r.managed:
+                    owned[key] = r
+            elif loose.local_match(r) and not r.managed:
+                near[key] = r
     if near:
-        shown = "; ".join(f"{'|'.join(r.identifier.values())} ({r.type})" for r in near[:3])
+        shown = "; ".join(f"{'|'.join(r.identifier.values())} ({r.type})" for r in list(near.values())[:3])
         more = f" and {len(near) - 3} more" if len(near) > 3 else ""
         return f"id= takes a whole identifier as the scan lists it: {shown}{more}"
     if owned:
         return (
-            f"{owned} matching resource(s) already belong to a stack, and those are never selected "
+            f"{len(owned)} matching resource(s) already belong to a stack, and those are never selected "
             "(see them with: iacgen resources --include-managed)"
         )
     return GRAMMAR_CHECK
